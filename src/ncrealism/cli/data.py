@@ -1,0 +1,173 @@
+"""``ncr data``: the dataset registry, fetching, verifying and citing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ncrealism.cli._output import Format, emit
+
+app = typer.Typer(
+    help=(
+        "Datasets: list, fetch, verify and cite.\n\n"
+        "Files come from the local mirror named by NCR_DATA_MIRROR, else the user cache, else "
+        "the publisher's official URL; each is checked against its pinned sha256.\n\n"
+        "Example: ncr data verify"
+    ),
+    no_args_is_help=True,
+)
+
+
+@app.command("list")
+def list_(
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+) -> None:
+    """List registered datasets with versions, publishers and where a copy is available.
+
+    Example: ncr data list --format csv
+    """
+    import polars as pl
+
+    from ncrealism.data.fetch import DataSource
+
+    source = DataSource.from_env()
+    rows = []
+    for name, ds in source.registry.datasets.items():
+        rows.append(
+            {
+                "name": name,
+                "version": ds.version,
+                "publisher": ds.publisher,
+                "variants": ", ".join(
+                    f"{v} ({s.kind})" if v == "alternate" else v for v, s in ds.files()
+                ),
+                "status": source.status(name),
+            }
+        )
+    emit(
+        pl.DataFrame(rows),
+        fmt,
+        out=out,
+        title=f"ncrealism datasets (registry {source.registry.version})",
+        caption=f"mirror: {source.mirror or 'not set'}; cache: {source.cache_dir}",
+    )
+
+
+@app.command()
+def fetch(
+    names: Annotated[list[str] | None, typer.Argument(help="Datasets (default: all).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Fetch datasets into the cache (or find them in the mirror), verifying each hash.
+
+    Example: ncr data fetch nmc6 cow_system
+    """
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn
+
+    from ncrealism.data.fetch import DataSource, ProgressCallback
+
+    source = DataSource.from_env()
+    wanted = names or source.registry.names()
+    for n in wanted:
+        source.registry[n]  # validate names before any work
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), disable=quiet
+    ) as progress:
+        overall = progress.add_task("datasets", total=len(wanted))
+
+        def factory(name: str) -> ProgressCallback:
+            task = progress.add_task(f"  {name}", total=None)
+
+            def cb(done: int, total: int | None) -> None:
+                progress.update(task, completed=done, total=total)
+
+            return cb
+
+        source.progress = factory
+        for n in wanted:
+            r = source.resolve(n)
+            if not quiet:
+                progress.console.print(f"[green]ok[/] {r.describe()}")
+            progress.advance(overall)
+
+
+@app.command()
+def verify(
+    names: Annotated[list[str] | None, typer.Argument(help="Datasets (default: all).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+) -> None:
+    """Verify every registered dataset against its pinned sha256 (mirror, cache or download).
+
+    Exits with 1 if any dataset fails.
+
+    Example: NCR_DATA_MIRROR=../shared/data ncr data verify
+    """
+    import polars as pl
+
+    from ncrealism.data.fetch import DataSource
+    from ncrealism.errors import NcrError
+
+    source = DataSource.from_env()
+    rows = []
+    failed = 0
+    for n in names or source.registry.names():
+        try:
+            r = source.resolve(n)
+            rows.append(
+                {
+                    "name": n,
+                    "verified": True,
+                    "variant": r.variant
+                    if r.variant == "primary"
+                    else f"alternate ({r.spec.kind})",
+                    "origin": r.origin,
+                    "sha256": r.sha256,
+                    "message": "",
+                }
+            )
+        except NcrError as exc:
+            failed += 1
+            rows.append(
+                {
+                    "name": n,
+                    "verified": False,
+                    "variant": "",
+                    "origin": "",
+                    "sha256": "",
+                    "message": str(exc).splitlines()[0],
+                }
+            )
+    emit(pl.DataFrame(rows), fmt, title="dataset verification")
+    n_ok = len(rows) - failed
+    typer.echo(f"{n_ok} of {len(rows)} datasets verified against their pinned sha256")
+    if failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def cite(
+    names: Annotated[list[str], typer.Argument(help="Datasets to cite.")],
+    style: Annotated[str, typer.Option(help="'text', 'bibtex' or 'both'.")] = "both",
+) -> None:
+    """Print the citation of datasets, as plain text and/or BibTeX.
+
+    Example: ncr data cite nmc6 --style bibtex
+    """
+    from ncrealism.data.registry import load_registry
+    from ncrealism.errors import InputError
+
+    if style not in {"text", "bibtex", "both"}:
+        raise InputError(f"--style must be text, bibtex or both, not '{style}'")
+    reg = load_registry()
+    for n in names:
+        ds = reg[n]
+        if style in {"text", "both"}:
+            typer.echo(f"{ds.title}, version {ds.version}. {ds.publisher}. {ds.landing_url}")
+            typer.echo(f"  {ds.citation}")
+            typer.echo(f"  Licence/terms: {ds.licence}")
+        if style in {"bibtex", "both"}:
+            typer.echo(ds.bibtex)
+        typer.echo("")

@@ -1,0 +1,61 @@
+"""The ``ncr`` command line.
+
+Sub-commands live in their own modules, which import only Typer at module level; the scientific
+stack (Polars, NumPy, Matplotlib) is imported inside the commands, so ``ncr --help`` is quick.
+Errors that ncrealism raises on purpose (:class:`ncrealism.errors.NcrError`) are printed as one
+clear message without a traceback; exit codes: 0 ok, 1 failure, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from ncrealism.cli import data as data_cli
+from ncrealism.cli.dprk import dprk
+
+app = typer.Typer(
+    name="ncr",
+    help=(
+        "ncrealism: neoclassical realism made computable. The distribution of power (system), "
+        "read through domestic perception (perception), explains foreign-policy decisions "
+        "(decision) and the fate of negotiations (negotiation).\n\n"
+        "Example: ncr system shares --states 2,710,365,740,731,732 --years 1990:2016"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_cli.app, name="data")
+app.command("dprk")(dprk)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app, turning ncrealism errors into messages."""
+    from ncrealism.errors import NcrError
+
+    try:
+        app(args=argv, standalone_mode=False)
+    except NcrError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.secho("aborted", err=True)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.BadParameter as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        show = getattr(exc, "show", None)
+        code = getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):  # click's usage errors
+            show()
+            sys.exit(code)
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

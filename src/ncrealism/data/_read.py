@@ -1,0 +1,152 @@
+"""Low-level readers shared by the loaders: encodings, line endings, missing codes, validation.
+
+Files are read as the publishers ship them: UTF-8 with or without a byte-order mark, UTF-16 with
+a BOM, and CRLF, LF or old-Mac CR-only line endings all load the same. Every cell is parsed as
+text first and then cast column by column, so that a non-numeric cell, a truncated row or a
+duplicate key is reported with the file, the row (1-based, the header is row 1) and the field.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import polars as pl
+
+from ncrealism.errors import DataFileError
+
+#: Polars dtypes accepted in a schema.
+Schema = Mapping[str, type[pl.DataType] | pl.DataType]
+
+
+def decode(raw: bytes, path: Path | str) -> str:
+    """Decode bytes honouring a BOM (UTF-8 or UTF-16), falling back to cp1252, with LF newlines."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        text = raw[3:].decode("utf-8")
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16")
+    else:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_rows(
+    path: Path | str, *, sep: str = ",", header: bool = True
+) -> tuple[list[str], list[list[str]]]:
+    """Parse a delimited text file into a header and rows of strings.
+
+    A row with a different number of fields from the header is an error naming the row.
+    """
+    text = decode(Path(path).read_bytes(), path)
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    rows = [r for r in reader if r and any(c.strip() for c in r)]
+    if not rows:
+        raise DataFileError(path, "the file is empty")
+    if header:
+        head = [h.strip() for h in rows[0]]
+        body = rows[1:]
+    else:
+        head = [str(i) for i in range(len(rows[0]))]
+        body = rows
+    width = len(head)
+    offset = 2 if header else 1
+    for i, r in enumerate(body):
+        if len(r) != width:
+            raise DataFileError(
+                path,
+                f"expected {width} fields, found {len(r)} (a truncated or malformed row)",
+                row=i + offset,
+                field=head[min(len(r), width) - 1] if len(r) < width else None,
+            )
+    return head, body
+
+
+def to_frame(
+    path: Path | str,
+    head: Sequence[str],
+    body: Sequence[Sequence[str]],
+    schema: Schema,
+    *,
+    missing: Iterable[str] = ("",),
+    numeric_missing: Iterable[float] = (),
+    header: bool = True,
+) -> pl.DataFrame:
+    """Build a typed frame from string rows, keeping only the columns in ``schema``.
+
+    ``missing`` lists cell strings that mean "no data"; ``numeric_missing`` lists numeric codes
+    (e.g. COW's -9) that become null after casting. A cell that cannot be cast raises
+    :class:`DataFileError` naming its row and field.
+    """
+    missing_set = {m.strip() for m in missing}
+    offset = 2 if header else 1
+    cols: dict[str, pl.Series] = {}
+    for name, dtype in schema.items():
+        if name not in head:
+            raise DataFileError(path, f"required column '{name}' is absent (found: {list(head)})")
+        j = list(head).index(name)
+        raw = pl.Series(name, [r[j].strip() for r in body], dtype=pl.Utf8)
+        raw = pl.select(
+            pl.when(raw.is_in(list(missing_set))).then(None).otherwise(raw).alias(name)
+        ).to_series()
+        if dtype == pl.Utf8:
+            cols[name] = raw
+            continue
+        cast = raw.cast(dtype, strict=False)
+        bad = (cast.is_null() & raw.is_not_null()).arg_true()
+        if len(bad) > 0:
+            i = int(bad[0])
+            raise DataFileError(
+                path,
+                f"cannot read '{raw[i]}' as {dtype} ({len(bad)} such cells in this column)",
+                row=i + offset,
+                field=name,
+            )
+        codes = list(numeric_missing)
+        if codes and cast.dtype.is_numeric():
+            code_series = pl.Series(codes).cast(cast.dtype, strict=False).drop_nulls()
+            cast = pl.select(
+                pl.when(cast.is_in(code_series.implode())).then(None).otherwise(cast).alias(name)
+            ).to_series()
+        cols[name] = cast
+    return pl.DataFrame(cols)
+
+
+def check_unique(
+    df: pl.DataFrame, key: Sequence[str], path: Path | str, *, header: bool = True
+) -> None:
+    """Raise :class:`DataFileError` at the first row whose ``key`` repeats an earlier row."""
+    repeat = df.select((~pl.struct(list(key)).is_first_distinct()).alias("d"))["d"]
+    if repeat.any():
+        first = int(repeat.arg_true()[0])
+        values = ", ".join(f"{k}={df[k][first]}" for k in key)
+        raise DataFileError(
+            path,
+            f"duplicate key ({values}); each {'/'.join(key)} must appear once",
+            row=first + (2 if header else 1),
+            field=",".join(key),
+        )
+
+
+def read_table(
+    path: Path | str,
+    schema: Schema,
+    *,
+    sep: str = ",",
+    header: bool = True,
+    missing: Iterable[str] = ("",),
+    numeric_missing: Iterable[float] = (),
+    key: Sequence[str] | None = None,
+) -> pl.DataFrame:
+    """Read a delimited file into a typed frame (see :func:`read_rows` and :func:`to_frame`)."""
+    head, body = read_rows(path, sep=sep, header=header)
+    df = to_frame(
+        path, head, body, schema, missing=missing, numeric_missing=numeric_missing, header=header
+    )
+    if key is not None:
+        check_unique(df, key, path, header=header)
+    return df

@@ -1,0 +1,96 @@
+"""COW National Material Capabilities (NMC): the six components of national power and CINC.
+
+Columns of the frame returned by :func:`load_nmc` (one row per state-year, keyed by
+``ccode``/``year``):
+
+=========  ========  ==================================================================
+column     dtype     meaning (unit)
+=========  ========  ==================================================================
+ccode      Int64     COW state code
+stateabb   Utf8      COW state abbreviation (null in v7.0's derived copy, which drops it)
+year       Int64     calendar year
+milex      Float64   military expenditure: thousands of current GBP 1816-1913, thousands of
+                     current US$ from 1914 (COW NMC codebook)
+milper     Float64   military personnel (thousands)
+irst       Float64   iron and steel production (thousands of tons)
+pec        Float64   primary energy consumption (thousands of coal-ton equivalents)
+tpop       Float64   total population (thousands)
+upop       Float64   urban population (thousands; cities over 100,000)
+cinc       Float64   Composite Index of National Capability as published by COW
+=========  ========  ==================================================================
+
+Missing values (-9 in the publisher's CSV, NA in the derived R file) are nulls, never numbers.
+
+Sources: Singer, Bremer & Stuckey (1972); Singer (1987); NMC codebook v6.0 / v7.0.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from ncrealism.data._read import check_unique, read_table
+from ncrealism.data.fetch import DataSource
+from ncrealism.errors import DataFileError, InputError
+
+NMC_COMPONENTS: tuple[str, ...] = ("milex", "milper", "irst", "pec", "tpop", "upop")
+
+NMC_SCHEMA: dict[str, type[pl.DataType]] = {
+    "stateabb": pl.Utf8,
+    "ccode": pl.Int64,
+    "year": pl.Int64,
+    **{c: pl.Float64 for c in NMC_COMPONENTS},
+    "cinc": pl.Float64,
+}
+
+NMCVersion = Literal["6.0", "7.0"]
+_KEYS: dict[str, str] = {"6.0": "nmc6", "7.0": "nmc7"}
+
+
+def read_nmc_csv(path: Path | str) -> pl.DataFrame:
+    """Read an NMC abridged CSV as COW ships it (v6.0 or v7.0), -9 codes becoming nulls."""
+    df = read_table(path, NMC_SCHEMA, numeric_missing=(-9,), key=("ccode", "year"))
+    return df.select(list(NMC_SCHEMA))
+
+
+def read_nmc_rda(path: Path | str, object_name: str = "cow_nmc") -> pl.DataFrame:
+    """Read the derived R data file of NMC v7.0 (peacesciencer's ``cow_nmc``)."""
+    import pyreadr
+
+    try:
+        result = pyreadr.read_r(str(path))
+    except Exception as exc:  # pyreadr raises its own LibrdataError/PyreadrError types
+        raise DataFileError(path, f"not a readable R data file ({exc})") from exc
+    if object_name not in result:
+        raise DataFileError(path, f"R object '{object_name}' not found (has {list(result)})")
+    pdf = result[object_name]
+    assert pdf is not None
+    missing = [c for c in ("ccode", "year", *NMC_COMPONENTS, "cinc") if c not in pdf.columns]
+    if missing:
+        raise DataFileError(path, f"required columns absent: {missing}")
+    df: pl.DataFrame = pl.from_pandas(pdf[["ccode", "year", *NMC_COMPONENTS, "cinc"]])
+    df = df.with_columns(
+        pl.col("ccode").cast(pl.Int64),
+        pl.col("year").cast(pl.Int64),
+        *(pl.col(c).cast(pl.Float64).fill_nan(None) for c in (*NMC_COMPONENTS, "cinc")),
+        pl.lit(None, dtype=pl.Utf8).alias("stateabb"),
+    ).select(list(NMC_SCHEMA))
+    check_unique(df, ("ccode", "year"), path)
+    return df
+
+
+def load_nmc(version: NMCVersion = "6.0", *, source: DataSource | None = None) -> pl.DataFrame:
+    """Load COW NMC as a state-year frame (columns documented in this module's docstring).
+
+    ``version="7.0"`` reads the publisher's CSV when it is available (downloaded or in the
+    mirror) and otherwise the registered derived R file; ``source.used`` records which.
+    """
+    if version not in _KEYS:
+        raise InputError(f"unknown NMC version '{version}'; choose one of {sorted(_KEYS)}")
+    source = source or DataSource.from_env()
+    resolved = source.resolve(_KEYS[version])
+    if resolved.spec.format == "rda":
+        return read_nmc_rda(resolved.path, resolved.spec.rda_object or "cow_nmc")
+    return read_nmc_csv(resolved.path)
