@@ -6,11 +6,13 @@ Smith (2011), "Unravelling Bueno De Mesquita's group decision model", *Journal o
 Politics* 23(4): 510–531. Notation: actors i, j, k = 0..n-1, positions x, capabilities c,
 saliences s, weights w = c·s, risk exponents r, position range R (fixed at the initial range).
 
-The one quantity that is naturally n×n×n, the sum of positive votes
-N(i, j) = Σ_k max(0, v_k(x_i, x_j; r_k)), is computed in O(n² log n) without building the cube:
-a voter k prefers x_i to x_j exactly when it is strictly closer to x_i, i.e. when it lies on
-x_i's side of the midpoint (x_i + x_j)/2. Sorting the voters by position turns the sum over
-k into a difference of two prefix (or suffix) sums of the matrix w_k·(|x_k − x_j|/R)^{r_k}.
+The quantities that are naturally n×n×n, the sum of positive votes
+N(i, j) = Σ_k max(0, v_k(x_i, x_j; r_k)) and the replication's denominator
+Σ_k Σ_a Σ_b |v_k(x_a, x_b)|, are computed in O(n² log n) without building the cube: a voter k
+prefers x_i to x_j exactly when it is strictly closer to x_i, i.e. when it lies on x_i's side
+of the midpoint (x_i + x_j)/2, so with the voters sorted by position the sum over k is a
+difference of two prefix (or suffix) sums of the matrix w_k·(|x_k − x_j|/R)^{r_k}; and the
+sum of |U_a − U_b| over all pairs of one sorted row is a weighted sum of that row.
 """
 
 from __future__ import annotations
@@ -47,46 +49,49 @@ def vote_distances(x: FloatArray, r: FloatArray, position_range: float) -> Float
     return np.asarray(d ** r[:, None], dtype=np.float64)
 
 
-def positive_votes(x: FloatArray, w: FloatArray, u: FloatArray, order: IntArray) -> FloatArray:
-    """N[i, j] = Σ_k max(0, v_k(x_i, x_j; r_k)) = Σ_k w_k·max(0, U[k, j] − U[k, i]).
+def positive_votes(xs: FloatArray, ws: FloatArray, us: FloatArray) -> FloatArray:
+    """N[a, b] = Σ_k max(0, v_k(x_a, x_b; r_k)) = Σ_k w_k·max(0, U[k, b] − U[k, a]).
 
-    The numerator of the probability that i's position beats j's (Bueno de Mesquita 1994;
-    Scholz et al. 2011). Since U[k, ·] increases with distance for every r_k > 0, the positive
-    part is non-zero only for voters strictly closer to x_i than to x_j. With voters sorted by
-    position, these form a prefix (x_i < x_j: voters left of the midpoint) or a suffix
-    (x_i > x_j: voters right of it), so N is a difference of cumulative sums. O(n² log n).
+    The numerator of the probability that a's position beats b's (Bueno de Mesquita 1994;
+    Scholz et al. 2011). Actors must be sorted by position (``xs`` ascending; ``ws``, ``us``
+    in the same order, rows and columns). Since U[k, ·] increases with distance for every
+    r_k > 0, the positive part is non-zero only for voters strictly closer to x_a than to x_b:
+    a prefix of the sorted voters (those left of the midpoint (x_a + x_b)/2) when x_a < x_b, a
+    suffix when x_a > x_b. So N is a difference of cumulative sums: O(n² log n), no n×n×n
+    array.
     """
-    n = x.shape[0]
-    xs = x[order]
-    wu = w[order, None] * u[order]
+    n = xs.shape[0]
+    wu = ws[:, None] * us
     prefix = np.zeros((n + 1, n), dtype=np.float64)
     np.cumsum(wu, axis=0, out=prefix[1:])
     suffix = np.zeros((n + 1, n), dtype=np.float64)
     np.cumsum(wu[::-1], axis=0, out=suffix[1:])
-    suffix = suffix[::-1]  # suffix[t] = Σ_{sorted k ≥ t}
-    mid = 0.5 * (x[:, None] + x[None, :])
-    cols = np.arange(n)
-    lo = np.searchsorted(xs, mid, side="left")  # number of voters with x_k < midpoint
-    hi = np.searchsorted(xs, mid, side="right")  # number of voters with x_k ≤ midpoint
-    left = prefix[lo, cols[None, :]] - prefix[lo, cols[:, None]]
-    right = suffix[hi, cols[None, :]] - suffix[hi, cols[:, None]]
-    xi = x[:, None]
-    xj = x[None, :]
-    out = np.where(xi < xj, left, np.where(xi > xj, right, 0.0))
+    suffix = np.ascontiguousarray(suffix[::-1])  # suffix[t] = Σ_{k ≥ t}
+    mid = 0.5 * (xs[:, None] + xs[None, :])  # rows ascending: fast searchsorted
+    lo = np.searchsorted(xs, mid, side="left") * n  # n·#{k: x_k < midpoint}
+    hi = np.searchsorted(xs, mid, side="right") * n  # n·#{k: x_k ≤ midpoint}
+    col = np.arange(n)
+    pf = prefix.ravel()
+    sf = suffix.ravel()
+    left = np.take(pf, lo + col[None, :]) - np.take(pf, lo + col[:, None])
+    right = np.take(sf, hi + col[None, :]) - np.take(sf, hi + col[:, None])
+    xa = xs[:, None]
+    xb = xs[None, :]
+    out = np.where(xa < xb, left, np.where(xa > xb, right, 0.0))
     return np.asarray(np.maximum(out, 0.0), dtype=np.float64)
 
 
-def all_pairs_total(u: FloatArray, w: FloatArray, order: IntArray) -> float:
+def all_pairs_total(us: FloatArray, ws: FloatArray) -> float:
     """Σ_k Σ_a Σ_b |v_k(x_a, x_b; r_k)|, the replication's denominator, in O(n² log n).
 
     For one voter, Σ_a Σ_b |U_a − U_b| = 2·Σ_m (2m − n + 1)·U_(m) over the sorted values U_(m)
     (m = 0..n-1), so the n×n×n sum needs only a sort of each row of U.
     """
-    n = u.shape[0]
-    srt = np.sort(u, axis=1)
+    n = us.shape[0]
+    srt = np.sort(us, axis=1)
     coef = 2.0 * np.arange(n, dtype=np.float64) - (n - 1)
     per_voter = 2.0 * (srt * coef[None, :]).sum(axis=1)
-    return float(np.sum(w[order] * per_voter[order]))
+    return float(np.sum(ws * per_voter))
 
 
 def win_probability(
@@ -95,7 +100,6 @@ def win_probability(
     r: FloatArray,
     position_range: float,
     denominator: Literal["pair", "all_pairs"],
-    order: IntArray,
 ) -> FloatArray:
     """P[i, j], the probability that i's position beats j's.
 
@@ -106,20 +110,27 @@ def win_probability(
     ``denominator="all_pairs"`` (the public replication):
     P(i, j) = Σ_k max(0, v_k(x_i, x_j)) / Σ_k Σ_a Σ_b |v_k(x_a, x_b)|.
 
-    In both cases P = 0 when x_i = x_j and P is clipped to [0, 1] against rounding.
+    In both cases P = 0 when x_i = x_j, and P is clipped to [0, 1] against rounding. The work
+    is done with the actors in :func:`canonical_order`, so that P does not depend on the input
+    order, not even in the last bit.
     """
-    u = vote_distances(x, r, position_range)
-    num = positive_votes(x, w, u, order)
-    same = x[:, None] == x[None, :]
+    order = canonical_order(x, w, r)
+    inv = np.empty_like(order)
+    inv[order] = np.arange(order.shape[0])
+    xs = x[order]
+    ws = w[order]
+    us = vote_distances(xs, r[order], position_range)
+    num = positive_votes(xs, ws, us)
     if denominator == "pair":
         den = num + num.T
         with np.errstate(divide="ignore", invalid="ignore"):
             p = np.where(den > 0.0, num / den, 0.5)
     else:
-        total = all_pairs_total(u, w, order)
+        total = all_pairs_total(us, ws)
         p = num / total if total > 0.0 else np.zeros_like(num)
-    p = np.where(same, 0.0, p)
-    return np.asarray(np.clip(p, 0.0, 1.0), dtype=np.float64)
+    p = np.where(xs[:, None] == xs[None, :], 0.0, p)
+    p = np.clip(p, 0.0, 1.0)
+    return np.asarray(p[np.ix_(inv, inv)], dtype=np.float64)
 
 
 def utilities(
@@ -156,8 +167,8 @@ def expected_utilities(
     Scholz et al. (2011), after Bueno de Mesquita (1994, 2002):
     EU_p(i→j) = s_j·[P(i,j)·U_s + (1 − P(i,j))·U_f] + (1 − s_j)·U_s − q·U_sq,
     computed in the algebraically identical form U_s − s_j·(1 − P(i,j))·(U_s − U_f) − q·U_sq,
-    which keeps EU_p(i→j) ≤ U_s − q·U_sq exactly in floating point (used by the zero-salience
-    invariant, see :func:`ncrealism.negotiation.eum.iter_rounds`).
+    so that with s_j = 0 the inequality e_ji ≤ e_ij holds exactly in floating point too (the
+    zero-salience invariant in :mod:`ncrealism.negotiation.eum`).
     """
     u_s, u_f, u_sq = utilities(x, r, position_range)
     gap = u_s - u_f
@@ -185,7 +196,7 @@ def risk_exponents(
     n = x.shape[0]
     ones = np.ones(n, dtype=np.float64)
     order = canonical_order(x, w, ones)
-    p1 = win_probability(x, w, ones, position_range, denominator, order)
+    p1 = win_probability(x, w, ones, position_range, denominator)
     _, f1 = expected_utilities(x, s, ones, p1, position_range, q)
     np.fill_diagonal(f1, 0.0)
     danger = f1[:, order].sum(axis=1)
@@ -242,8 +253,9 @@ def choose_offers(
     ``compromise="weighted_position"`` reproduces the replication, which picks the compromise
     with the smallest (|e_ij|·x_i + |e_ji|·x_j)/(|e_ij| + |e_ji|). Ties: ``"input_order"`` takes
     the first counterpart in input order (the replication); ``"order_free"`` takes the largest
-    e_ji, then the smallest new position, then input order (which then only decides which of
-    several identical offers is reported).
+    e_ji, then the smallest new position, then the smallest e_ij (the most resolute
+    counterpart), and only then input order, which can then decide nothing but which of
+    several identical offers (same position, same salience) is reported.
     """
     present = kind > 0
     best_kind = np.where(
@@ -272,6 +284,8 @@ def choose_offers(
         tied &= f_t == f_t.max(axis=1)[:, None]
         n_t = np.where(tied, new, np.inf)
         tied &= n_t == n_t.min(axis=1)[:, None]
+        e_t = np.where(tied, e, np.inf)
+        tied &= e_t == e_t.min(axis=1)[:, None]
         choice = np.argmax(tied, axis=1)
     has = mask.any(axis=1)
     counterpart = np.where(has, choice, -1).astype(np.intp)
