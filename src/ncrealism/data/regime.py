@@ -114,7 +114,7 @@ def _is_xls(path: Path) -> bool:
 
 def _xls_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     """The first sheet of a legacy Excel workbook as strings (header row first)."""
-    import xlrd  # type: ignore[import-untyped]
+    import xlrd
 
     try:
         book = xlrd.open_workbook(str(path), logfile=io.StringIO(), on_demand=True)
