@@ -1,0 +1,313 @@
+"""Case files: validation with clear errors, data wiring, derived reservations, the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from ncrealism.data.fetch import DataSource
+from ncrealism.errors import DataFileError, InputError
+from ncrealism.negotiation.bargaining import find_zone, nash_solution
+from ncrealism.negotiation.cases import (
+    CodedReader,
+    analyse,
+    build_case,
+    case_path,
+    list_cases,
+    load_case,
+    structural_threat,
+)
+
+SHIPPED = ["agreed_framework_1994", "four_party_1997", "six_party_2005", "six_party_2007"]
+
+
+class StandInReader:
+    """A stand-in perception filter: credibility = offered; threat read as T·(1 − A)."""
+
+    def assurance_credibility(self, offered: float) -> float:
+        return offered
+
+    def perceived_threat(self, threat: float, credibility: float) -> float:
+        return threat * (1.0 - credibility)
+
+
+def fake_capabilities(
+    values: Mapping[int, float],
+) -> object:
+    def fetch(codes: Sequence[int], years: Sequence[int]) -> dict[tuple[int, int], float]:
+        return {(c, y): values[c] * (1.0 + 0.01 * (y - 1990)) for c in codes for y in years}
+
+    return fetch
+
+
+CAPS = {2: 0.15, 731: 0.012, 732: 0.023, 710: 0.15, 365: 0.05, 740: 0.045}
+
+
+# ------------------------------------------------------------------ loading and validation
+
+
+def test_shipped_cases_are_listed_and_load() -> None:
+    assert list_cases() == sorted(SHIPPED)
+    assert set(list_cases(templates=True)) == {
+        *SHIPPED,
+        "record_template_1993",
+        "record_template_2001",
+    }
+    for name in list_cases(templates=True):
+        case = load_case(name)
+        assert case.capability_year < case.start_date.year + 1
+        assert len(case.parties) >= 2
+        assert case.survival is not None
+
+
+def test_every_number_in_the_shipped_files_has_a_source_or_rationale() -> None:
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, dict):
+            if "value" in node:
+                assert node.get("source") or node.get("rationale"), where
+            for k, v in node.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, f"{where}[{i}]")
+
+    for name in list_cases(templates=True):
+        walk(tomllib.loads(case_path(name).read_text(encoding="utf-8")), name)
+
+
+def _write(tmp_path: Path, text: str, edit: tuple[str, str]) -> Path:
+    old, new = edit
+    assert old in text
+    path = tmp_path / "case.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "message"),
+    [
+        (
+            (
+                'quota = { value = 1.0, rationale = "Bilateral talks: an agreement needs both '
+                'signatures." }',
+                "quota = { value = 1.0 }",
+            ),
+            "forum.quota",
+            "source",
+        ),
+        (
+            (
+                'reservation = { value = 0.5, source = "Record US-DPRK-1994-AF',
+                'reservation = { value = 1.5, source = "Record US-DPRK-1994-AF',
+            ),
+            "parties[0].stances.nuclear_status.reservation",
+            "[0, 1]",
+        ),
+        (("trend_years = 5", "trend_years = 5\ncolour = 3"), "commitment.colour", "Extra"),
+        (("capability_year = 1993", "capability_year = 1995"), None, "capability_year"),
+    ],
+)
+def test_errors_name_the_file_and_the_key(
+    tmp_path: Path, edit: tuple[str, str], key: str | None, message: str
+) -> None:
+    text = case_path("agreed_framework_1994").read_text(encoding="utf-8")
+    path = _write(tmp_path, text, edit)
+    with pytest.raises(DataFileError) as info:
+        load_case(path)
+    err = info.value
+    assert err.path == str(path)
+    if key is not None:
+        assert err.field is not None and key in err.field
+    assert message in str(err)
+
+
+def test_bad_toml_and_unknown_case(tmp_path: Path) -> None:
+    path = tmp_path / "broken.toml"
+    path.write_text("id = \n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="not valid TOML"):
+        load_case(path)
+    with pytest.raises(InputError, match="no case 'nothing'"):
+        load_case("nothing")
+
+
+# ------------------------------------------------------------------ the derived reservation
+
+
+def test_survival_reservation_follows_its_formula_with_a_stand_in_filter() -> None:
+    model = build_case(
+        "agreed_framework_1994",
+        capabilities=fake_capabilities(CAPS),  # type: ignore[arg-type]
+        reader=StandInReader(),
+    )
+    surv = model.survival()
+    assert surv is not None
+    v = model.values
+    caps = {c: CAPS[c] * (1.0 + 0.01 * (1993 - 1990)) for c in CAPS}
+    patron = v["patron.China.support"] * caps[710] + v["patron.Russia.support"] * caps[365]
+    threat = structural_threat(
+        caps[2] + caps[732],
+        caps[731],
+        patron,
+        v["survival.sanctions_pressure"],
+        v["survival.sanctions_weight"],
+    )
+    assert surv.threat == pytest.approx(threat)
+    theta, kappa, q0 = (
+        v["survival.survival_threshold"],
+        v["survival.threat_reduction"],
+        v["survival.offer_credibility"],
+    )
+    for a in (0.0, 0.3, 0.7, 1.0):
+        t_hat = threat * (1.0 - a * q0)
+        expected = 0.0 if t_hat <= theta else min(1.0, (1 - theta / t_hat) / kappa)
+        assert surv.reservation(a) == pytest.approx(expected)
+    # More assurance never raises the least acceptable nuclear status.
+    grid = [surv.reservation(a / 20) for a in range(21)]
+    assert all(b <= a + 1e-12 for a, b in itertools.pairwise(grid))
+
+
+def test_coded_reader_discounts_assurances() -> None:
+    r = CodedReader(0.5)
+    assert r.assurance_credibility(0.6) == pytest.approx(0.3)
+    assert r.perceived_threat(0.8, 0.25) == pytest.approx(0.6)
+    with pytest.raises(InputError):
+        CodedReader(1.5)
+
+
+def test_case_results_do_not_depend_on_the_capability_unit() -> None:
+    def run(scale: float) -> tuple[object, ...]:
+        caps = {c: v * scale for c, v in CAPS.items()}
+        model = build_case(
+            "six_party_2007",
+            capabilities=fake_capabilities(caps),  # type: ignore[arg-type]
+            reader=StandInReader(),
+        )
+        res = analyse(model, with_forecast=False)
+        point = None if res.nash is None else tuple(res.nash.point.values())
+        days = None if res.durability is None else res.durability.expected_days
+        return res.zone.exists, round(res.zone.margin, 9), point, days
+
+    a, b = run(1.0), run(37.0)
+    assert a[:2] == b[:2]
+    if a[2] is not None:
+        assert b[2] == pytest.approx(a[2], abs=1e-6)
+        assert b[3] == pytest.approx(a[3], rel=1e-6)
+
+
+# ------------------------------------------------------------------ real data
+
+
+def test_capabilities_are_the_published_cinc(source: DataSource) -> None:
+    from ncrealism.data.nmc import load_nmc
+
+    model = build_case("agreed_framework_1994", source=source)
+    nmc = load_nmc("6.0", source=source)
+    for name, code in (("US", 2), ("DPRK", 731)):
+        row = nmc.filter((nmc["ccode"] == code) & (nmc["year"] == 1993))
+        assert model.capability[name] == pytest.approx(float(row["cinc"][0]), abs=1e-6)
+    shares = model.problem().power_shares()
+    assert math.fsum(shares.values()) == pytest.approx(1.0)
+
+
+def test_perception_filter_drives_the_dprk_reservation(source: DataSource) -> None:
+    from ncrealism.perception import (
+        assurance_credibility,
+        load_profile,
+        perceived_threat,
+        residual_threat,
+    )
+    from ncrealism.perception.functions import misperceived_share
+
+    model = build_case("six_party_2005", source=source)
+    surv = model.survival()
+    assert surv is not None
+    filt = load_profile("DPRK", 2005)
+    assert "perception filter" in surv.reader_name
+    v = model.values
+    caps = model.threat_capability
+    own = model.capability["DPRK"]
+    patron = sum(v[f"patron.{n}.support"] * c for n, c in model.patron_capability.items())
+    pool = sum(caps.values()) + own + patron
+    a = 0.5
+    q = assurance_credibility(
+        own / pool, 0.0, filt["assurance_discount"], a * v["survival.offer_credibility"]
+    )
+    w = v["survival.sanctions_weight"]
+    tm_cap = misperceived_share(
+        [caps[c] / pool for c in sorted(caps)],
+        [filt.misperception.get(c, 1.0) for c in sorted(caps)],
+    )
+    tm = surv.threat + (1 - w) * (float(tm_cap) - sum(caps.values()) / pool)
+    t_hat = residual_threat(perceived_threat(surv.threat, tm, 0.0, filt["threat_sensitivity"]), q)
+    theta, kappa = v["survival.survival_threshold"], v["survival.threat_reduction"]
+    expected = max(0.0, min(1.0, (1 - theta / float(t_hat)) / kappa))
+    assert surv.reservation(a) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_case_is_analysed_from_real_data(source: DataSource, name: str) -> None:
+    model = build_case(name, source=source)
+    res = analyse(model, rounds=20, draws=5, seed=3)
+    assert res.forecast is not None
+    assert set(res.forecast.point) == set(res.problem.dimension_names)
+    if res.zone.exists:
+        assert res.nash is not None and res.durability is not None
+        from ncrealism.negotiation.bargaining import contains
+
+        assert contains(res.problem, res.zone, res.nash.point)
+        assert 0.0 < res.durability.expected_days <= 20 * 365.25
+    else:
+        assert res.nash is None and res.durability is None
+        assert res.zone.binding and all(b.gap > 0 for b in res.zone.binding)
+        assert res.forecast.agreement_probability == 0.0
+    # Permuting the parties of the case permutes nothing that matters.
+    order = list(reversed(range(len(res.problem.parties))))
+    permuted = res.problem.permuted(order)
+    z2 = find_zone(permuted)
+    assert z2.exists == res.zone.exists
+    assert z2.margin == pytest.approx(res.zone.margin, abs=1e-9)
+    if res.nash is not None:
+        n2 = nash_solution(permuted, z2)
+        assert n2 is not None
+        for d, x in res.nash.point.items():
+            assert n2.point[d] == pytest.approx(x, abs=1e-5)
+
+
+def test_cli_prints_forecast_zone_durability_and_levers(source: DataSource, tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from ncrealism.cli.negotiate import negotiate
+
+    app = typer.Typer()
+    app.command()(negotiate)
+    runner = CliRunner()
+    res = runner.invoke(
+        app,
+        [
+            "agreed_framework_1994",
+            *("--draws", "5", "--rounds", "10", "--lever", "sanctions"),
+            *("--plot", str(tmp_path / "figs")),
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    pngs = sorted(p.name for p in (tmp_path / "figs").glob("*.png"))
+    assert {"bargaining_range.png", "durability.png", "positions_nuclear_status.png"} <= set(pngs)
+    assert all((tmp_path / "figs" / p).stat().st_size > 10_000 for p in pngs)
+    for part in ("Forecast", "Zone of agreement", "Durability", "What would it take"):
+        assert part in res.output
+    res = runner.invoke(
+        app, ["six_party_2005", "--draws", "0", "--format", "json", "--lever", "credibility"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    sections = {r["section"] for r in rows}
+    assert {"party", "forecast", "zone", "lever:credibility"} <= sections
+    bad = runner.invoke(app, ["agreed_framework_1994", "--lever", "bribes"])
+    assert bad.exit_code != 0
