@@ -1,0 +1,122 @@
+"""``ncr explain``: the anatomy of a decision, from the distribution of power to the choice."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class ExplainFormat(StrEnum):
+    """Output formats of ``ncr explain``."""
+
+    text = "text"
+    json = "json"
+    md = "md"
+    html = "html"
+
+
+def explain(
+    state: Annotated[
+        str, typer.Argument(help="State: COW code, abbreviation or name (731, PRK, DPRK).")
+    ],
+    year: Annotated[
+        str | None, typer.Argument(help="Year, span or list: 1994, 1993:1995, 1994,2006.")
+    ] = None,
+    years: Annotated[
+        str | None, typer.Option("--year", "-y", help="Same as the YEAR argument.")
+    ] = None,
+    context: Annotated[
+        Path | None,
+        typer.Option(help="Context-event CSV (outside shocks: sanctions, patrons, leaders)."),
+    ] = None,
+    profile: Annotated[
+        Path | None, typer.Option(help="A perception profile TOML instead of the shipped one.")
+    ] = None,
+    neutral: Annotated[
+        bool, typer.Option(help="Use the neutral filter (structural realism) instead.")
+    ] = False,
+    focus: Annotated[
+        str | None, typer.Option(help="Option whose log-odds are decomposed (default: likeliest).")
+    ] = None,
+    nmc: Annotated[str, typer.Option(help="COW NMC version: 6.0 or 7.0.")] = "6.0",
+    fmt: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", help="text, json, md or html.")
+    ] = ExplainFormat.text,
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead.")] = None,
+) -> None:
+    """Explain a state's decision in a year: the measured distribution of power and threat
+    (IV), what the perception filter changed (intervening), domestic incentives, the option
+    probabilities (DV) and the share of the decision each layer accounts for.
+
+    Example: ncr explain DPRK 1994 --context history/context_events_1990_2009.csv
+    """
+    import dataclasses
+    import json
+
+    import polars as pl
+
+    from ncrealism.data.fetch import DataSource
+    from ncrealism.data.records import read_context_events
+    from ncrealism.decision.anatomy import anatomy
+    from ncrealism.decision.inputs import build_inputs
+    from ncrealism.errors import InputError
+    from ncrealism.perception.filter import PerceptionFilter
+    from ncrealism.perception.profiles import load_profile
+    from ncrealism.system._common import parse_years, resolve_state
+
+    spec = years or year
+    if spec is None:
+        raise InputError("give a year: ncr explain DPRK 1994 (or --year 1993:1995)")
+    if year is not None and years is not None and year != years:
+        raise InputError("give the year once, as an argument or with --year")
+    wanted = parse_years(spec)
+    source = DataSource.from_env()
+    ccode = resolve_state(state, source)
+    ctx = read_context_events(context) if context is not None else None
+    inputs = build_inputs(ccode, wanted, context=ctx, source=source, nmc_version=nmc)
+    docs = []
+    for y in wanted:
+        if neutral:
+            filt = PerceptionFilter.neutral(state=state, ccode=ccode)
+        elif profile is not None:
+            filt = load_profile(state, y, path=profile)
+        else:
+            filt = load_profile(ccode, y)
+            if filt.origin == "generic":
+                filt = dataclasses.replace(
+                    filt, state=state, label=f"{state}: generic (no profile; neutral filter)"
+                )
+        sources = [r.describe() for r in source.used]
+        sources.append(f"perception: {filt.label} ({filt.origin})")
+        sources.append(
+            f"context events: {context}" if context is not None else "context events: none given"
+        )
+        docs.append(anatomy(inputs.filter(pl.col("year") == y), filt, focus=focus, sources=sources))
+    if fmt is ExplainFormat.json:
+        payload = [d.to_dict() for d in docs]
+        text = json.dumps(payload[0] if len(payload) == 1 else payload, indent=2, default=str)
+    elif fmt is ExplainFormat.md:
+        text = "\n\n".join(d.to_markdown() for d in docs)
+    elif fmt is ExplainFormat.html:
+        body = "\n".join(d.to_html() for d in docs)
+        text = (
+            "<!doctype html><html><head><meta charset='utf-8'><title>ncr explain</title>"
+            "<style>body{font-family:sans-serif;max-width:60em;margin:auto}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px}"
+            "</style></head><body>\n" + body + "</body></html>"
+        )
+    else:
+        text = "\n\n".join(d.to_text() for d in docs)
+        if ctx is None:
+            text += (
+                "\nnote: no --context file given: outside shocks (patrons, sanctions, "
+                "inducements, leader deaths) are zero.\n"
+            )
+    if out is not None:
+        out.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+        typer.echo(f"wrote {out}")
+    else:
+        typer.echo(text.rstrip("\n"))

@@ -1,0 +1,438 @@
+"""The anatomy of a decision: the causal chain of one state-year, with numbers.
+
+Koga (2009) reads DPRK foreign policy as independent variable (the distribution of power),
+intervening variables (perception of it, domestic incentives) and dependent variable (the
+decision). :func:`anatomy` lays one year out in that order:
+
+1. **IV**: the measured distribution of power and threat (:mod:`ncrealism.decision.inputs`);
+2. **intervening**: what each cluster of the perception filter changed, and by how much
+   (:func:`ncrealism.perception.trace.trace`), and the domestic incentives (regime
+   vulnerability and its parts, the survival weight);
+3. **DV**: each option's utility components and choice probability, under the neutral filter
+   (structural realism) and under the filter;
+4. **shares**: how much each layer contributes to the log-odds of each option.
+
+Decomposition. For option k let L_k(f) = log(P_k / (1 - P_k)) under filter f and
+L_k^0 = log(1 / (K - 1)) its value when all K options are equally likely (no information).
+The total L_k(filter) - L_k^0 is split into the **system** layer, L_k(neutral) - L_k^0 (what
+structural realism alone predicts), and an exact Shapley decomposition (Shapley 1953) of
+L_k(filter) - L_k(neutral) over the players leader images, strategic culture, state-society
+relations, domestic institutions and the choice rule's precision, where coalition S has the
+clusters in S at the filter's values and the others at neutral:
+
+    phi_i = sum_{S not containing i} |S|! (n - |S| - 1)! / n! [v(S + i) - v(S)],
+    v(S) = L_k(filter restricted to S) - L_k(neutral).
+
+The shares add up to the total exactly (efficiency of the Shapley value); the tests check it.
+
+``Anatomy.shapley`` (one row per option and layer): ``option`` (Utf8), ``layer`` (Utf8:
+system, leader_images, strategic_culture, state_society, domestic_institutions, precision),
+``contribution`` (Float64, log-odds units, nats), ``share`` (Float64, contribution / total;
+null when the total is 0).
+
+``Anatomy.options`` (one row per option): ``option``, ``security``, ``survival``,
+``resources``, ``autonomy``, ``capitulation`` (Float64, utility units; they add up to
+``utility``), ``utility`` (Float64), ``p_uniform``, ``p_neutral``, ``p_filter`` (Float64, 0-1).
+
+``Anatomy.perception``: the :func:`ncrealism.perception.trace.trace` rows of the year.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from ncrealism.decision.inputs import DOMESTIC_COLUMNS
+from ncrealism.decision.model import (
+    FEATURES,
+    choice_probabilities,
+    design_matrix,
+    utilities,
+)
+from ncrealism.decision.options import DEFAULT_OPTIONS, OptionSet
+from ncrealism.errors import InputError
+from ncrealism.perception.filter import CLUSTERS, PerceptionFilter
+from ncrealism.perception.trace import trace
+
+__all__ = ["LAYERS", "Anatomy", "anatomy", "shapley_values"]
+
+#: Players of the decomposition, after the system layer.
+PLAYERS: tuple[str, ...] = (*CLUSTERS, "precision")
+LAYERS: tuple[str, ...] = ("system", *PLAYERS)
+
+_STRUCT_UNITS = {
+    "cinc": "share of world capabilities (COW NMC)",
+    "relative_power": "own share of the pool: own CINC + threat + allies' support",
+    "threat": "share of the pool that threatens (Walt's index, system layer)",
+    "ally_support": "share of the pool from defence-pact allies, net of defection",
+    "nuclear_latency": "nuclear status / 3 (0 none, 1/3 considering, 2/3 pursuing, 1 has)",
+    "sanctions": "context shock, 0-1",
+    "inducements": "context shock, 0-1",
+    "clarity": "clarity of outside signals, 0-1",
+    "patron_defection": "mean defection of allies, 0-1",
+}
+
+
+def shapley_values(value: dict[frozenset[str], float], players: Sequence[str]) -> dict[str, float]:
+    """Exact Shapley values of a game given as ``value[coalition]`` for every coalition."""
+    n = len(players)
+    out = {}
+    for i in players:
+        others = [p for p in players if p != i]
+        phi = 0.0
+        for r in range(n):
+            w = math.factorial(r) * math.factorial(n - r - 1) / math.factorial(n)
+            for s in itertools.combinations(others, r):
+                fs = frozenset(s)
+                phi += w * (value[fs | {i}] - value[fs])
+        out[i] = phi
+    return out
+
+
+@dataclass(frozen=True)
+class Anatomy:
+    """One state-year's causal chain (see the module docstring)."""
+
+    ccode: int | None
+    year: int
+    state: str | None
+    filter_label: str
+    filter_origin: str
+    structural: dict[str, Any]
+    domestic: dict[str, Any]
+    perception: pl.DataFrame
+    options: pl.DataFrame
+    shapley: pl.DataFrame
+    focus: str
+    sources: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    # ------------------------------------------------------------------ renderers
+    def total(self, option: str | None = None) -> float:
+        """Total log-odds of ``option`` (default: the focus) relative to uniform."""
+        k = option or self.focus
+        return float(self.shapley.filter(pl.col("option") == k)["contribution"].sum())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ccode": self.ccode,
+            "state": self.state,
+            "year": self.year,
+            "filter": {"label": self.filter_label, "origin": self.filter_origin},
+            "independent_variable": self.structural,
+            "domestic_incentives": self.domestic,
+            "perception": self.perception.to_dicts(),
+            "options": self.options.to_dicts(),
+            "focus": self.focus,
+            "decomposition": self.shapley.to_dicts(),
+            "sources": list(self.sources),
+            "notes": list(self.notes),
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str)
+
+    def _sections(self) -> list[tuple[str, list[str], list[list[str]] | None, list[str] | None]]:
+        s = self.structural
+        iv_lines = [
+            f"data year {s['data_year']}" + (" (carried forward)" if s.get("carried") else ""),
+        ]
+        for k in (
+            "cinc",
+            "relative_power",
+            "threat",
+            "ally_support",
+            "patron_defection",
+            "nuclear_latency",
+            "sanctions",
+            "inducements",
+            "clarity",
+        ):
+            iv_lines.append(f"{k} = {s[k]:.4f}  ({_STRUCT_UNITS[k]})")
+        src = ", ".join(
+            f"{c.get('abb') or c['ccode']} {c['share']:.3f}" for c in s["threat_sources"][:8]
+        )
+        iv_lines.append(f"largest threat sources (share of pool): {src}")
+        iv_lines.append(f"defence-pact allies: {', '.join(map(str, s['allies'])) or 'none'}")
+        per = self.perception.filter(pl.col("change").abs() > 1e-12)
+        per_rows = [
+            [
+                r["cluster"],
+                r["quantity"],
+                f"{r['before']:.4f}",
+                f"{r['after']:.4f}",
+                f"{r['change']:+.4f}",
+            ]
+            for r in per.iter_rows(named=True)
+        ]
+        d = self.domestic
+        dom_lines = [
+            f"{k} = {'no data' if d.get(k) is None else format(d[k], '.4f')}"
+            for k in DOMESTIC_COLUMNS
+        ]
+        dom_lines.append(
+            f"weighted vulnerability V = {d['weighted_vulnerability']:.4f}; "
+            f"survival weight W = {d['survival_weight']:.3f}"
+        )
+        opt_rows = [
+            [
+                r["option"],
+                f"{r['security']:+.4f}",
+                f"{r['survival']:+.4f}",
+                f"{r['resources']:+.4f}",
+                f"{r['autonomy']:+.4f}",
+                f"{r['capitulation']:+.4f}",
+                f"{r['utility']:+.4f}",
+                f"{r['p_neutral']:.3f}",
+                f"{r['p_filter']:.3f}",
+            ]
+            for r in self.options.iter_rows(named=True)
+        ]
+        sh = self.shapley.filter(pl.col("option") == self.focus)
+        total = self.total()
+        sh_rows = [
+            [
+                r["layer"],
+                f"{r['contribution']:+.4f}",
+                "-" if r["share"] is None else f"{100 * r['share']:.1f}%",
+            ]
+            for r in sh.iter_rows(named=True)
+        ]
+        sh_rows.append(["total", f"{total:+.4f}", "100.0%"])
+        return [
+            ("1. Independent variable: distribution of power and threat", iv_lines, None, None),
+            (
+                "2. Intervening: what the perception filter changed",
+                [] if per_rows else ["nothing (neutral filter)"],
+                per_rows or None,
+                ["cluster", "quantity", "before", "after", "change"],
+            ),
+            ("3. Intervening: domestic incentives", dom_lines, None, None),
+            (
+                "4. Dependent variable: options (utility components and probabilities)",
+                [],
+                opt_rows,
+                [
+                    "option",
+                    "security",
+                    "survival",
+                    "resources",
+                    "autonomy",
+                    "capitul.",
+                    "utility",
+                    "P neutral",
+                    "P filter",
+                ],
+            ),
+            (
+                f"5. Share of the decision: log-odds of '{self.focus}' against the rest "
+                "(relative to all options equally likely)",
+                [],
+                sh_rows,
+                ["layer", "log-odds (nats)", "share"],
+            ),
+        ]
+
+    def _title(self) -> str:
+        code = f" ({self.ccode})" if self.ccode is not None else ""
+        who = f"{self.state}{code}" if self.state else f"state{code}"
+        return (
+            f"Anatomy of a decision: {who}, {self.year} ({self.filter_label}; {self.filter_origin})"
+        )
+
+    def to_text(self) -> str:
+        out = [self._title(), "=" * len(self._title())]
+        for head, lines, rows, cols in self._sections():
+            out += ["", head]
+            out += [f"  {ln}" for ln in lines]
+            if rows and cols:
+                widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(cols)]
+                out.append("  " + "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)))
+                for r in rows:
+                    out.append("  " + "  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+        out += ["", "Sources:"] + [f"  {s}" for s in self.sources]
+        out += [f"note: {n}" for n in self.notes]
+        return "\n".join(out) + "\n"
+
+    def to_markdown(self) -> str:
+        out = [f"# {self._title()}"]
+        for head, lines, rows, cols in self._sections():
+            out += ["", f"## {head}", ""]
+            out += [f"- {ln}" for ln in lines]
+            if rows and cols:
+                out += ["", "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+                out += ["| " + " | ".join(r) + " |" for r in rows]
+        out += ["", "## Sources", ""] + [f"- {s}" for s in self.sources]
+        out += [f"\n*Note: {n}*" for n in self.notes]
+        return "\n".join(out) + "\n"
+
+    def to_html(self) -> str:
+        e = html.escape
+        out = [f"<article class='ncr-anatomy'><h1>{e(self._title())}</h1>"]
+        for head, lines, rows, cols in self._sections():
+            out.append(f"<h2>{e(head)}</h2>")
+            if lines:
+                out.append("<ul>" + "".join(f"<li>{e(ln)}</li>" for ln in lines) + "</ul>")
+            if rows and cols:
+                out.append(
+                    "<table><thead><tr>"
+                    + "".join(f"<th>{e(c)}</th>" for c in cols)
+                    + "</tr></thead><tbody>"
+                    + "".join(
+                        "<tr>" + "".join(f"<td>{e(v)}</td>" for v in r) + "</tr>" for r in rows
+                    )
+                    + "</tbody></table>"
+                )
+        out.append("<h2>Sources</h2><ul>" + "".join(f"<li>{e(s)}</li>" for s in self.sources))
+        out.append("</ul>" + "".join(f"<p><em>{e(n)}</em></p>" for n in self.notes))
+        out.append("</article>")
+        return "\n".join(out) + "\n"
+
+
+def _logodds(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-300, 1.0 - 1e-16)
+    return np.asarray(np.log(q) - np.log1p(-q), dtype=np.float64)
+
+
+def anatomy(
+    inputs_row: pl.DataFrame,
+    filt: PerceptionFilter,
+    *,
+    options: OptionSet = DEFAULT_OPTIONS,
+    focus: str | None = None,
+    sources: Sequence[str] = (),
+) -> Anatomy:
+    """The anatomy of one decision (see the module docstring).
+
+    ``inputs_row``: one row of :func:`~ncrealism.decision.inputs.build_inputs`; ``filt``: the
+    filter of that year; ``focus``: the option whose log-odds are shown first (default: the
+    most probable under ``filt``); ``sources``: descriptions of the data files used.
+    """
+    if inputs_row.height != 1:
+        raise InputError(f"anatomy needs one inputs row (one year), got {inputs_row.height}")
+    row = inputs_row.row(0, named=True)
+    year = int(row["year"])
+    X_on = design_matrix(inputs_row, filt)
+    X_off = design_matrix(inputs_row, filt.with_cluster_off("leader_images"))
+    coalitions = [
+        frozenset(s) for r in range(len(PLAYERS) + 1) for s in itertools.combinations(PLAYERS, r)
+    ]
+    filters = {c: filt.with_clusters_off([p for p in PLAYERS if p not in c]) for c in coalitions}
+    probs: dict[frozenset[str], np.ndarray] = {}
+    for with_li in (True, False):
+        group = [c for c in coalitions if ("leader_images" in c) == with_li]
+        theta = np.stack([filters[c].to_theta() for c in group])
+        p = choice_probabilities(X_on if with_li else X_off, theta, options=options)[:, 0, :]
+        for c, pc in zip(group, p, strict=True):
+            probs[c] = pc
+    p_full = probs[frozenset(PLAYERS)]
+    p_neutral = probs[frozenset()]
+    k = len(options)
+    base = math.log(1.0 / (k - 1)) if k > 1 else 0.0
+    lo = {c: _logodds(p) for c, p in probs.items()}
+    shap_rows = []
+    for j, name in enumerate(options.names):
+        value = {c: float(lo[c][j] - lo[frozenset()][j]) for c in coalitions}
+        phi = shapley_values(value, PLAYERS)
+        system = float(lo[frozenset()][j] - base)
+        total = system + sum(phi.values())
+        for layer in LAYERS:
+            v = system if layer == "system" else phi[layer]
+            shap_rows.append(
+                {
+                    "option": name,
+                    "layer": layer,
+                    "contribution": v,
+                    "share": (v / total) if abs(total) > 1e-12 else None,
+                }
+            )
+    comp = utilities(X_on, filt.to_theta(), options=options, components=True)[:, 0, 0, :]
+    u = comp.sum(axis=0)
+    opt_frame = pl.DataFrame(
+        {
+            "option": list(options.names),
+            "security": comp[0],
+            "survival": comp[1],
+            "resources": comp[2],
+            "autonomy": comp[3],
+            "capitulation": comp[4],
+            "utility": u,
+            "p_uniform": np.full(k, 1.0 / k),
+            "p_neutral": p_neutral,
+            "p_filter": p_full,
+        }
+    )
+    struct_keys = [
+        "data_year",
+        "carried",
+        "cinc",
+        "relative_power",
+        "threat",
+        "ally_support",
+        "patron_defection",
+        "nuclear_latency",
+        "sanctions",
+        "inducements",
+        "clarity",
+    ]
+    structural = {kk: row.get(kk) for kk in struct_keys}
+    structural["threat_sources"] = sorted(
+        row.get("threat_sources") or [], key=lambda s: -float(s["share"])
+    )
+    structural["allies"] = list(row.get("allies") or [])
+    structural_q = {f: float(X_on[0, i]) for i, f in enumerate(FEATURES)}
+    structural["threat_misperceived"] = structural_q["threat_misperceived"]
+    from ncrealism.perception.functions import perceive
+
+    env = perceive(structural_q, filt.values)
+    domestic = {kk: row.get(kk) for kk in DOMESTIC_COLUMNS}
+    domestic["weighted_vulnerability"] = float(np.asarray(env["vulnerability"]).reshape(-1)[0])
+    domestic["survival_weight"] = float(np.asarray(env["survival_weight"]).reshape(-1)[0])
+    per = trace({kk: np.array([v]) for kk, v in structural_q.items()}, filt, years=[year])
+    names = list(options.names)
+    focus_name = focus if focus is not None else names[int(np.argmax(p_full))]
+    if focus_name not in names:
+        raise InputError(f"unknown option '{focus_name}'; known: {names}")
+    shap = pl.DataFrame(
+        shap_rows,
+        schema={
+            "option": pl.Utf8,
+            "layer": pl.Utf8,
+            "contribution": pl.Float64,
+            "share": pl.Float64,
+        },
+    )
+    order = [focus_name] + [n for n in names if n != focus_name]
+    shap = (
+        shap.with_columns(
+            pl.col("option").replace_strict(order, list(range(len(order)))).alias("_o")
+        )
+        .sort("_o", maintain_order=True)
+        .drop("_o")
+    )
+    notes = []
+    if row.get("carried"):
+        notes.append("some data sources end before the data year; their last year was used")
+    return Anatomy(
+        ccode=row.get("ccode"),
+        year=year,
+        state=filt.state,
+        filter_label=filt.label,
+        filter_origin=filt.origin,
+        structural=structural,
+        domestic=domestic,
+        perception=per,
+        options=opt_frame,
+        shapley=shap,
+        focus=focus_name,
+        sources=tuple(sources),
+        notes=tuple(notes),
+    )

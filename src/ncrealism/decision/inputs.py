@@ -1,0 +1,566 @@
+"""The model's inputs for one state: the structural reading (IV) and domestic indicators, by year.
+
+:func:`build_inputs` is the single boundary between the data and the decision model. Its
+*system* columns (:data:`SYSTEM_COLUMNS`) are structural: capabilities, alliances,
+contiguity, nuclear status and outside shocks from a context-event file. Its *domestic*
+columns (:data:`DOMESTIC_COLUMNS`) are unit-level indicators that only a non-neutral
+perception filter reads (the neutral filter ignores them; a test checks it).
+
+Timing. A prediction for year t may use inputs only: data measured in year t - 1
+(``data_year``; capabilities, alliances, contiguity, nuclear status, GDP, regime), and context
+events dated up to the end of year t, each weighted by the share of year t during which it was
+in effect (:func:`exposure`). It never reads any behaviour record. Years past the end of a data
+source use its last year (``carried`` = True; context events still enter by date), so years the
+package has never seen work unchanged.
+
+Structural reading (the system layer; Walt 1987)
+--------------------------------------------------
+The balance of threat comes from :func:`ncrealism.system.threat.threat_faced` (aggregate power
+x loss-of-strength proximity x offensive capability x intentions, in CINC units) and own
+capability from :func:`ncrealism.system.capabilities.capabilities` (CINC recomputed; past NMC's
+last year, extended by the system layer's splicing rules). For the focal state i and data year
+y, with tau_j the threat index of each source j not allied with i, s_k the projected power
+(CINC x proximity) of each defence-pact ally k (a guarantee of intervention; weaker
+obligations are not counted as support, though the system layer's ``allied`` flag still keeps
+those partners out of the threat), and c_i own CINC, the pool is P = c_i + sum_j tau_j +
+sum_k s_k and
+
+* ``threat`` T = sum_j tau_j / P: the share of the pool that threatens (0-1);
+* ``ally_support`` A = sum_k s_k (1 - d_k) / P, where d_k is patron defection (below);
+* ``relative_power`` r = c_i / P.
+
+T + A + r = 1 before defection: threat, support and own power are read on one scale, so the
+decision layer can weigh them against each other.
+
+Outside shocks (context events)
+-------------------------------
+Each event at time tau (fractional year, :func:`ncrealism.data.records.read_context_events`)
+contributes to year t its mean effect over the year, with an exponential decay of time
+constant ``tau_c`` years (:func:`exposure`). Channels by event type (time constants are
+conventions of this library, set before any fitting and not tuned):
+
+=====================  ===============  =====  =============================================
+type                   channel          tau_c  note
+=====================  ===============  =====  =============================================
+sanction               sanctions        2      s = 1 - exp(-E)
+inducement             inducements      2      i = 1 - exp(-E)
+us_policy              signals          1      enters clarity only
+systemic_stimulus      signals          1      and, if the actor is an ally: defection
+                       defection        inf    d_k = 1/2 min(1, E): half the ally's weight
+domestic_leadership    succession       3      if the actor is the focal state
+domestic_crisis,       crisis           3      if the actor is the focal state
+domestic_shock
+=====================  ===============  =====  =============================================
+
+``clarity`` = 1 - exp(-(E_signals + E_sanctions + E_inducements)): explicit outside signals
+make threats and options clearer (Ripsman, Taliaferro & Lobell 2016, ch. 2). Events of other
+types are counted in ``unmapped_events`` and otherwise ignored. A domestic event whose actor
+names no recognisable state is taken to concern the focal state.
+
+Domestic indicators
+-------------------
+* ``econ_shock``: the fall of GDP per capita (Maddison Project 2020) in year t - 1 below its
+  highest level of the ten years before, divided by 0.10 and capped at 1: a 10% cumulative
+  fall is the threshold of an economic disaster in Barro & Ursua (2008, *Brookings Papers*).
+  ISO3 codes are matched to COW codes through the UNGA ideal-point file, which carries both.
+* ``regime_transition``: 1 if Polity5's ``durable`` in t - 1 is at most 2 (a regime
+  transition, a 3-point change in the Polity score, in the last three years: Marshall & Gurr
+  2020, *Polity5 Users' Manual*), else 0.
+* ``succession``, ``domestic_crisis``: min(1, E) of the context channels above.
+* ``regime_vulnerability`` RV = 1 - (1 - econ)(1 - crisis)(1 - succession)(1 - transition),
+  missing components counted as 0.
+
+Frame returned by :func:`build_inputs` (one row per year)
+-----------------------------------------------------------
+======================  ==================================  ========================================
+column                  dtype                               meaning (unit; source)
+======================  ==================================  ========================================
+ccode                   Int64                               COW code of the focal state
+year                    Int64                               year of the decision
+data_year               Int64                               year of the data used (year - 1)
+carried                 Boolean                             data_year lies past a source's end
+                                                            (capabilities extended, alliances or
+                                                            contiguity carried forward)
+cinc                    Float64                             own CINC (share of system; COW NMC,
+                                                            recomputed by the system layer)
+relative_power          Float64                             r, 0-1 (system layer)
+threat                  Float64                             T, 0-1 (system layer: threat_faced)
+ally_support            Float64                             A, 0-1 (system layer; context events)
+threat_sources          List(Struct{ccode: Int64,           non-allied sources of threat (COW code,
+                        abb: Utf8, share: Float64})         abbreviation) and their shares
+                                                            tau_j / P (0-1), largest first
+allies                  List(Int64)                         defence-pact allies
+nuclear_latency         Float64                             own nuclear status in data_year / 3
+                                                            (Bleek 2017 via OWID: 0 none ... 3 has)
+sanctions               Float64                             0-1 (context events)
+inducements             Float64                             0-1 (context events)
+clarity                 Float64                             0-1 (context events)
+patron_defection        Float64                             mean defection d_k over allies, 0-1
+econ_shock              Float64 (null: no data)             0-1 (Maddison Project 2020)
+regime_transition       Float64 (null: no data)             0 or 1 (Polity5)
+succession              Float64                             0-1 (context events)
+domestic_crisis         Float64                             0-1 (context events)
+regime_vulnerability    Float64                             RV, 0-1
+unmapped_events         Int64                               context events of unknown type that year
+======================  ==================================  ========================================
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+import polars as pl
+
+from ncrealism.data._read import read_table
+from ncrealism.data.fetch import DataSource
+from ncrealism.errors import InputError
+
+__all__ = [
+    "CHANNELS",
+    "DOMESTIC_COLUMNS",
+    "SYSTEM_COLUMNS",
+    "build_inputs",
+    "context_channels",
+    "exposure",
+]
+
+#: Columns of the structural reading (the independent variable).
+SYSTEM_COLUMNS: tuple[str, ...] = (
+    "threat",
+    "ally_support",
+    "relative_power",
+    "threat_sources",
+    "nuclear_latency",
+    "sanctions",
+    "inducements",
+    "clarity",
+)
+#: Unit-level columns that only a non-neutral filter reads.
+DOMESTIC_COLUMNS: tuple[str, ...] = (
+    "econ_shock",
+    "regime_transition",
+    "succession",
+    "domestic_crisis",
+    "regime_vulnerability",
+)
+
+#: Context-event type -> (channel, decay time constant in years; inf = persistent).
+CHANNELS: dict[str, tuple[str, float]] = {
+    "sanction": ("sanctions", 2.0),
+    "inducement": ("inducements", 2.0),
+    "us_policy": ("signals", 1.0),
+    "systemic_stimulus": ("signals", 1.0),
+    "domestic_leadership": ("succession", 3.0),
+    "domestic_crisis": ("crisis", 3.0),
+    "domestic_shock": ("crisis", 3.0),
+}
+_DEFECTION_TAU = math.inf
+#: Share of an ally's weight lost when it defects (e.g. recognises the adversary). Convention.
+DEFECTION_LOSS = 0.5
+#: Cumulative fall of GDP per capita that counts as an economic disaster (Barro & Ursua 2008).
+DISASTER_FALL = 0.10
+
+
+def exposure(event_time: float, year: int, tau: float) -> float:
+    """Mean effect during calendar year ``year`` of an event at ``event_time`` (fractional year).
+
+    E = integral over u in [year, year + 1) of 1[u >= tau_e] exp(-(u - tau_e)/tau) du. With
+    tau = inf this is the share of the year after the event (then 1 in every later year).
+    """
+    a = max(float(year), event_time)
+    b = float(year) + 1.0
+    if a >= b:
+        return 0.0
+    if math.isinf(tau):
+        return b - a
+    return tau * (math.exp(-(a - event_time) / tau) - math.exp(-(b - event_time) / tau))
+
+
+def _year_list(years: int | Iterable[int] | tuple[int, int]) -> list[int]:
+    if isinstance(years, int):
+        return [years]
+    if isinstance(years, tuple) and len(years) == 2:
+        a, b = int(years[0]), int(years[1])
+        if a > b:
+            raise InputError(f"year span {a}:{b} is reversed")
+        return list(range(a, b + 1))
+    out = sorted({int(y) for y in years})
+    if not out:
+        raise InputError("no years given")
+    return out
+
+
+# --------------------------------------------------------------------------- cached readers
+@lru_cache(maxsize=2)
+def _nuclear(path: str) -> pl.DataFrame:
+    return read_table(
+        path,
+        {"country_name": pl.Utf8, "year": pl.Int64, "nuclear_weapons_status": pl.Float64},
+    )
+
+
+@lru_cache(maxsize=2)
+def _iso3(path: str) -> pl.DataFrame:
+    df = read_table(path, {"ccode": pl.Int64, "iso3c": pl.Utf8}, missing=("", "NA"))
+    return df.drop_nulls().unique(["ccode", "iso3c"])
+
+
+@lru_cache(maxsize=2)
+def _maddison(path: str) -> pl.DataFrame:
+    if path.endswith(".csv"):
+        df = read_table(
+            path,
+            {"Entity": pl.Utf8, "Year": pl.Int64, "GDP per capita": pl.Float64},
+        )
+        return df.rename({"Entity": "country", "Year": "year", "GDP per capita": "gdppc"})
+    import openpyxl
+
+    from ncrealism.errors import DataFileError
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    if "Full data" not in wb.sheetnames:
+        raise DataFileError(path, f"sheet 'Full data' absent (sheets: {wb.sheetnames})")
+    rows = list(wb["Full data"].iter_rows(values_only=True))
+    head = [str(h) for h in rows[0]]
+    need = ["countrycode", "year", "gdppc"]
+    for c in need:
+        if c not in head:
+            raise DataFileError(path, f"column '{c}' absent from sheet 'Full data'", field=c)
+    j = [head.index(c) for c in need]
+    recs: list[tuple[Any, Any, Any]] = []
+    for k, r in enumerate(rows[1:]):
+        code, yr, g = (r[i] for i in j)
+        try:
+            recs.append(
+                (str(code), int(yr) if yr is not None else None, None if g is None else float(g))
+            )
+        except (TypeError, ValueError):
+            raise DataFileError(
+                path, f"cannot read ({code}, {yr}, {g})", row=k + 2, field="year/gdppc"
+            ) from None
+    return pl.DataFrame(
+        recs, schema={"iso3c": pl.Utf8, "year": pl.Int64, "gdppc": pl.Float64}, orient="row"
+    )
+
+
+@lru_cache(maxsize=2)
+def _polity(path: str) -> pl.DataFrame:
+    if path.endswith(".csv"):
+        df = read_table(
+            path, {"ccode": pl.Int64, "year": pl.Int64, "durable": pl.Float64}, missing=("", "NA")
+        )
+    else:  # the publisher's workbook
+        import pandas as pd
+
+        pdf = pd.read_excel(path, usecols=["ccode", "year", "durable"])
+        df = pl.from_pandas(pdf).with_columns(
+            pl.col("ccode").cast(pl.Int64),
+            pl.col("year").cast(pl.Int64),
+            pl.col("durable").cast(pl.Float64).fill_nan(None),
+        )
+    # Polity lists a few country-years twice around state changes; keep the first.
+    return df.unique(["ccode", "year"], keep="first", maintain_order=True)
+
+
+# --------------------------------------------------------------------------- structure
+_NMC_LAST = {"6.0": 2016, "7.0": 2022}
+_DEFENCE_LEVEL = 3
+
+
+def _structural(
+    ccode: int, data_years: Sequence[int], source: DataSource, nmc_version: str
+) -> list[dict[str, Any]]:
+    """The system layer's reading of each data year, on the decision layer's 0-1 scales."""
+    from ncrealism.system.capabilities import capabilities
+    from ncrealism.system.threat import threat_faced
+
+    if nmc_version not in _NMC_LAST:
+        raise InputError(f"unknown NMC version '{nmc_version}'; choose 6.0 or 7.0")
+    version: Any = nmc_version
+    last = _NMC_LAST[nmc_version]
+    ext = max(data_years) if max(data_years) > last else None
+    caps = capabilities(version, extend_to=ext, source=source).filter(
+        (pl.col("ccode") == ccode) & pl.col("year").is_in(list(data_years))
+    )
+    own = {
+        int(y): (float(c), bool(e))
+        for y, c, e in caps.select("year", "cinc", "extended").drop_nulls("cinc").iter_rows()
+    }
+    absent = [y for y in data_years if y not in own]
+    if absent:
+        raise InputError(
+            f"state {ccode} has no capabilities (COW NMC v{nmc_version}) in data year(s) "
+            f"{absent[:5]}: a decision in year t reads the data of t - 1"
+        )
+    tf = threat_faced(ccode, list(data_years), source=source, version=version, extend_to=ext)
+    out: list[dict[str, Any]] = []
+    for y in data_years:
+        rows = tf.filter(pl.col("year") == y)
+        allied = rows["allied"].fill_null(False)
+        hostile = rows.filter(~allied & pl.col("threat").is_not_null() & (pl.col("threat") > 0))
+        pacts = rows.filter(allied & (pl.col("alliance_level") == _DEFENCE_LEVEL))
+        tau = {int(c): float(t) for c, t in hostile.select("source_ccode", "threat").iter_rows()}
+        abbs = {int(c): (a or "") for c, a in rows.select("source_ccode", "source_abb").iter_rows()}
+        sup = {
+            int(c): float(v)
+            for c, v in pacts.select("source_ccode", "projected_power").drop_nulls().iter_rows()
+        }
+        c_i, extended = own[y]
+        pool = c_i + sum(tau.values()) + sum(sup.values())
+        carried = extended or bool(rows["alliance_carried"].fill_null(False).any())
+        out.append(
+            {
+                "data_year": y,
+                "carried": carried,
+                "cinc": c_i,
+                "relative_power": c_i / pool,
+                "pool": pool,
+                "support": sup,
+                "allies": sorted(sup),
+                "threat_sources": [
+                    {"ccode": j, "abb": abbs.get(j, ""), "share": t / pool}
+                    for j, t in sorted(tau.items(), key=lambda kv: -kv[1])
+                ],
+                "threat": sum(tau.values()) / pool,
+            }
+        )
+    return out
+
+
+def _actor_codes(actor: str | None, source: DataSource) -> set[int]:
+    from ncrealism.system._common import resolve_state
+
+    if not actor:
+        return set()
+    out: set[int] = set()
+    for tok in re.split(r"[;,()/]", actor):
+        t = tok.strip()
+        if not t:
+            continue
+        try:
+            out.add(resolve_state(t, source))
+        except Exception:  # a body such as UNSC or KEDO is not a state
+            continue
+    return out
+
+
+def context_channels(
+    context: pl.DataFrame,
+    ccode: int,
+    years: Sequence[int],
+    *,
+    allies: dict[int, list[int]] | None = None,
+    source: DataSource | None = None,
+) -> pl.DataFrame:
+    """Exposure of each context channel by year (see the module docstring).
+
+    Returns one row per year: ``year`` (Int64) and Float64 columns ``sanctions``,
+    ``inducements``, ``signals``, ``succession``, ``crisis`` (exposures E, years of effect),
+    ``defection`` (Struct-free: a JSON-like text of ally -> d_k, in ``defection_by_ally``
+    List(Struct{ccode, d})), and ``unmapped_events`` (Int64). ``allies`` maps each year to the
+    focal state's allies (defection is computed for them only).
+    """
+    source = source or DataSource.from_env()
+    need = {"time", "type", "actor"}
+    if not need <= set(context.columns):
+        raise InputError(
+            f"context frame lacks column(s) {sorted(need - set(context.columns))}; read it "
+            "with ncrealism.data.records.read_context_events"
+        )
+    events = [
+        (float(t), str(ty), _actor_codes(a, source))
+        for t, ty, a in context.select("time", "type", "actor").iter_rows()
+        if t is not None and ty is not None
+    ]
+    rows: list[dict[str, Any]] = []
+    for y in years:
+        e = dict.fromkeys(("sanctions", "inducements", "signals", "succession", "crisis"), 0.0)
+        defect: dict[int, float] = {}
+        unmapped = 0
+        yr_allies = set((allies or {}).get(y, []))
+        for t, ty, actors in events:
+            if ty not in CHANNELS:
+                if math.floor(t) == y:
+                    unmapped += 1
+                continue
+            channel, tau = CHANNELS[ty]
+            if channel in ("succession", "crisis") and actors and ccode not in actors:
+                continue
+            e[channel] += exposure(t, y, tau)
+            if ty == "systemic_stimulus":
+                for k in actors & yr_allies:
+                    defect[k] = defect.get(k, 0.0) + exposure(t, y, _DEFECTION_TAU)
+        rows.append(
+            {
+                "year": y,
+                **e,
+                "defection_by_ally": [
+                    {"ccode": k, "d": DEFECTION_LOSS * min(1.0, v)}
+                    for k, v in sorted(defect.items())
+                ],
+                "unmapped_events": unmapped,
+            }
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "year": pl.Int64,
+            "sanctions": pl.Float64,
+            "inducements": pl.Float64,
+            "signals": pl.Float64,
+            "succession": pl.Float64,
+            "crisis": pl.Float64,
+            "defection_by_ally": pl.List(pl.Struct({"ccode": pl.Int64, "d": pl.Float64})),
+            "unmapped_events": pl.Int64,
+        },
+    )
+
+
+def _nuclear_latency(ccode: int, data_years: Sequence[int], source: DataSource) -> list[float]:
+    from ncrealism.system._common import resolve_state
+
+    df = _nuclear(str(source.path("nuclear_status")))
+    names = []
+    for n in df["country_name"].unique().to_list():
+        try:
+            if resolve_state(n, source) == ccode:
+                names.append(n)
+        except Exception:  # names of non-states (World, regions) do not resolve
+            continue
+    sub = df.filter(pl.col("country_name").is_in(names)).drop_nulls("nuclear_weapons_status")
+    status = dict(zip(sub["year"].to_list(), sub["nuclear_weapons_status"].to_list(), strict=True))
+    last = max(status) if status else None
+    out = []
+    for y in data_years:
+        yy = min(y, last) if last is not None else y
+        out.append(float(status.get(yy, 0.0)) / 3.0)
+    return out
+
+
+def _econ_shock(ccode: int, data_years: Sequence[int], source: DataSource) -> list[float | None]:
+    iso = _iso3(str(source.path("unga")))
+    codes = iso.filter(pl.col("ccode") == ccode)["iso3c"].to_list()
+    mad = _maddison(str(source.path("maddison")))
+    if "iso3c" in mad.columns:
+        sub = mad.filter(pl.col("iso3c").is_in(codes))
+    else:  # the OWID copy is keyed by names
+        sub = mad.filter(pl.col("country").is_in(codes))
+    g = {int(y): float(v) for y, v in sub.drop_nulls("gdppc").select("year", "gdppc").iter_rows()}
+    out: list[float | None] = []
+    for y in data_years:
+        if y not in g:
+            out.append(None)
+            continue
+        window = [g[k] for k in range(y - 10, y + 1) if k in g]
+        fall = 1.0 - g[y] / max(window)
+        out.append(min(1.0, max(0.0, fall) / DISASTER_FALL))
+    return out
+
+
+def _regime_transition(
+    ccode: int, data_years: Sequence[int], source: DataSource
+) -> list[float | None]:
+    pol = _polity(str(source.path("polity5")))
+    sub = pol.filter(pl.col("ccode") == ccode).drop_nulls("durable")
+    dur = dict(zip(sub["year"].to_list(), sub["durable"].to_list(), strict=True))
+    return [None if y not in dur else (1.0 if dur[y] <= 2 else 0.0) for y in data_years]
+
+
+def build_inputs(
+    ccode: int,
+    years: int | Iterable[int] | tuple[int, int],
+    *,
+    context: pl.DataFrame | None = None,
+    source: DataSource | None = None,
+    nmc_version: str = "6.0",
+) -> pl.DataFrame:
+    """The model's inputs for state ``ccode`` (COW code), one row per year.
+
+    ``years``: a year, an inclusive ``(first, last)`` pair or any iterable of years.
+    ``context``: outside shocks as read by
+    :func:`ncrealism.data.records.read_context_events` (``None``: no shocks). Columns, units and
+    sources are documented in this module's docstring.
+    """
+    source = source or DataSource.from_env()
+    yrs = _year_list(years)
+    data_years = [y - 1 for y in yrs]
+    struct = _structural(int(ccode), data_years, source, nmc_version)
+    allies_by_year = {y: s["allies"] for y, s in zip(yrs, struct, strict=True)}
+    if context is not None and context.height > 0:
+        ch = context_channels(context, int(ccode), yrs, allies=allies_by_year, source=source)
+    else:
+        ch = context_channels(
+            pl.DataFrame(schema={"time": pl.Float64, "type": pl.Utf8, "actor": pl.Utf8}),
+            int(ccode),
+            yrs,
+            source=source,
+        )
+    nuc = _nuclear_latency(int(ccode), data_years, source)
+    econ = _econ_shock(int(ccode), data_years, source)
+    trans = _regime_transition(int(ccode), data_years, source)
+    rows: list[dict[str, Any]] = []
+    for i, y in enumerate(yrs):
+        s = struct[i]
+        c = ch.row(i, named=True)
+        d = {int(x["ccode"]): float(x["d"]) for x in c["defection_by_ally"]}
+        sup = s["support"]
+        ally = sum(v * (1.0 - d.get(k, 0.0)) for k, v in sup.items()) / s["pool"]
+        succession = min(1.0, c["succession"])
+        crisis = min(1.0, c["crisis"])
+        parts = [econ[i] or 0.0, crisis, succession, trans[i] or 0.0]
+        rv = 1.0 - math.prod(1.0 - p for p in parts)
+        rows.append(
+            {
+                "ccode": int(ccode),
+                "year": y,
+                "data_year": s["data_year"],
+                "carried": s["carried"],
+                "cinc": s["cinc"],
+                "relative_power": s["relative_power"],
+                "threat": s["threat"],
+                "ally_support": ally,
+                "threat_sources": s["threat_sources"],
+                "allies": s["allies"],
+                "nuclear_latency": nuc[i],
+                "sanctions": 1.0 - math.exp(-c["sanctions"]),
+                "inducements": 1.0 - math.exp(-c["inducements"]),
+                "clarity": 1.0 - math.exp(-(c["signals"] + c["sanctions"] + c["inducements"])),
+                "patron_defection": (sum(d.values()) / len(s["allies"])) if s["allies"] else 0.0,
+                "econ_shock": econ[i],
+                "regime_transition": trans[i],
+                "succession": succession,
+                "domestic_crisis": crisis,
+                "regime_vulnerability": rv,
+                "unmapped_events": c["unmapped_events"],
+            }
+        )
+    return pl.DataFrame(rows, schema=INPUT_SCHEMA)
+
+
+INPUT_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "ccode": pl.Int64,
+    "year": pl.Int64,
+    "data_year": pl.Int64,
+    "carried": pl.Boolean,
+    "cinc": pl.Float64,
+    "relative_power": pl.Float64,
+    "threat": pl.Float64,
+    "ally_support": pl.Float64,
+    "threat_sources": pl.List(pl.Struct({"ccode": pl.Int64, "abb": pl.Utf8, "share": pl.Float64})),
+    "allies": pl.List(pl.Int64),
+    "nuclear_latency": pl.Float64,
+    "sanctions": pl.Float64,
+    "inducements": pl.Float64,
+    "clarity": pl.Float64,
+    "patron_defection": pl.Float64,
+    "econ_shock": pl.Float64,
+    "regime_transition": pl.Float64,
+    "succession": pl.Float64,
+    "domestic_crisis": pl.Float64,
+    "regime_vulnerability": pl.Float64,
+    "unmapped_events": pl.Int64,
+}
