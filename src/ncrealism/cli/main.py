@@ -13,7 +13,14 @@ import sys
 import typer
 
 from ncrealism.cli import data as data_cli
+from ncrealism.cli import scenario as scenario_cli
+from ncrealism.cli import system as system_cli
+from ncrealism.cli.backtest import backtest
+from ncrealism.cli.calibrate import calibrate
 from ncrealism.cli.dprk import dprk
+from ncrealism.cli.explain import explain
+from ncrealism.cli.negotiate import negotiate
+from ncrealism.cli.serve import serve
 
 app = typer.Typer(
     name="ncr",
@@ -26,9 +33,18 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode="markdown",
 )
-app.add_typer(data_cli.app, name="data")
 app.command("dprk")(dprk)
+app.add_typer(data_cli.app, name="data")
+app.add_typer(system_cli.app, name="system")
+app.command("explain")(explain)
+app.command("calibrate")(calibrate)
+app.command("negotiate")(negotiate)
+app.command("backtest")(backtest)
+app.add_typer(scenario_cli.app, name="scenario")
+app.command("sensitivity")(scenario_cli.sensitivity)
+app.command("serve")(serve)
 
 
 def main(argv: list[str] | None = None) -> None:
