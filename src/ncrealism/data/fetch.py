@@ -68,7 +68,7 @@ class ResolvedFile:
     def describe(self) -> str:
         what = "publisher file" if self.variant == "primary" else f"alternate ({self.spec.kind})"
         return (
-            f"{self.dataset} v{self.version}: {what} {self.spec.filename} from {self.origin}, "
+            f"{self.dataset} (version {self.version}): {what} {self.spec.filename} from {self.origin}, "
             f"sha256 {self.sha256[:12]}…"
         )
 
