@@ -1,0 +1,172 @@
+"""``ncr backtest`` end to end on the training record and on a record of unseen years."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+import typer
+from evaluation_helpers import synthetic
+from typer.testing import CliRunner
+
+from ncrealism.cli.backtest import backtest
+from ncrealism.errors import NcrError
+
+YEARLY = "dprk_yearly_1990_2009.csv"
+CONTEXT = "context_events_1990_2009.csv"
+EVENTS = "dprk_events_1990_2009.csv"
+NEGOTIATIONS = "negotiations_1993_2009.csv"
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("backtest")(backtest)
+
+    @app.command("noop")
+    def _noop() -> None:  # a second command keeps "backtest" a sub-command
+        pass
+
+    return app
+
+
+def _invoke(args: list[str]) -> tuple[int, str, BaseException | None]:
+    result = CliRunner().invoke(_app(), ["backtest", *args])
+    return result.exit_code, result.output, result.exception
+
+
+def test_baselines_on_a_record_of_unseen_years(tmp_path: Path) -> None:
+    record, _ = synthetic(3)
+    path = tmp_path / "yearly_2031_2054.csv"
+    record.write_csv(path)
+    code, output, exc = _invoke(
+        [
+            "--record", str(path), "--train", "2031:2044", "--test", "2045:2054",
+            "--out", str(tmp_path / "out"), "--no-theory", "--format", "csv",
+        ]
+    )  # fmt: skip
+    assert code == 0, (output, exc)
+    res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert [r["model"] for r in res["scores"]["all_years"]] == [
+        "persistence",
+        "base rate",
+        "uniform",
+    ]
+    assert res["settings"]["test_years"] == list(range(2045, 2055))
+    # the summary printed is the run's score table
+    printed = pl.read_csv(output.split("wrote ")[0].encode())
+    assert printed["model"].to_list() == ["persistence", "base rate", "uniform"]
+    assert printed["brier"].to_list() == pytest.approx(
+        [r["brier"] for r in res["scores"]["all_years"]]
+    )
+
+
+def test_baselines_on_the_training_record(tmp_path: Path, history_dir: Path) -> None:
+    code, output, exc = _invoke(
+        [
+            "--record", str(history_dir / YEARLY), "--events", str(history_dir / EVENTS),
+            "--negotiations", str(history_dir / NEGOTIATIONS),
+            "--train", "1990:2004", "--test", "2005:2009", "--out", str(tmp_path),
+            "--no-theory", "--quiet",
+        ]
+    )  # fmt: skip
+    assert code == 0, (output, exc)
+    res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert set(res["files"]) == {"record", "events", "negotiations"}
+    assert "spearman_events_missile_test" in res["scores"]["all_years"][0]
+    assert len(res["negotiation"]["episodes"]) == 31
+    assert (tmp_path / "report.md").is_file() and (tmp_path / "report.html").is_file()
+
+
+def test_bad_input_is_reported(tmp_path: Path, history_dir: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    text = (
+        (history_dir / YEARLY)
+        .read_text(encoding="utf-8")
+        .replace("2003,0,0,0,3,1,0,8,brinkmanship", "2003,0,0,0,3,1,0,8,appeasement")
+    )
+    bad.write_text(text, encoding="utf-8")
+    _, _, exc = _invoke(
+        ["--record", str(bad), "--train", "1990:2004", "--test", "2005:2009",
+         "--out", str(tmp_path / "o"), "--no-theory"]
+    )  # fmt: skip
+    assert isinstance(exc, NcrError) and exc.exit_code == 2
+    assert "row 15" in str(exc) and "dominant_posture" in str(exc) and "appeasement" in str(exc)
+    _, _, exc = _invoke(
+        ["--record", str(history_dir / YEARLY), "--train", "1990-2004", "--test", "2005:2009",
+         "--out", str(tmp_path / "o"), "--no-theory"]
+    )  # fmt: skip
+    assert isinstance(exc, NcrError) and "FIRST:LAST" in str(exc)
+    _, _, exc = _invoke(
+        ["--record", str(tmp_path / "missing.csv"), "--train", "1990:2004",
+         "--test", "2005:2009", "--out", str(tmp_path / "o")]
+    )  # fmt: skip
+    assert isinstance(exc, NcrError) and "no such file" in str(exc)
+
+
+def test_ncr_against_the_four_baselines_from_one_command(tmp_path: Path, history_dir: Path) -> None:
+    """Acceptance: on the training record, one command yields NCR vs the four baselines."""
+    code, output, exc = _invoke(
+        [
+            "--record", str(history_dir / YEARLY), "--context", str(history_dir / CONTEXT),
+            "--train", "1990:2004", "--test", "2005:2009", "--out", str(tmp_path),
+            "--scheme", "fixed",
+        ]
+    )  # fmt: skip
+    assert code == 0, (output, exc)
+    res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    models = [r["model"] for r in res["scores"]["all_years"]]
+    for m in ("NCR (calibrated)", "structural realism", "persistence", "base rate", "uniform"):
+        assert m in models
+    assert any(m.startswith("NCR without ") for m in models)
+    assert res["settings"]["scheme"] == "fixed"
+    assert {d["name"] for d in res["datasets"]} >= {"nmc6", "alliance_dyad", "contdird"}
+    assert all(len(d["sha256"]) == 64 for d in res["datasets"])
+    # every test year was forecast by the calibration on the training span
+    assert {p["fit_end"] for p in res["predictions"]} == {2004}
+    assert {p["fit_start"] for p in res["predictions"]} == {1990}
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    ncr = next(r for r in res["scores"]["all_years"] if r["model"] == "NCR (calibrated)")
+    assert f"| NCR (calibrated) | 5 | {ncr['accuracy']:.3f} |" in md
+    assert "NCR (calibrated)" in output  # the summary table is printed
+
+
+def test_theory_models_on_a_record_of_unseen_years(tmp_path: Path) -> None:
+    """A record of 2012-2027 runs unchanged: inputs past the data carry its last year."""
+    record, _ = synthetic(2, start=2012, n=16)
+    path = tmp_path / "yearly_2012_2027.csv"
+    record.write_csv(path)
+    code, output, exc = _invoke(
+        [
+            "--record", str(path), "--train", "2012:2022", "--test", "2023:2027",
+            "--out", str(tmp_path / "out"), "--scheme", "fixed", "--no-ablations", "--quiet",
+        ]
+    )  # fmt: skip
+    assert code == 0, (output, exc)
+    res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    models = [r["model"] for r in res["scores"]["all_years"]]
+    assert models[0] == "NCR (calibrated)" and "structural realism" in models
+    assert res["settings"]["test_years"] == [2023, 2024, 2025, 2026, 2027]
+
+
+def test_duplicate_years_and_bad_dates_are_reported(tmp_path: Path, history_dir: Path) -> None:
+    lines = (history_dir / YEARLY).read_text(encoding="utf-8").splitlines()
+    dup = tmp_path / "dup.csv"
+    dup.write_text("\n".join([*lines, lines[5]]) + "\n", encoding="utf-8")
+    _, _, exc = _invoke(
+        ["--record", str(dup), "--train", "1990:2004", "--test", "2005:2009",
+         "--out", str(tmp_path / "o"), "--no-theory"]
+    )  # fmt: skip
+    assert isinstance(exc, NcrError) and exc.exit_code == 2
+    assert "duplicate year 1994" in str(exc) and "row 22" in str(exc)
+    events = (history_dir / EVENTS).read_text(encoding="utf-8").splitlines()
+    events[3] = events[3].replace("1990-06-01,month", "1990-13-01,day", 1)
+    bad = tmp_path / "events.csv"
+    bad.write_text("\n".join(events) + "\n", encoding="utf-8")
+    _, _, exc = _invoke(
+        ["--record", str(history_dir / YEARLY), "--events", str(bad), "--train", "1990:2004",
+         "--test", "2005:2009", "--out", str(tmp_path / "o"), "--no-theory"]
+    )  # fmt: skip
+    assert isinstance(exc, NcrError) and exc.exit_code == 2
+    assert "events.csv, row 4, field 'date'" in str(exc)

@@ -1,0 +1,191 @@
+"""Negotiation backtest: information available at each episode's start only; scores."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+from sklearn import metrics as skm
+
+from ncrealism.errors import InputError
+from ncrealism.evaluation import metrics as M
+from ncrealism.evaluation.negotiation import (
+    EX_ANTE_COLUMNS,
+    NegotiationBaseRate,
+    NegotiationForecaster,
+    parse_date,
+    run_negotiation_backtest,
+)
+
+NEGOTIATIONS = "negotiations_1993_2009.csv"
+
+
+@dataclass
+class _Spy:
+    """Records what it is shown; forecasts from the history's mean target and censored days."""
+
+    name: str = "spy"
+    seen: list[tuple[dict[str, Any], pl.DataFrame]] | None = None
+
+    def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
+        spy = self
+
+        class _F:
+            def predict(self, episode: Mapping[str, Any]) -> tuple[float, float | None]:
+                if spy.seen is not None:
+                    spy.seen.append((dict(episode), history))
+                p = float(history["agreed"].mean()) if history.height else 0.5  # type: ignore[arg-type]
+                days = history["held_days"].drop_nulls()
+                return min(max(p, 0.0), 1.0), float(days.sum()) if len(days) else None
+
+        return _F()
+
+
+def _synthetic() -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "episode_id": ["E1", "E2", "E3", "E4", "E5"],
+            "start_date": ["2031-01-05", "2031-01-07", "2032-03", "2033-06-01", "2034-02-02"],
+            "end_date": ["2031-01-09", "2031-02-01", "2032-03", "2033-06-09", "2034-02-05"],
+            "parties": ["A;B"] * 5,
+            "outcome": ["agreement", "no agreement", "collapsed", "agreement", "agreement"],
+            "agreement_date": ["2031-01-09", "", "", "2033-06-09", "2034-02-05"],
+            "held_until": ["2033-07-01", "", "", "2033-09-01", "2034-03-01"],
+            "held_days": ["903", "", "", "84", "24"],
+        }
+    )
+
+
+def test_only_information_available_at_the_start() -> None:
+    spy = _Spy(seen=[])
+    run_negotiation_backtest([spy], _synthetic())
+    assert spy.seen is not None
+    by_id = {ep["episode_id"]: (ep, hist) for ep, hist in spy.seen}
+    for ep, _ in spy.seen:
+        assert set(ep) <= set(EX_ANTE_COLUMNS)  # no outcome, end date, agreement or durability
+    # E2 starts 2031-01-07, before E1 ended (2031-01-09): nothing is known yet
+    assert by_id["E2"][1].height == 0
+    # at E3's start (2032-03-01) E1 and E2 are over; E1's agreement is still holding, so its
+    # durability is censored at 2032-03-01 - 2031-01-09 = 417 days
+    h3 = by_id["E3"][1]
+    assert h3["episode_id"].to_list() == ["E1", "E2"]
+    e1 = h3.filter(pl.col("episode_id") == "E1").row(0, named=True)
+    assert e1["held_days"] == (dt.date(2032, 3, 1) - dt.date(2031, 1, 9)).days
+    assert e1["held_censored"] is True
+    # at E5's start (2034-02-02) E1 broke down (2033-07-01, 903 days) and E4 too (84 days)
+    h5 = by_id["E5"][1].filter(pl.col("held_days").is_not_null())
+    assert sorted(h5["held_days"].to_list()) == [84.0, 903.0]
+    assert not h5["held_censored"].any()
+
+
+def test_scrambled_outcomes_do_not_change_forecasts() -> None:
+    """Permuting outcomes of episodes starting on/after an episode leaves its forecast alone."""
+    rec = _synthetic()
+    base = run_negotiation_backtest([_Spy(), NegotiationBaseRate()], rec).predictions
+    outcome_cols = ["end_date", "outcome", "agreement_date", "held_until", "held_days"]
+    later = rec.filter(pl.col("episode_id").is_in(["E3", "E4", "E5"]))
+    rolled = later.select(outcome_cols)[[2, 0, 1]]
+    scrambled = pl.concat(
+        [
+            rec.filter(~pl.col("episode_id").is_in(["E3", "E4", "E5"])),
+            later.drop(outcome_cols).hstack(rolled).select(rec.columns),
+        ]
+    )
+    again = run_negotiation_backtest([_Spy(), NegotiationBaseRate()], scrambled).predictions
+    cols = ["model", "episode_id", "p_agreement", "predicted_held_days"]
+    for eid in ("E1", "E2", "E3"):
+        a = base.filter(pl.col("episode_id") == eid).select(cols)
+        b = again.filter(pl.col("episode_id") == eid).select(cols)
+        assert a.equals(b)
+
+
+def test_scores_against_sklearn_and_scipy() -> None:
+    rec = _synthetic()
+    nb = run_negotiation_backtest([_Spy()], rec)
+    d = nb.predictions
+    y = d["agreed"].to_numpy()
+    p = d["p_agreement"].to_numpy()
+    row = nb.scores().row(0, named=True)
+    assert row["brier"] == pytest.approx(skm.brier_score_loss(y, p))
+    assert row["log_loss"] == pytest.approx(skm.log_loss(y, p, labels=[0, 1]))
+    assert row["accuracy"] == pytest.approx(skm.accuracy_score(y, p >= 0.5))
+    both = d.filter(pl.col("held_days").is_not_null() & pl.col("predicted_held_days").is_not_null())
+    rc = M.spearman(both["predicted_held_days"].to_numpy(), both["held_days"].to_numpy())
+    assert row["durability_n"] == rc.n == both.height
+    if np.isnan(rc.rho):
+        assert np.isnan(row["durability_rho"])
+    else:
+        assert row["durability_rho"] == pytest.approx(rc.rho)
+
+
+def test_partial_outcomes_get_partial_value() -> None:
+    rec = _synthetic().with_columns(
+        pl.when(pl.col("episode_id") == "E4")
+        .then(pl.lit("partial"))
+        .otherwise(pl.col("outcome"))
+        .alias("outcome")
+    )
+    nb = run_negotiation_backtest([NegotiationBaseRate()], rec, partial_value=0.25)
+    e4 = nb.predictions.filter(pl.col("episode_id") == "E4").row(0, named=True)
+    assert e4["agreed"] == 0.25
+    # a "partial" episode earns 0.25 for an agreement call and 0.75 for a no-agreement call
+    d = nb.predictions
+    y, p = d["agreed"].to_numpy(), d["p_agreement"].to_numpy()
+    credit = [yi if pi >= 0.5 else 1 - yi for yi, pi in zip(y, p, strict=True)]
+    assert 0.25 in credit or 0.75 in credit
+    row = nb.scores().row(0, named=True)
+    assert row["accuracy"] == pytest.approx(sum(credit) / len(credit))
+    assert row["brier"] == pytest.approx(float(np.mean((p - y) ** 2)))
+
+
+def test_base_rate_on_the_training_record(history_dir: Path) -> None:
+    """Base-rate forecasts equal the counts of earlier finished episodes in the raw file."""
+    from ncrealism.data.records import read_negotiation_record
+
+    path = history_dir / NEGOTIATIONS
+    nb = run_negotiation_backtest([NegotiationBaseRate()], read_negotiation_record(path))
+    with path.open(encoding="utf-8") as fh:
+        raw = list(csv.DictReader(fh))
+    value = {"agreement": 1.0, "partial": 0.5, "no agreement": 0.0, "collapsed": 0.0}
+    pred = {r["episode_id"]: r for r in nb.predictions.iter_rows(named=True)}
+    assert len(pred) == len(raw)
+    for r in raw:
+        start = parse_date(r["start_date"])
+        assert start is not None
+        earlier = [
+            q for q in raw if (parse_date(q["end_date"], last=True) or start) < start
+        ]  # month-precision ends count at the end of the month
+        expected = (sum(value[q["outcome"]] for q in earlier) + 1) / (len(earlier) + 2)
+        got = pred[r["episode_id"]]
+        assert got["n_history"] == len(earlier)
+        assert got["p_agreement"] == pytest.approx(expected)
+    first = min(raw, key=lambda q: q["start_date"])
+    assert pred[first["episode_id"]]["p_agreement"] == 0.5  # nothing known: (0 + 1)/(0 + 2)
+
+
+def test_bad_negotiation_records() -> None:
+    rec = _synthetic()
+    with pytest.raises(InputError, match="unknown outcome 'stalemate'"):
+        bad = rec.with_columns(pl.lit("stalemate").alias("outcome"))
+        run_negotiation_backtest([NegotiationBaseRate()], bad)
+    with pytest.raises(InputError, match="appears twice"):
+        run_negotiation_backtest([NegotiationBaseRate()], pl.concat([rec, rec.head(1)]))
+    with pytest.raises(InputError, match="'31/01/2031' is not a date"):
+        bad = rec.with_columns(pl.lit("31/01/2031").alias("start_date"))
+        run_negotiation_backtest([NegotiationBaseRate()], bad)
+    with pytest.raises(InputError, match="required column 'outcome'"):
+        run_negotiation_backtest([NegotiationBaseRate()], rec.drop("outcome"))
+
+
+def test_parse_date_precisions() -> None:
+    assert parse_date("1998-03") == dt.date(1998, 3, 1)
+    assert parse_date("1998-02", last=True) == dt.date(1998, 2, 28)
+    assert parse_date("2000", last=True) == dt.date(2000, 12, 31)
+    assert parse_date("") is None

@@ -1,0 +1,26 @@
+"""The Koga tutorial (docs/tutorial-koga.md) runs as written: its outputs are the code's."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+TUTORIAL = REPO / "docs" / "tutorial-koga.md"
+
+
+def test_tutorial(monkeypatch: pytest.MonkeyPatch, mirror: Path) -> None:
+    """Run every example of the tutorial with doctest, from the repository folder."""
+    if not (REPO.parent / "shared" / "history").is_dir():
+        pytest.skip("the tutorial reads ../shared/history beside the repository")
+    monkeypatch.chdir(REPO)
+    result = doctest.testfile(
+        str(TUTORIAL),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+        raise_on_error=False,
+    )
+    assert result.attempted > 30
+    assert result.failed == 0, f"{result.failed} tutorial example(s) failed (see output above)"
