@@ -82,6 +82,9 @@ def _default_cache_root() -> Path:
 class DataSource:
     """Where datasets come from, and a record of what this run used.
 
+    ``used`` lists every file resolved through this source, in order, so that a run can say
+    which variant of each dataset it read (see ``ncr cite``).
+
     Parameters
     ----------
     mirror:
@@ -93,9 +96,6 @@ class DataSource:
         verified file.
     progress:
         Optional callback factory: given a dataset name, returns a progress callback.
-
-    ``used`` lists every file resolved through this source, in order, so that a run can say
-    which variant of each dataset it read (see ``ncr cite``).
     """
 
     mirror: Path | None = None
