@@ -1,0 +1,545 @@
+"""Dyadic power: relative power, power projected over distance, alliances, portfolio similarity.
+
+Every function computes its measure for all dyad-years of the requested years at once, from
+the arrays of :mod:`ncrealism.system._panel` (COW states of the NMC data; capital distances;
+COW alliances and contiguity). Directed frames hold (a, b) and (b, a); rows are ordered by
+``year``, ``ccode1``, ``ccode2`` (the same dyad-years as
+:func:`ncrealism.data.frames.create_dyadyears`, which orders them by dyad first).
+
+Measures
+--------
+
+**Relative power** (:func:`dyad_power`): ``power_share = cinc1 / (cinc1 + cinc2)`` (state 1's
+share of the dyad's capabilities, 0-1) and ``power_ratio = cinc1 / cinc2``.
+
+**Loss-of-strength gradient, Bueno de Mesquita** (:func:`loss_of_strength`). Bueno de Mesquita
+(1981, *The War Trap*, Yale UP) discounts a state's capability by the distance over
+which it must be projected:
+
+    cinc_projected = cinc ** log10(miles / miles_per_day + (10 − e))
+
+with ``miles`` the distance between the two capitals (statute miles; Gleditsch & Ward 2001
+``capdist``), ``e`` Euler's number and ``miles_per_day`` the distance a state can move its
+power in one day. CINC is below 1, so the exponent (log10(10 − e) ≈ 0.862 at zero distance,
+1 at e·miles_per_day, rising with distance) shrinks capability as distance grows, and strong
+states lose proportionally less. EUGene (Bennett & Stam 2000, "EUGene: A Conceptual Manual",
+*International Interactions* 26(2): 179-204) implements this adjustment with a miles-per-day
+rate that rises with transport technology. This library uses :class:`LossOfStrength` with the
+eras 1816-1918: 250, 1919-1945: 375, from 1946: 500 miles per day. Neither *The War Trap* nor
+the EUGene manual could be consulted when this was written, so the era table is a documented,
+overridable parameter rather than a verified copy of either
+(``LossOfStrength(eras=((1816, 250.0),))`` gives a single rate throughout). Dyads without a
+capital distance (13 pre-unification German and Italian states, Kosovo, South Sudan and four
+Pacific microstates; see :mod:`ncrealism.data.distance`) get null.
+
+**Linear gradient, Boulding** (:func:`boulding_gradient`): Boulding (1962, *Conflict and
+Defense*, Harper) lets strength fall linearly with distance, ``P(d) = max(0, P − s·d)``. The
+slope ``s`` is not given in CINC units by Boulding; the default 0.01 CINC per 1,000 miles is a
+convention of this library (a middle power with CINC 0.01 has no strength left 1,000 miles
+from home; the United States' 0.14 of 2000 keeps half over 7,000 miles).
+
+**Alliance-augmented power** (:func:`alliance_augmented_power`): a state's CINC plus the CINC
+of each ally weighted by the strongest obligation between them, with
+:class:`AllianceWeights` (defaults proportional to the ordinal commitment scale of Bueno de
+Mesquita 1975/1981 and Signorino & Ritter 1999: defense pact 3/3, neutrality 2/3,
+non-aggression 2/3, entente 1/3; overridable).
+
+**Alliance-portfolio similarity** (:func:`s_score`): each state's portfolio is its vector of
+commitment levels with every state in the system that year (3 defense pact, 2 neutrality or
+non-aggression, 1 entente, 0 none; 3 with itself; Bueno de Mesquita 1975). Signorino & Ritter's
+(1999, *International Studies Quarterly* 43(1): 115-144) S is
+``1 − 2 Σ_k w_k |a_ik − a_jk| / (3 Σ_k w_k)`` with w_k = 1 (``s_unweighted``) or the CINC of k
+(``s_weighted``), in [−1, 1]; Häge's (2011, *Political Analysis* 19(3): 287-305) chance-
+corrected Cohen's κ (``kappa``) and Scott's π (``pi``) use the same distances (unweighted).
+See :mod:`ncrealism.system._kernels` for the exact formulas.
+
+Coverage and carrying forward: alliances end in 2012 and contiguity in 2016. For later years
+(NMC v7.0, or an extension) the last covered year's alliances and contiguity are carried
+forward by default and flagged (``alliance_carried``, ``contiguity_carried``); with
+``carry_forward=False`` they are null.
+
+Columns (directed dyad-year frames; ``1`` = ``ccode1``'s, ``2`` = ``ccode2``'s)
+------------------------------------------------------------------------------
+
+==================  ========  ============================================================
+column              dtype     meaning (unit)
+==================  ========  ============================================================
+ccode1, ccode2      Int64     COW codes
+year                Int64     calendar year
+cinc1, cinc2        Float64   CINC (share of system capabilities, 0-1)
+power_share         Float64   cinc1 / (cinc1 + cinc2) (0-1)
+power_ratio         Float64   cinc1 / cinc2
+miles               Float64   capital-to-capital distance (statute miles)
+miles_per_day       Float64   loss-of-strength rate of the year's era (miles per day)
+cinc1_projected     Float64   state 1's CINC projected to state 2's capital (BdM 1981)
+cinc2_projected     Float64   state 2's CINC projected to state 1's capital (BdM 1981)
+cinc1_linear        Float64   state 1's CINC at state 2's capital, Boulding's linear gradient
+cinc2_linear        Float64   state 2's CINC at state 1's capital, Boulding's linear gradient
+conttype            Int8      COW direct contiguity type (1 land, 2-5 water; 0 none)
+defense_pact        Boolean   alliance flags of the dyad that year (COW v4.1)
+neutrality          Boolean
+nonaggression       Boolean
+entente             Boolean
+alliance_level      Int8      strongest commitment: 3 defense, 2 neutrality/non-aggression,
+                              1 entente, 0 none
+s_unweighted        Float64   Signorino & Ritter S, unweighted (−1 to 1)
+s_weighted          Float64   Signorino & Ritter S, weighted by CINC (−1 to 1)
+kappa               Float64   Häge's Cohen's κ (≤ 1; 0 = chance agreement)
+pi                  Float64   Häge's Scott's π (≤ 1; 0 = chance agreement)
+alliance_carried    Boolean   alliances carried forward from 2012
+contiguity_carried  Boolean   contiguity carried forward from 2016
+==================  ========  ============================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import polars as pl
+from numpy.typing import NDArray
+
+from ncrealism.data.fetch import DataSource
+from ncrealism.errors import InputError
+from ncrealism.system import _kernels as k
+from ncrealism.system._common import Years, year_list
+from ncrealism.system._panel import (
+    BIT_DEFENSE,
+    BIT_ENTENTE,
+    BIT_NEUTRALITY,
+    BIT_NONAGGRESSION,
+    CARRIED,
+    FLAG_BITS,
+    LEVEL_OF_FLAGS,
+    UNKNOWN,
+    Blocks,
+    Panel,
+    build_panel,
+)
+from ncrealism.system.capabilities import NMCVersion
+
+__all__ = [
+    "AllianceWeights",
+    "LossOfStrength",
+    "alliance_augmented_power",
+    "boulding_gradient",
+    "chance_corrected_matrix",
+    "dyad_power",
+    "dyad_years",
+    "loss_of_strength",
+    "s_score",
+    "s_score_matrix",
+]
+
+s_score_matrix = k.s_score_matrix
+chance_corrected_matrix = k.chance_corrected_matrix
+
+FloatArray = NDArray[np.float64]
+Measure = Literal["power", "distance", "lsg", "boulding", "contiguity", "alliances", "similarity"]
+ALL_MEASURES: tuple[Measure, ...] = (
+    "power",
+    "distance",
+    "lsg",
+    "boulding",
+    "contiguity",
+    "alliances",
+    "similarity",
+)
+SimilarityVariant = Literal["s_unweighted", "s_weighted", "kappa", "pi"]
+ALL_VARIANTS: tuple[SimilarityVariant, ...] = ("s_unweighted", "s_weighted", "kappa", "pi")
+
+
+@dataclass(frozen=True)
+class LossOfStrength:
+    """Miles per day by era for Bueno de Mesquita's (1981) gradient (see the module docstring).
+
+    ``eras`` lists ``(first year, miles per day)`` in increasing year order; each rate holds
+    from its first year until the next era begins.
+    """
+
+    eras: tuple[tuple[int, float], ...] = ((1816, 250.0), (1919, 375.0), (1946, 500.0))
+
+    def __post_init__(self) -> None:
+        if not self.eras:
+            raise InputError("LossOfStrength needs at least one (first year, miles per day) era")
+        starts = [y for y, _ in self.eras]
+        if starts != sorted(starts) or len(set(starts)) != len(starts):
+            raise InputError(f"LossOfStrength eras must start in increasing years: {starts}")
+        if any(r <= 0 for _, r in self.eras):
+            raise InputError("miles per day must be positive")
+
+    def miles_per_day(self, years: NDArray[np.integer] | Sequence[int]) -> FloatArray:
+        """The era rate for each year (years before the first era take the first rate)."""
+        starts = np.array([y for y, _ in self.eras])
+        rates = np.array([r for _, r in self.eras], dtype=float)
+        pos = np.searchsorted(starts, np.asarray(years), side="right") - 1
+        return rates[np.clip(pos, 0, None)]
+
+
+@dataclass(frozen=True)
+class AllianceWeights:
+    """Weight of an ally's capability by the strongest obligation between the two states.
+
+    Defaults are the ordinal commitment levels of Bueno de Mesquita (1975, 1981) and Signorino
+    & Ritter (1999) divided by their maximum: defense pact 3/3, neutrality 2/3, non-aggression
+    2/3, entente 1/3. Each must lie in [0, 1]; a dyad counts once, at its largest weight.
+    """
+
+    defense_pact: float = 1.0
+    neutrality: float = 2.0 / 3.0
+    nonaggression: float = 2.0 / 3.0
+    entente: float = 1.0 / 3.0
+
+    def __post_init__(self) -> None:
+        for name in FLAG_BITS:
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise InputError(f"alliance weight {name}={v} must lie in [0, 1]")
+
+    def of_flags(self, flags: NDArray[np.uint8]) -> FloatArray:
+        """The weight of each dyad given its obligation bits (0 without an alliance)."""
+        w = np.zeros(flags.shape)
+        for name, bit in FLAG_BITS.items():
+            w = np.maximum(w, np.where(flags & bit, getattr(self, name), 0.0))
+        return w
+
+
+@dataclass(frozen=True)
+class DyadOptions:
+    """Options of :func:`dyad_years` (each documented in the module docstring)."""
+
+    lsg: LossOfStrength = field(default_factory=LossOfStrength)
+    boulding_slope: float = 0.01
+    variants: tuple[SimilarityVariant, ...] = ALL_VARIANTS
+
+    def __post_init__(self) -> None:
+        if self.boulding_slope < 0:
+            raise InputError("boulding_slope (CINC per 1,000 miles) must be non-negative")
+        bad = [v for v in self.variants if v not in ALL_VARIANTS]
+        if bad:
+            raise InputError(f"unknown similarity variant(s) {bad}; choose from {ALL_VARIANTS}")
+
+
+def _year_positions(panel: Panel, years: Years | None) -> NDArray[np.int64] | None:
+    if years is None:
+        return None
+    return panel.year_positions(year_list(years))
+
+
+def similarity_matrices(
+    panel: Panel, t: int, idx: NDArray[np.int64], variants: Sequence[str]
+) -> dict[str, FloatArray]:
+    """One year's n×n similarity matrices among the states ``idx`` (portfolios over them)."""
+    lev = panel.levels(t)[np.ix_(idx, idx)]
+    out: dict[str, FloatArray] = {}
+    want = set(variants)
+    plain = bool(want & {"s_unweighted", "kappa", "pi"})
+    weights: list[FloatArray | None] = [None] if plain else []
+    if "s_weighted" in want:
+        weights.append(np.nan_to_num(panel.cinc[t, idx], nan=0.0))
+    dists = k.portfolio_distances(lev, weights)
+    if plain:
+        d = dists[0]
+        if "s_unweighted" in want:
+            out["s_unweighted"] = 1.0 - 2.0 * d
+        for kind in ("kappa", "pi"):
+            if kind in want:
+                out[kind] = k.chance_corrected_matrix(lev, kind=kind, distance=d)
+    if "s_weighted" in want:
+        out["s_weighted"] = 1.0 - 2.0 * dists[-1]
+    return out
+
+
+def dyad_columns(
+    blocks: Blocks, measures: Sequence[Measure], options: DyadOptions
+) -> dict[str, NDArray[np.generic]]:
+    """The key and measure columns of the dyad-years of ``blocks`` as NumPy arrays.
+
+    Each year's values are computed on that year's n×n matrices and written to its block of
+    rows (names and units in the module docstring).
+    """
+    panel = blocks.panel
+    n = blocks.n_rows
+    want = set(measures)
+    need_miles = bool(want & {"distance", "lsg", "boulding"})
+    f64 = ["cinc1", "cinc2", "power_share", "power_ratio"] if "power" in want else []
+    if need_miles:
+        f64.append("miles")
+    if "lsg" in want:
+        f64 += ["miles_per_day", "cinc1_projected", "cinc2_projected"]
+    if "boulding" in want:
+        f64 += ["cinc1_linear", "cinc2_linear"]
+    variants = list(options.variants) if "similarity" in want else []
+    cols: dict[str, NDArray[np.generic]] = {
+        "ccode1": np.empty(n, dtype=np.int64),
+        "ccode2": np.empty(n, dtype=np.int64),
+        "year": np.empty(n, dtype=np.int64),
+    }
+    # Every row of these columns is written below, block by block (so no fill is needed).
+    for name in f64 + variants:
+        cols[name] = np.empty(n)
+    if "contiguity" in want:
+        cols["conttype"] = np.zeros(n, dtype=np.int8)
+    flags = np.zeros(n, dtype=np.uint8) if "alliances" in want else None
+    rates = options.lsg.miles_per_day(panel.years)
+    for blk in blocks:
+        t, idx, a, b, rows = blk.t, blk.idx, blk.a, blk.b, blk.rows
+        codes = panel.codes[idx]
+        cols["ccode1"][rows] = codes[a]
+        cols["ccode2"][rows] = codes[b]
+        cols["year"][rows] = panel.years[t]
+        c = panel.cinc[t, idx]
+        c1, c2 = c[a], c[b]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if "power" in want:
+                cols["cinc1"][rows] = c1
+                cols["cinc2"][rows] = c2
+                cols["power_share"][rows] = c1 / (c1 + c2)
+                cols["power_ratio"][rows] = c1 / c2
+            if need_miles:
+                miles = panel.miles[np.ix_(idx, idx)][blk.mask]
+                cols["miles"][rows] = miles
+            if "lsg" in want:
+                expo = k.lsg_exponent(miles, rates[t])
+                cols["miles_per_day"][rows] = rates[t]
+                cols["cinc1_projected"][rows] = np.power(c1, expo)
+                cols["cinc2_projected"][rows] = np.power(c2, expo)
+            if "boulding" in want:
+                drop = options.boulding_slope * miles / 1000.0
+                # np.maximum propagates NaN, so a missing CINC or distance stays missing.
+                cols["cinc1_linear"][rows] = np.maximum(c1 - drop, 0.0)
+                cols["cinc2_linear"][rows] = np.maximum(c2 - drop, 0.0)
+        if "contiguity" in want:
+            cols["conttype"][rows] = panel.conttype[t][np.ix_(idx, idx)][blk.mask]
+        if flags is not None:
+            flags[rows] = panel.flags[t][np.ix_(idx, idx)][blk.mask]
+        if variants and panel.alliance_status[t] != UNKNOWN:
+            for v, m in similarity_matrices(panel, t, idx, variants).items():
+                cols[v][rows] = m[blk.mask]
+        else:
+            for v in variants:
+                cols[v][rows] = np.nan
+    tt = blocks.year_of_rows()
+    if "contiguity" in want:
+        cols["contiguity_carried"] = panel.contiguity_status[tt] == CARRIED
+    if flags is not None:
+        cols["defense_pact"] = (flags & BIT_DEFENSE) > 0
+        cols["neutrality"] = (flags & BIT_NEUTRALITY) > 0
+        cols["nonaggression"] = (flags & BIT_NONAGGRESSION) > 0
+        cols["entente"] = (flags & BIT_ENTENTE) > 0
+        cols["alliance_level"] = LEVEL_OF_FLAGS[flags]
+        cols["alliance_carried"] = panel.alliance_status[tt] == CARRIED
+    return cols
+
+
+_NULLABLE_BY_STATUS = {
+    "alliances": ("defense_pact", "neutrality", "nonaggression", "entente", "alliance_level"),
+    "contiguity": ("conttype",),
+}
+
+
+def to_frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFrame:
+    """Build the Polars frame: NaN becomes null; alliance and contiguity values are null in
+    years whose status is unknown (see :func:`ncrealism.system._panel.build_panel`)."""
+    panel = blocks.panel
+    df = pl.DataFrame([pl.Series(n, v, nan_to_null=v.dtype == np.float64) for n, v in cols.items()])
+    unknown = {
+        "alliances": panel.alliance_status[blocks.tpos] == UNKNOWN,
+        "contiguity": panel.contiguity_status[blocks.tpos] == UNKNOWN,
+    }
+    exprs = []
+    for group, names in _NULLABLE_BY_STATUS.items():
+        if unknown[group].any():
+            years = panel.years[blocks.tpos][unknown[group]].tolist()
+            hide = pl.col("year").is_in(years)
+            exprs += [
+                pl.when(hide).then(None).otherwise(pl.col(c)).alias(c)
+                for c in names
+                if c in df.columns
+            ]
+    return df.with_columns(exprs) if exprs else df
+
+
+def dyad_years(
+    years: Years | None = None,
+    *,
+    measures: Sequence[Measure] = ALL_MEASURES,
+    directed: bool = True,
+    options: DyadOptions | None = None,
+    version: NMCVersion = "6.0",
+    extend_to: int | None = None,
+    carry_forward: bool = True,
+    source: DataSource | None = None,
+) -> pl.DataFrame:
+    """Every dyad-year of ``years`` (default: all) with the requested measures.
+
+    Columns: the keys plus those of each measure in the module docstring; rows ordered by
+    year, ``ccode1``, ``ccode2``. ``directed=False`` keeps ``ccode1 < ccode2``.
+    """
+    bad = [m for m in measures if m not in ALL_MEASURES]
+    if bad:
+        raise InputError(f"unknown measure(s) {bad}; choose from {ALL_MEASURES}")
+    opts = options or DyadOptions()
+    panel = build_panel(version, extend_to=extend_to, carry_forward=carry_forward, source=source)
+    blocks = panel.blocks(_year_positions(panel, years), directed=directed)
+    return to_frame(blocks, dyad_columns(blocks, list(measures), opts))
+
+
+def dyad_power(
+    years: Years | None = None,
+    *,
+    directed: bool = True,
+    version: NMCVersion = "6.0",
+    extend_to: int | None = None,
+    source: DataSource | None = None,
+) -> pl.DataFrame:
+    """Relative power of every dyad-year: ``cinc1``, ``cinc2``, ``power_share``, ``power_ratio``.
+
+    ``power_share`` = cinc1 / (cinc1 + cinc2); in a directed frame the shares of (a, b) and
+    (b, a) sum to 1 and the ratios are reciprocal.
+    """
+    return dyad_years(
+        years,
+        measures=("power",),
+        directed=directed,
+        version=version,
+        extend_to=extend_to,
+        source=source,
+    )
+
+
+def loss_of_strength(
+    years: Years | None = None,
+    *,
+    params: LossOfStrength | None = None,
+    directed: bool = True,
+    version: NMCVersion = "6.0",
+    extend_to: int | None = None,
+    source: DataSource | None = None,
+) -> pl.DataFrame:
+    """Capabilities projected over the capital-to-capital distance (Bueno de Mesquita 1981).
+
+    Columns: keys, ``cinc1``, ``cinc2``, ``power_share``, ``power_ratio``, ``miles``,
+    ``miles_per_day``, ``cinc1_projected``, ``cinc2_projected`` (module docstring).
+    """
+    opts = DyadOptions(lsg=params or LossOfStrength(), variants=())
+    return dyad_years(
+        years,
+        measures=("power", "lsg"),
+        directed=directed,
+        options=opts,
+        version=version,
+        extend_to=extend_to,
+        source=source,
+    )
+
+
+def boulding_gradient(
+    years: Years | None = None,
+    *,
+    slope_per_1000mi: float = 0.01,
+    directed: bool = True,
+    version: NMCVersion = "6.0",
+    extend_to: int | None = None,
+    source: DataSource | None = None,
+) -> pl.DataFrame:
+    """Capabilities at the other capital under Boulding's (1962) linear gradient.
+
+    ``P(d) = max(0, CINC − slope · miles / 1000)``. Columns: keys, ``cinc1``, ``cinc2``,
+    ``power_share``, ``power_ratio``, ``miles``, ``cinc1_linear``, ``cinc2_linear``.
+    """
+    opts = DyadOptions(boulding_slope=slope_per_1000mi, variants=())
+    return dyad_years(
+        years,
+        measures=("power", "boulding"),
+        directed=directed,
+        options=opts,
+        version=version,
+        extend_to=extend_to,
+        source=source,
+    )
+
+
+def s_score(
+    years: Years | None = None,
+    *,
+    variants: Sequence[SimilarityVariant] = ALL_VARIANTS,
+    directed: bool = True,
+    version: NMCVersion = "6.0",
+    extend_to: int | None = None,
+    carry_forward: bool = True,
+    source: DataSource | None = None,
+) -> pl.DataFrame:
+    """Alliance-portfolio similarity of every dyad-year (Signorino & Ritter 1999; Häge 2011).
+
+    Columns: keys, the requested ``variants`` (``s_unweighted``, ``s_weighted``, ``kappa``,
+    ``pi``) and ``alliance_level``, the flags and ``alliance_carried``.
+    """
+    opts = DyadOptions(variants=tuple(variants))
+    return dyad_years(
+        years,
+        measures=("alliances", "similarity"),
+        directed=directed,
+        options=opts,
+        version=version,
+        extend_to=extend_to,
+        carry_forward=carry_forward,
+        source=source,
+    )
+
+
+def alliance_augmented_power(
+    years: Years | None = None,
+    *,
+    weights: AllianceWeights | None = None,
+    version: NMCVersion = "6.0",
+    extend_to: int | None = None,
+    carry_forward: bool = True,
+    source: DataSource | None = None,
+) -> pl.DataFrame:
+    """Each state's CINC plus its allies' CINC weighted by alliance type, per state-year.
+
+    ``augmented_cinc_i = cinc_i + Σ_j w(type_ij) · cinc_j`` over the states j allied with i
+    that year (weights: :class:`AllianceWeights`). Columns: ``ccode`` (Int64), ``stateabb``
+    (Utf8), ``year`` (Int64), ``cinc`` (Float64, 0-1), ``allied_cinc`` (Float64, the weighted
+    allies' sum), ``augmented_cinc`` (Float64), ``n_allies`` (Int64), ``alliance_carried``
+    (Boolean). Alliance terms are null in years whose alliances are unknown.
+    """
+    w = weights or AllianceWeights()
+    panel = build_panel(version, extend_to=extend_to, carry_forward=carry_forward, source=source)
+    pos = _year_positions(panel, years)
+    tpos = np.arange(panel.years.size) if pos is None else np.unique(pos)
+    rows_t, rows_k, allied, n_allies = [], [], [], []
+    for t in tpos:
+        idx = np.nonzero(panel.present[t])[0]
+        wm = w.of_flags(panel.flags[t][np.ix_(idx, idx)])
+        np.fill_diagonal(wm, 0.0)
+        c = np.nan_to_num(panel.cinc[t, idx], nan=0.0)
+        rows_t.append(np.full(idx.size, t))
+        rows_k.append(idx)
+        allied.append(wm @ c)
+        n_allies.append((panel.flags[t][np.ix_(idx, idx)] > 0).sum(axis=1))
+    tt = np.concatenate(rows_t)
+    kk = np.concatenate(rows_k)
+    al = np.concatenate(allied)
+    unknown = panel.alliance_status[tt] == UNKNOWN
+    al[unknown] = np.nan
+    cinc = panel.cinc[tt, kk]
+    df = pl.DataFrame(
+        {
+            "ccode": panel.codes[kk],
+            "stateabb": [panel.abbs[i] for i in kk],
+            "year": panel.years[tt],
+            "cinc": cinc,
+            "allied_cinc": al,
+            "augmented_cinc": cinc + al,
+            "n_allies": np.concatenate(n_allies).astype(np.int64),
+            "alliance_carried": panel.alliance_status[tt] == CARRIED,
+        }
+    ).with_columns(pl.col(pl.Float64).fill_nan(None))
+    df = df.with_columns(
+        pl.when(pl.Series(unknown)).then(None).otherwise(pl.col("n_allies")).alias("n_allies")
+    )
+    return df.sort("ccode", "year")
