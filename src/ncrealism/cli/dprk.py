@@ -1,4 +1,8 @@
-"""``ncr dprk``: the flagship case, North Korea 1990 to the latest data, end to end."""
+"""``ncr dprk``: the flagship case, North Korea from 1990, end to end.
+
+data → system → perception → decision → negotiation → backtest, with a short summary on the
+terminal and a report folder (HTML, Markdown, figures as PNG/SVG, tables, citations).
+"""
 
 from __future__ import annotations
 
@@ -7,41 +11,84 @@ from typing import Annotated
 
 import typer
 
-NORTHEAST_ASIA: tuple[int, ...] = (2, 710, 365, 740, 731, 732)
+#: File-name patterns of the coded record inside a ``--history`` folder.
+RECORD_PATTERNS: dict[str, str] = {
+    "record": "dprk_yearly_*.csv",
+    "context": "context_events_*.csv",
+    "negotiations": "negotiations_*.csv",
+}
+
+
+def find_history_files(folder: Path) -> dict[str, Path | None]:
+    """The yearly record, context events and negotiation record in ``folder`` (or ``None``).
+
+    Each is the last file, in name order, matching its pattern in :data:`RECORD_PATTERNS`, so a
+    folder holding records for several spans uses the latest one.
+    """
+    from ncrealism.errors import InputError
+
+    if not folder.is_dir():
+        raise InputError(f"--history {folder}: not a folder")
+    found: dict[str, Path | None] = {}
+    for key, pattern in RECORD_PATTERNS.items():
+        hits = sorted(folder.glob(pattern))
+        found[key] = hits[-1] if hits else None
+    return found
 
 
 def dprk(
     out: Annotated[Path, typer.Option(help="Report folder to write.")] = Path("ncr-report"),
-    start: Annotated[int, typer.Option(help="First year.")] = 1990,
-    end: Annotated[int, typer.Option(help="Last year.")] = 2016,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print less.")] = False,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help=(
+                "Folder holding the coded DPRK record (dprk_yearly_*.csv, context_events_*.csv, "
+                "negotiations_*.csv). Without it, the backtest and record comparisons are skipped."
+            ),
+            envvar="NCR_HISTORY",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo and calibration.")] = 0,
+    draws: Annotated[int, typer.Option(help="Monte Carlo draws per negotiation case.")] = 200,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Run the DPRK case: the Northeast Asian distribution of power and what follows from it.
+    """Run the DPRK case end to end and write a report folder.
 
-    Example: ncr dprk --out ncr-report
+    The distribution of power in Northeast Asia (COW NMC), the threat the DPRK faces (Walt's
+    balance of threat), its perception filter (Juche, Suryong; after Koga 2009), the posture
+    probabilities and the anatomy of key decisions, the Agreed Framework and Six-Party Talks
+    (zone of agreement, durability, what it would take), and a backtest against the coded
+    record next to honest baselines.
+
+    Example: ncr dprk --history ../shared/history --out ncr-report
     """
-    import polars as pl
-
-    from ncrealism.cli._output import Format, emit
     from ncrealism.data.fetch import DataSource
-    from ncrealism.data.nmc import load_nmc
+    from ncrealism.report.dprk import build_dprk_report, format_summary
 
-    source = DataSource.from_env()
-    nmc = load_nmc("6.0", source=source).filter(
-        pl.col("ccode").is_in(NORTHEAST_ASIA) & pl.col("year").is_between(start, end)
-    )
-    shares = (
-        nmc.with_columns((pl.col("cinc") / pl.col("cinc").sum().over("year")).alias("share"))
-        .pivot(on="stateabb", index="year", values="share")
-        .sort("year")
-    )
-    out.mkdir(parents=True, exist_ok=True)
-    shares.write_csv(out / "northeast_asia_shares.csv")
-    if not quiet:
-        emit(
-            shares,
-            Format.table,
-            title=f"Share of Northeast Asian capabilities (CINC), {start}-{end}",
-            caption="Share of the six states' summed COW CINC. Source: COW NMC v6.0.",
+    files: dict[str, Path | None] = dict.fromkeys(RECORD_PATTERNS)
+    if history is not None and history.is_dir():
+        files = find_history_files(history)
+    elif history is not None:
+        typer.echo(
+            f"warning: history folder {history} not found; the sections that need the coded "
+            "record (backtest, recorded postures and durations) are skipped",
+            err=True,
         )
-    typer.echo(f"wrote {out / 'northeast_asia_shares.csv'}")
+    source = DataSource.from_env()
+    result = build_dprk_report(
+        out,
+        record=files["record"],
+        context=files["context"],
+        negotiations=files["negotiations"],
+        source=source,
+        seed=seed,
+        draws=draws,
+        quiet=quiet,
+    )
+    typer.echo(format_summary(result.summary))
+    for note in result.skipped:
+        typer.echo(f"skipped: {note}", err=True)
+    typer.echo(
+        f"report: {result.html} ({len(result.figures)} figure files, "
+        f"{result.elapsed_seconds:.1f} s); citations: {result.citations_bib}"
+    )
