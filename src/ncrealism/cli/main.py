@@ -13,10 +13,12 @@ import sys
 import typer
 
 from ncrealism.cli import data as data_cli
+from ncrealism.cli import report as report_cli
 from ncrealism.cli import scenario as scenario_cli
 from ncrealism.cli import system as system_cli
 from ncrealism.cli.backtest import backtest
 from ncrealism.cli.calibrate import calibrate
+from ncrealism.cli.cite import cite
 from ncrealism.cli.dprk import dprk
 from ncrealism.cli.explain import explain
 from ncrealism.cli.negotiate import negotiate
@@ -44,6 +46,8 @@ app.command("negotiate")(negotiate)
 app.command("backtest")(backtest)
 app.add_typer(scenario_cli.app, name="scenario")
 app.command("sensitivity")(scenario_cli.sensitivity)
+app.add_typer(report_cli.app, name="report")
+app.command("cite")(cite)
 app.command("serve")(serve)
 
 
