@@ -215,7 +215,14 @@ def build_panel(
     from ncrealism.system.capabilities import capabilities
 
     src = source or DataSource.from_env()
-    names = ("nmc6" if version == "6.0" else "nmc7", "alliance_dyad", "contdird", "capdist")
+    names = (
+        "nmc6" if version == "6.0" else "nmc7",
+        "alliance_dyad",
+        "contdird",
+        "capdist",
+        "capitals",
+        "cow_codes",
+    )
     key: tuple[object, ...] = (
         version,
         extend_to,

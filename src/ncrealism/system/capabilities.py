@@ -235,6 +235,17 @@ def cinc_reproduction(
 # repeated calls (one per dyad-year function, per CLI command) read and recompute once.
 _CACHE: dict[tuple[object, ...], pl.DataFrame] = {}
 
+#: Datasets read when capabilities are extended past NMC's last year (the country-code
+#: crosswalk reads UNGA and the capitals table).
+_EXTENSION_INPUTS: tuple[str, ...] = (
+    "sipri_milex",
+    "wb_gdp",
+    "wb_population",
+    "maddison",
+    "unga",
+    "capitals",
+)
+
 
 def capabilities(
     version: NMCVersion = "6.0",
@@ -252,8 +263,16 @@ def capabilities(
     if version not in _NMC_KEY:
         raise InputError(f"unknown NMC version '{version}'; choose one of {sorted(_NMC_KEY)}")
     src = source or DataSource.from_env()
-    resolved = src.resolve(_NMC_KEY[version])
-    key: tuple[object, ...] = (version, resolved.sha256, extend_to)
+    # Resolve every input file before the cache look-up, so that ``src.used`` names them all
+    # (citations) and the cache key covers every file the result depends on.
+    inputs = [_NMC_KEY[version], "cow_codes"]
+    if extend_to is not None:
+        inputs += list(_EXTENSION_INPUTS)
+    key: tuple[object, ...] = (
+        version,
+        extend_to,
+        tuple(src.resolve(name).sha256 for name in inputs),
+    )
     if key in _CACHE:
         return _CACHE[key]
     base = recompute_cinc(_load_nmc(version, src))

@@ -201,7 +201,9 @@ def threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
     from ncrealism.data.nuclear import load_nuclear_status
     from ncrealism.data.unga import load_ideal_points
 
-    key = (id(panel), source.resolve("nuclear_status").sha256, source.resolve("unga").sha256)
+    # The crosswalk behind both tables reads the COW codes and the capitals table too.
+    deps = ("nuclear_status", "unga", "cow_codes", "capitals")
+    key = (id(panel), *(source.resolve(n).sha256 for n in deps))
     if key in _INPUTS:
         return _INPUTS[key]
     with np.errstate(invalid="ignore", divide="ignore"):
