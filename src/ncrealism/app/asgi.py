@@ -1,0 +1,29 @@
+"""ASGI entry point: ``app``, the dashboard built from the environment.
+
+For ASGI servers and ``shiny run``, e.g. ``uvicorn ncrealism.app.asgi:app``. Importing this
+module builds the app (it reads data), so the package never imports it itself. Settings:
+
+* ``NCR_DATA_MIRROR``, ``NCR_CACHE_DIR``, ``NCR_OFFLINE``: the data source
+  (:meth:`ncrealism.data.fetch.DataSource.from_env`);
+* ``NCR_CONTEXT_EVENTS``: a context-event file (outside shocks), optional;
+* ``NCR_DASHBOARD_STATE``, ``NCR_DASHBOARD_YEAR``: what the page opens on (default 731, 2003).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ncrealism.app.dashboard import create_app
+from ncrealism.app.data import DEFAULT_STATE, DEFAULT_YEAR
+from ncrealism.data.fetch import DataSource
+
+CONTEXT_ENV = "NCR_CONTEXT_EVENTS"
+STATE_ENV = "NCR_DASHBOARD_STATE"
+YEAR_ENV = "NCR_DASHBOARD_YEAR"
+
+app = create_app(
+    DataSource.from_env(),
+    context=os.environ.get(CONTEXT_ENV) or None,
+    state=int(os.environ.get(STATE_ENV, DEFAULT_STATE)),
+    year=int(os.environ.get(YEAR_ENV, DEFAULT_YEAR)),
+)

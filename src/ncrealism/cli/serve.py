@@ -1,0 +1,64 @@
+"""``ncr serve``: the dashboard, a Shiny for Python app on this machine.
+
+The app (:mod:`ncrealism.app.dashboard`) reads data through the same data source as every
+other command (``NCR_DATA_MIRROR``, ``NCR_CACHE_DIR``, ``NCR_OFFLINE``). It listens on the
+loopback interface unless ``--host`` says otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def serve(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8000,
+    context: Annotated[
+        Path | None,
+        typer.Option(
+            help="Context-event CSV: outside shocks (sanctions, inducements, patrons' "
+            "defection, leadership changes), e.g. history/context_events_1990_2009.csv."
+        ),
+    ] = None,
+    state: Annotated[int, typer.Option(help="COW code the page opens on.")] = 731,
+    year: Annotated[int, typer.Option(help="Year the page opens on.")] = 2003,
+    launch_browser: Annotated[
+        bool, typer.Option("--launch-browser", help="Open the page in a web browser.")
+    ] = False,
+) -> None:
+    """Start the dashboard: choose a state and year, move the perception sliders, run
+    negotiation what-ifs. Stop it with Ctrl+C.
+
+    Example: ncr serve --context history/context_events_1990_2009.csv --port 8000
+    """
+    from ncrealism.errors import InputError, NcrError
+
+    try:
+        if not 0 <= port <= 65535:
+            raise InputError(f"--port {port} is not a TCP port (0-65535)")
+        if context is not None and not context.is_file():
+            raise InputError(f"--context {context}: no such file")
+        try:
+            import shiny
+        except ImportError:
+            raise InputError(
+                "ncr serve needs Shiny for Python: install the 'app' extra "
+                "(pip install 'ncrealism[app]')"
+            ) from None
+        run_app = shiny.run_app
+        if run_app is None:  # Shiny in a browser (Pyodide) runs no server
+            raise InputError("this Shiny installation cannot run a web server")
+        from ncrealism.app.dashboard import create_app
+        from ncrealism.data.fetch import DataSource
+
+        app = create_app(DataSource.from_env(), context=context, state=state, year=year)
+    except NcrError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(exc.exit_code) from None
+    typer.echo(f"ncrealism dashboard on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    run_app(app, host=host, port=port, launch_browser=launch_browser)

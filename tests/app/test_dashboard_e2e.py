@@ -1,0 +1,245 @@
+"""End-to-end tests of the dashboard in Chromium: the numbers on the page are the library's.
+
+Each test drives the served app with Playwright, moves a control as a user would, waits for
+the page to show the new state, then recomputes the same quantities with the library's public
+functions (``build_inputs``, ``load_profile``, ``posture_probabilities``, ``build_case``,
+``analyse``, ``what_would_it_take``) and compares them with what the page shows, to the
+precision it shows. Screenshots are saved in each test's output folder (``test-results/``);
+with ``NCR_DASHBOARD_SCREENSHOT=<file.png>`` the first test also writes the documentation's
+screenshot there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ncrealism.app.views import PROBABILITY_DIGITS
+from ncrealism.data.fetch import DataSource
+
+pytestmark = pytest.mark.slow
+
+TOL = 0.5 * 10**-PROBABILITY_DIGITS + 1e-12
+PAGE_TIMEOUT = 30_000  # ms: the first load reads the data files
+
+
+def _shown_probabilities(page: Any) -> dict[str, float]:
+    rows = page.locator("#posture-probabilities tbody tr")
+    out = {}
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        out[str(row.get_attribute("data-key"))] = float(row.locator("td.p-filter").inner_text())
+    return out
+
+
+_INPUTS: dict[tuple[int, int], Any] = {}
+
+
+def _inputs(source: DataSource, context_file: Path, ccode: int, year: int) -> Any:
+    """``build_inputs`` for one state-year, computed once per test session."""
+    from ncrealism.data.records import read_context_events
+    from ncrealism.decision.inputs import build_inputs
+
+    if (ccode, year) not in _INPUTS:
+        ctx = read_context_events(context_file)
+        _INPUTS[ccode, year] = build_inputs(ccode, year, context=ctx, source=source)
+    return _INPUTS[ccode, year]
+
+
+def _library_probabilities(
+    source: DataSource, context_file: Path, ccode: int, year: int, **changes: float
+) -> dict[str, float]:
+    from ncrealism.decision.model import posture_probabilities
+    from ncrealism.perception.profiles import load_profile
+
+    filt = load_profile(ccode, year).replace(**changes)
+    frame = posture_probabilities(_inputs(source, context_file, ccode, year), filt)
+    return dict(zip(frame["option"].to_list(), frame["probability"].to_list(), strict=True))
+
+
+def _drawn_probabilities(page: Any) -> dict[str, float]:
+    """The values the probability chart draws for the filter's series (full precision)."""
+    rows = page.locator("#posture-chart .ncr-row")
+    out = {}
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        bar = row.locator(".ncr-bar[data-series='with the filter']")
+        out[str(row.get_attribute("data-key"))] = float(str(bar.get_attribute("data-value")))
+    return out
+
+
+def _assert_close(shown: dict[str, float], expected: dict[str, float]) -> None:
+    assert set(shown) == set(expected)
+    for option, p in expected.items():
+        assert abs(shown[option] - p) <= TOL, (option, shown[option], p)
+
+
+def _filter_cell(page: Any, name: str) -> Any:
+    return page.locator(f"#filter-in-use tr[data-key='{name}'] td").nth(2)
+
+
+def _open(page: Any, url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.locator("#posture-probabilities tbody tr")).to_have_count(5, timeout=PAGE_TIMEOUT)
+    expect(page.locator("#filter-in-use")).to_be_visible(timeout=PAGE_TIMEOUT)
+
+
+def test_sliders_move_probabilities_as_the_library_does(
+    page: Any, dashboard: Any, source: DataSource, context_file: Path, output_path: str
+) -> None:
+    from playwright.sync_api import expect
+    from shiny.playwright import controller
+
+    _open(page, dashboard.url)
+    expect(page.locator("#top_posture")).to_be_visible()
+    before = _shown_probabilities(page)
+    _assert_close(before, _library_probabilities(source, context_file, 731, 2003))
+    from ncrealism.perception.profiles import load_profile
+
+    profile = load_profile(731, 2003)
+    assert float(_filter_cell(page, "self_reliance").inner_text()) == profile["self_reliance"]
+
+    # The self-reliance discount (Juche) of allies' guarantees, then the regime-survival weight.
+    controller.InputSlider(page, "p_self_reliance").set("0.95")
+    expect(_filter_cell(page, "self_reliance")).to_have_text("0.95", timeout=PAGE_TIMEOUT)
+    after_one = _shown_probabilities(page)
+    _assert_close(
+        after_one, _library_probabilities(source, context_file, 731, 2003, self_reliance=0.95)
+    )
+    controller.InputSlider(page, "p_survival_priority").set("2.5")
+    expect(_filter_cell(page, "survival_priority")).to_have_text("2.5", timeout=PAGE_TIMEOUT)
+    after_two = _shown_probabilities(page)
+    expected = _library_probabilities(
+        source, context_file, 731, 2003, self_reliance=0.95, survival_priority=2.5
+    )
+    _assert_close(after_two, expected)
+    drawn = _drawn_probabilities(page)
+    assert drawn == pytest.approx(expected, abs=1e-9)
+    # The sliders changed what the page shows (at its precision), not only the filter table.
+    assert any(abs(before[k] - after_two[k]) > TOL for k in before)
+    assert any(abs(after_one[k] - after_two[k]) > TOL for k in after_one)
+    top = max(expected, key=lambda k: expected[k])
+    expect(page.locator("#top_posture")).to_contain_text(top.replace("_", " "))
+
+    Path(output_path).mkdir(parents=True, exist_ok=True)
+    shot = Path(output_path) / "dashboard-decision.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    docs = os.environ.get("NCR_DASHBOARD_SCREENSHOT")
+    if docs:  # the documentation's picture: the top of the page, as a user first sees it
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator(".sidebar").first.evaluate("el => el.scrollTo(0, 0)")
+        page.screenshot(path=docs, full_page=False)
+        with contextlib.suppress(ImportError):  # a 256-colour palette keeps the file small
+            from PIL import Image
+
+            with Image.open(docs) as im:
+                im.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE).save(docs)
+
+    # "Reset sliders to profile" restores the profile and its probabilities.
+    page.get_by_role("button", name="Reset sliders to profile").click()
+    expect(_filter_cell(page, "self_reliance")).to_have_text(
+        f"{profile['self_reliance']:g}", timeout=PAGE_TIMEOUT
+    )
+    expect(_filter_cell(page, "survival_priority")).to_have_text(
+        f"{profile['survival_priority']:g}", timeout=PAGE_TIMEOUT
+    )
+    _assert_close(
+        _shown_probabilities(page), _library_probabilities(source, context_file, 731, 2003)
+    )
+
+
+def test_year_and_state_follow_the_profiles(
+    page: Any, dashboard: Any, source: DataSource, context_file: Path, output_path: str
+) -> None:
+    from playwright.sync_api import expect
+    from shiny.playwright import controller
+
+    from ncrealism.perception.profiles import load_profile
+
+    _open(page, dashboard.url)
+    # 1994 lies in another period of the DPRK profile: the sliders take its values.
+    controller.InputSlider(page, "year").set("1994")
+    p1994 = load_profile(731, 1994)
+    expect(page.locator("#filter_table")).to_contain_text(p1994.label, timeout=PAGE_TIMEOUT)
+    for name, value in p1994.values.items():
+        expect(_filter_cell(page, name)).to_have_text(f"{value:g}", timeout=PAGE_TIMEOUT)
+    _assert_close(
+        _shown_probabilities(page), _library_probabilities(source, context_file, 731, 1994)
+    )
+    shown_env = page.locator("#environment-system tr[data-key='threat'] td.value").inner_text()
+
+    row = _inputs(source, context_file, 731, 1994)
+    assert float(shown_env) == pytest.approx(row["threat"][0], abs=0.5e-3)
+
+    # Another state: China's profile (no periods) and its probabilities.
+    controller.InputSelect(page, "state").set("710")
+    p_china = load_profile(710, 1994)
+    expect(page.locator("#filter_table")).to_contain_text(p_china.label, timeout=PAGE_TIMEOUT)
+    for name, value in p_china.values.items():
+        expect(_filter_cell(page, name)).to_have_text(f"{value:g}", timeout=PAGE_TIMEOUT)
+    _assert_close(
+        _shown_probabilities(page), _library_probabilities(source, context_file, 710, 1994)
+    )
+    Path(output_path).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(output_path) / "dashboard-china-1994.png"), full_page=True)
+
+
+def test_negotiation_what_if_matches_the_library(
+    page: Any, dashboard: Any, source: DataSource, output_path: str
+) -> None:
+    from playwright.sync_api import expect
+    from shiny.playwright import controller
+
+    from ncrealism.negotiation.cases import analyse, build_case
+    from ncrealism.negotiation.levers import what_would_it_take
+
+    case = "six_party_2005"
+    key = "survival.offer_credibility"
+    model = build_case(case, source=source)
+    coded = analyse(model)
+    _open(page, dashboard.url)
+    page.get_by_role("tab", name="Negotiation what-if").click()
+    controller.InputSelect(page, "case").set(case)
+    margin = page.locator("#negotiation-summary tr[data-key='margin'] td")
+    expect(margin.nth(1)).to_have_text(f"{coded.zone.margin:+.3f}", timeout=PAGE_TIMEOUT)
+    expect(margin.nth(2)).to_have_text(f"{coded.zone.margin:+.3f}", timeout=PAGE_TIMEOUT)
+
+    new = 0.9 if model.values[key] < 0.85 else 0.1
+    controller.InputSlider(page, "neg_survival_offer_credibility").set(f"{new:g}")
+    moved = model.with_values({key: new})
+    whatif = analyse(moved)
+    expect(margin.nth(2)).to_have_text(f"{whatif.zone.margin:+.3f}", timeout=PAGE_TIMEOUT)
+    zone = page.locator("#negotiation-summary tr[data-key='zone'] td").nth(2)
+    expect(zone).to_have_text("yes" if whatif.zone.exists else "no")
+    if whatif.durability is not None:
+        days = page.locator("#negotiation-summary tr[data-key='expected_days'] td").nth(2)
+        expect(days).to_have_text(f"{whatif.durability.expected_days:,.0f}")
+
+    controller.InputSelect(page, "lever").set("patron_support")
+    page.get_by_role("button", name="Find the smallest change").click()
+    answer = what_would_it_take(moved, "patron_support", target="zone", sensitivity=False)
+    expect(page.locator("#lever-text")).to_have_text(answer.describe(), timeout=PAGE_TIMEOUT)
+    Path(output_path).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(Path(output_path) / "dashboard-negotiation.png"), full_page=True)
+
+
+def test_sources_tab_lists_the_files_read(page: Any, dashboard: Any, source: DataSource) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, dashboard.url)
+    page.get_by_role("tab", name="Sources").click()
+    table = page.locator("#datasets-used")
+    expect(table).to_be_visible(timeout=PAGE_TIMEOUT)
+    names = [str(n) for n in table.locator("tbody tr td:first-child").all_inner_texts()]
+    # Every dataset the decision layer reads for the DPRK is listed, with its registry title.
+    for name in ("nmc6", "alliance_dyad", "nuclear_status", "polity5", "maddison"):
+        assert name in names
+        expect(table).to_contain_text(source.registry[name].title)
+    expect(page.locator("body")).to_contain_text("context_events_1990_2009.csv")

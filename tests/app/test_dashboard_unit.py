@@ -1,0 +1,256 @@
+"""The dashboard without a browser: its library calls, its figures, its inputs, ``ncr serve``.
+
+Expected values come from the library's public functions on the data mirror (the dashboard must
+show exactly what they return) or from the raw NMC file (the years a state can be chosen).
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from ncrealism.app.data import DashboardData, case_value_keys
+from ncrealism.data.fetch import DataSource
+from ncrealism.errors import DataFileError, InputError
+
+pytest.importorskip("shiny")
+
+
+@pytest.fixture(scope="module")
+def data(source: DataSource, context_file: Path) -> DashboardData:
+    return DashboardData.create(source, context_file)
+
+
+def test_decision_is_the_library_decision(
+    data: DashboardData, source: DataSource, context_file: Path
+) -> None:
+    from ncrealism.data.records import read_context_events
+    from ncrealism.decision.inputs import build_inputs
+    from ncrealism.decision.model import posture_probabilities
+    from ncrealism.perception.profiles import load_profile
+
+    profile = load_profile("DPRK", 2003)
+    inputs = build_inputs(731, 2003, context=read_context_events(context_file), source=source)
+    res = data.decision(731, 2003, profile.values)
+    assert res.filter.label == profile.label
+    assert res.probabilities.equals(posture_probabilities(inputs, profile))
+    moved = data.decision(731, 2003, {**profile.values, "self_reliance": 0.9})
+    assert "self_reliance 0.6→0.9" in moved.filter.label
+    expected = posture_probabilities(inputs, profile.replace(self_reliance=0.9))
+    assert moved.probabilities["probability"].to_list() == expected["probability"].to_list()
+    assert not moved.probabilities["probability"].equals(res.probabilities["probability"])
+    # Structural realism: the neutral filter, whatever the sliders say.
+    assert moved.neutral.equals(res.neutral)
+    assert moved.anatomy.options["p_filter"].to_list() == pytest.approx(
+        expected["probability"].to_list(), abs=1e-12
+    )
+
+
+def test_year_span_comes_from_nmc(data: DashboardData, source: DataSource) -> None:
+    from ncrealism.data.nmc import load_nmc
+
+    nmc = load_nmc("6.0", source=source).filter(pl.col("ccode") == 731).drop_nulls("cinc")
+    first, last = int(nmc["year"].min()), int(nmc["year"].max())  # type: ignore[arg-type]
+    assert data.year_span(731) == (first + 1, last + 1)
+    with pytest.raises(InputError, match="no CINC"):
+        data.year_span(99999)
+
+
+def test_states_list_profiles_first(data: DashboardData) -> None:
+    from ncrealism.perception.profiles import list_profiles
+
+    states = data.states()
+    n = len(list_profiles())
+    assert states[0].ccode == 731
+    assert all(s.has_profile for s in states[:n])
+    assert not any(s.has_profile for s in states[n:])
+    assert len({s.ccode for s in states}) == len(states)
+
+
+def test_negotiation_is_the_library_analysis(data: DashboardData, source: DataSource) -> None:
+    from ncrealism.negotiation.cases import analyse, build_case
+
+    model = build_case("six_party_2005", source=source)
+    keys = case_value_keys(model)
+    assert "survival.offer_credibility" in keys
+    assert all(k.startswith(("survival.", "patron.")) for k in keys)
+    same = data.negotiation("six_party_2005", {k: model.values[k] for k in keys})
+    assert same.changes == {}
+    assert same.whatif is same.coded
+    assert same.coded.zone.margin == analyse(model).zone.margin
+    res = data.negotiation("six_party_2005", {"survival.offer_credibility": 0.9})
+    expected = analyse(model.with_values({"survival.offer_credibility": 0.9}))
+    assert res.changes == {"survival.offer_credibility": 0.9}
+    assert res.whatif.zone.margin == expected.zone.margin
+    assert res.whatif.zone.exists == expected.zone.exists
+
+
+def test_environment_table_reads_the_inputs_row(data: DashboardData) -> None:
+    from ncrealism.app import views
+    from ncrealism.decision.inputs import DOMESTIC_COLUMNS, SYSTEM_COLUMNS
+
+    row = data.inputs(731, 2003).row(0, named=True)
+    for rows in (views.ENVIRONMENT_ROWS, views.DOMESTIC_ROWS):
+        table = views.environment_table(row, rows)
+        for spec, (label, value, unit, src) in zip(rows, table, strict=True):
+            assert label and unit and src
+            assert value == views.fmt_num(row[spec.column])
+    shown = {r.column for r in views.ENVIRONMENT_ROWS} | {r.column for r in views.DOMESTIC_ROWS}
+    # Every scalar column of the structural reading and every domestic indicator is shown.
+    assert set(SYSTEM_COLUMNS) - {"threat_sources"} <= shown
+    assert set(DOMESTIC_COLUMNS) <= shown
+
+
+def test_charts_have_titles_units_and_sources(data: DashboardData) -> None:
+    from ncrealism.app import views
+
+    res = data.decision(731, 2003, data.profile(731, 2003).values)
+    row = res.inputs.row(0, named=True)
+    neg = data.negotiation("agreed_framework_1994", {"survival.offer_credibility": 0.8})
+    charts = {
+        "threat": views.threat_sources_chart(
+            row, data.names(), "DPRK", "Data: nmc6 v6.0 and the others"
+        ),
+        "posture": views.posture_chart(res.probabilities, res.neutral, "DPRK", 2003, "x"),
+        "anatomy": views.anatomy_chart(res.anatomy, "DPRK"),
+        "zone": views.zone_chart(neg.coded, neg.whatif, "Zone of agreement"),
+        "durability": views.durability_chart(neg.coded, neg.whatif, "Durability"),
+    }
+    for name, chart in charts.items():
+        html = str(chart)
+        title = re.search(r'class="ncr-title">([^<]+)<', html)
+        assert title and title.group(1).strip(), name
+        # An axis label with its unit in brackets, and a source line.
+        assert re.search(r'class="ncr-xlabel">[^<]*\([^)]+\)|text-anchor="middle">[^<]*'
+                         r"\(years\)", html), name  # fmt: skip
+        assert re.search(r'class="ncr-source">[^<]{20,}', html), name
+    # The bars carry the library's values.
+    posture = str(charts["posture"])
+    drawn = [float(v) for v in re.findall(r'data-value="([^"]+)"', posture)]
+    assert sorted(drawn) == sorted(
+        res.neutral["probability"].to_list() + res.probabilities["probability"].to_list()
+    )
+    anat = res.anatomy.shapley.filter(pl.col("option") == res.anatomy.focus)
+    drawn = [float(v) for v in re.findall(r'data-value="([^"]+)"', str(charts["anatomy"]))]
+    assert drawn == anat["contribution"].to_list()
+    assert f"T = {row['threat']:.3f}" in str(charts["threat"])
+
+
+def test_series_figure_has_title_units_and_source(data: DashboardData) -> None:
+    from ncrealism.app import views
+
+    fig = views.environment_series_figure(data.series(731), 2003, "DPRK", "Data: the files")
+    assert "Measured environment of DPRK" in fig.get_suptitle()
+    ax = fig.axes[0]
+    assert "(0-1)" in ax.get_ylabel()
+    assert "year" in ax.get_xlabel()
+    assert any(t.get_text().startswith("Data:") for t in fig.texts)
+    years = data.series(731)["year"].to_list()
+    assert list(ax.lines[0].get_xdata()) == years
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tab_outputs_are_the_page_outputs(data: DashboardData) -> None:
+    from ncrealism.app.dashboard import TAB_OUTPUTS, _build_ui
+
+    html = str(_build_ui(data, 731, 2003))
+    outputs = set(re.findall(r'id="([^"]+)" class="shiny-html-output', html))
+    outputs |= set(re.findall(r'class="shiny-html-output[^"]*" id="([^"]+)"', html))
+    listed = {o for outs in TAB_OUTPUTS.values() for o in outs}
+    assert outputs == listed
+
+
+def test_initial_inputs_cover_the_page(data: DashboardData) -> None:
+    from ncrealism.app.dashboard import _build_ui, initial_inputs, param_input_id
+    from ncrealism.perception.filter import PARAM_NAMES
+
+    html = str(_build_ui(data, 731, 2003))
+    ids = set(re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html))
+    ids |= set(re.findall(r'<button[^>]* id="([^"]+)"[^>]*action-button', html))
+    ids |= set(re.findall(r'<button[^>]*action-button[^>]* id="([^"]+)"', html))
+    start = initial_inputs(data, 731, 2003)
+    assert ids <= set(start), ids - set(start)
+    profile = data.profile(731, 2003)
+    assert {start[param_input_id(n)] for n in PARAM_NAMES} <= set(profile.values.values())
+    assert all(start[param_input_id(n)] == profile[n] for n in PARAM_NAMES)
+
+
+def test_bad_context_file_names_file_row_and_field(tmp_path: Path) -> None:
+    from ncrealism.app.dashboard import create_app
+
+    bad = tmp_path / "context.csv"
+    bad.write_text(
+        "date,date_precision,event,type,actor\n"
+        "1994-07-08,day,a leader dies,domestic_leadership,DPRK\n"
+        "1994-13-40,day,an impossible date,sanction,US\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DataFileError) as err:
+        create_app(DataSource(mirror=None, allow_download=False), context=bad)
+    assert err.value.path == str(bad)
+    assert err.value.row == 3
+    assert err.value.field == "date"
+
+
+def test_year_outside_the_state_span_is_refused(source: DataSource) -> None:
+    from ncrealism.app.dashboard import create_app
+
+    with pytest.raises(InputError, match="outside the years of state 731"):
+        create_app(source, year=1900)
+
+
+def test_serve_builds_the_app_and_runs_it(
+    source: DataSource, context_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shiny
+    import typer
+    from typer.testing import CliRunner
+
+    from ncrealism.cli.serve import serve
+
+    calls: list[dict[str, Any]] = []
+
+    def fake_run_app(app: Any, **kwargs: Any) -> None:
+        calls.append({"app": app, **kwargs})
+
+    monkeypatch.setattr(shiny, "run_app", fake_run_app)
+    cli = typer.Typer()
+    cli.command()(serve)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["--port", "8123", "--context", str(context_file), "--year", "1994"])
+    assert ok.exit_code == 0, ok.output
+    assert len(calls) == 1
+    assert isinstance(calls[0]["app"], shiny.App)
+    assert calls[0]["host"] == "127.0.0.1"
+    assert calls[0]["port"] == 8123
+    missing = runner.invoke(cli, ["--context", str(context_file.with_name("absent.csv"))])
+    assert missing.exit_code == 2
+    assert "no such file" in missing.output
+    bad_port = runner.invoke(cli, ["--port", "70000"])
+    assert bad_port.exit_code == 2
+    assert "not a TCP port" in bad_port.output
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0.0, 1.0), (-3.2, 2.7), (0.0, 0.152), (0.0, 20.0)])
+def test_nice_ticks_are_round_and_span_the_range(lo: float, hi: float) -> None:
+    from ncrealism.app.views import nice_ticks
+
+    ticks = nice_ticks(lo, hi)
+    steps = {round(b - a, 9) for a, b in itertools.pairwise(ticks)}
+    assert len(steps) == 1
+    step = steps.pop()
+    mantissa = step / 10 ** math.floor(math.log10(step))
+    assert round(mantissa, 6) in (1.0, 2.0, 5.0)
+    assert ticks[0] <= lo < ticks[0] + step
+    assert ticks[-1] <= hi + 1e-9 < ticks[-1] + step
+    assert 3 <= len(ticks) <= 9
