@@ -44,7 +44,8 @@ def read_rows(
     """
     text = decode(Path(path).read_bytes(), path)
     reader = csv.reader(io.StringIO(text), delimiter=sep)
-    rows = [r for r in reader if r and any(c.strip() for c in r)]
+    # Skip blank lines (a single empty or whitespace-only field); keep every other row.
+    rows = [r for r in reader if len(r) > 1 or (r and r[0].strip())]
     if not rows:
         raise DataFileError(path, "the file is empty")
     if header:
@@ -89,7 +90,7 @@ def to_frame(
         if name not in head:
             raise DataFileError(path, f"required column '{name}' is absent (found: {list(head)})")
         j = list(head).index(name)
-        raw = pl.Series(name, [r[j].strip() for r in body], dtype=pl.Utf8)
+        raw = pl.Series(name, [r[j] for r in body], dtype=pl.Utf8).str.strip_chars()
         raw = pl.select(
             pl.when(raw.is_in(list(missing_set))).then(None).otherwise(raw).alias(name)
         ).to_series()
