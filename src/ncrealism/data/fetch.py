@@ -68,8 +68,8 @@ class ResolvedFile:
     def describe(self) -> str:
         what = "publisher file" if self.variant == "primary" else f"alternate ({self.spec.kind})"
         return (
-            f"{self.dataset} (version {self.version}): {what} {self.spec.filename} from {self.origin}, "
-            f"sha256 {self.sha256[:12]}…"
+            f"{self.dataset} (version {self.version}): {what} {self.spec.filename} "
+            f"from {self.origin}, sha256 {self.sha256[:12]}…"
         )
 
 
