@@ -168,7 +168,9 @@ def run(
     ] = None,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", help="Start a local Dask cluster with this many processes."),
+        typer.Option(
+            "--workers", help="Start a local Dask cluster with this many processes (1: here)."
+        ),
     ] = None,
     out: Annotated[
         Path | None,

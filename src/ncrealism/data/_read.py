@@ -151,3 +151,22 @@ def read_table(
     if key is not None:
         check_unique(df, key, path, header=header)
     return df
+
+
+def read_xlsx_rows(path: Path | str, sheet: str) -> list[tuple[object, ...]]:
+    """All rows of one sheet of an xlsx workbook, as tuples of cell values.
+
+    An unreadable workbook or a missing sheet raises :class:`DataFileError` naming the file.
+    """
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException types
+        raise DataFileError(path, f"not a readable xlsx workbook ({exc})") from exc
+    try:
+        if sheet not in wb.sheetnames:
+            raise DataFileError(path, f"no sheet '{sheet}' (sheets: {wb.sheetnames})")
+        return list(wb[sheet].iter_rows(values_only=True))
+    finally:
+        wb.close()

@@ -64,7 +64,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from ncrealism.data._read import decode
+from ncrealism.data._read import decode, read_xlsx_rows
 from ncrealism.data.codes import Alias, dataset_label, join_state_year, key_by_ccode
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError
@@ -226,18 +226,7 @@ def load_wb_population(
 
 def read_maddison(path: Path | str, sheet: str = "Full data") -> pl.DataFrame:
     """Read the Maddison 2020 workbook's long sheet: iso3, country, year, gdppc, pop (persons)."""
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException types
-        raise DataFileError(path, f"not a readable xlsx workbook ({exc})") from exc
-    try:
-        if sheet not in wb.sheetnames:
-            raise DataFileError(path, f"no sheet '{sheet}' (sheets: {wb.sheetnames})")
-        rows = list(wb[sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
+    rows = read_xlsx_rows(path, sheet)
     where = f"{path} [{sheet}]"
     if not rows:
         raise DataFileError(where, "the sheet is empty")

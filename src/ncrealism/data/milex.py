@@ -58,6 +58,7 @@ from typing import Literal, TypeVar
 
 import polars as pl
 
+from ncrealism.data._read import read_xlsx_rows
 from ncrealism.data.codes import dataset_label, join_state_year, key_by_ccode
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError, InputError
@@ -102,18 +103,7 @@ def read_sipri_sheet(path: Path | str, sheet: str) -> pl.DataFrame:
     Rows without any cell in the year columns (region headings) are skipped. Errors name the
     workbook, the sheet row (1-based, as Excel numbers it) and the year column.
     """
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException types
-        raise DataFileError(path, f"not a readable xlsx workbook ({exc})") from exc
-    try:
-        if sheet not in wb.sheetnames:
-            raise DataFileError(path, f"no sheet '{sheet}' (sheets: {wb.sheetnames})")
-        rows = list(wb[sheet].iter_rows(values_only=True))
-    finally:
-        wb.close()
+    rows = read_xlsx_rows(path, sheet)
     where = f"{path} [{sheet}]"
     header_at = next(
         (

@@ -17,7 +17,6 @@ Figures (Matplotlib, Agg backend, PNG at 150 dpi):
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import html
 import json
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ncrealism._jsonsafe import json_safe
 from ncrealism.evaluation import metrics as M
 from ncrealism.evaluation.engine import Backtest
 
@@ -78,21 +78,6 @@ class RunInfo:
     settings: Mapping[str, Any] = field(default_factory=dict)
     descriptions: Mapping[str, str] = field(default_factory=dict)
     notes: Sequence[str] = ()
-
-
-def _clean(value: Any) -> Any:
-    """JSON-safe copy: NaN/inf become null, tuples lists, paths and dates strings."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
 
 
 def _records(df: pl.DataFrame) -> list[dict[str, Any]]:
@@ -159,7 +144,7 @@ def results(
             "episodes": _records(negotiation.predictions),
             "settings": negotiation.settings(),
         }
-    return _clean(out)  # type: ignore[no-any-return]
+    return json_safe(out)  # type: ignore[no-any-return]
 
 
 # ---------------------------------------------------------------------- tables

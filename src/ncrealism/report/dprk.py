@@ -76,6 +76,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ncrealism._jsonsafe import json_safe
 from ncrealism.data.fetch import DataSource, ResolvedFile
 from ncrealism.errors import InputError
 from ncrealism.report.citations import Citation
@@ -149,19 +150,6 @@ def _child_source(source: DataSource | None) -> _TracingSource:
         registry=base.registry,
         progress=base.progress,
     )
-
-
-def _clean(value: Any) -> Any:
-    """A JSON-safe copy: NaN/inf → None, tuples → lists, keys → strings."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
 
 
 def _data_note(src: DataSource, files: Sequence[ResolvedFile], *, short: bool = False) -> str:
@@ -433,7 +421,7 @@ def build_dprk_report(
             files=files,
         )
         summary["skipped"] = list(skipped)
-        summary = _clean(summary)
+        summary = json_safe(summary)
         paths = _write(out, w, sections, summary, citations, skipped, rec_path, ctx_path, neg_path)
         cj, cb = write_citations(citations, out)
 
