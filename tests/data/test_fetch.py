@@ -175,3 +175,17 @@ def test_publisher_download_nmc6(tmp_path: Path) -> None:
     src = DataSource(mirror=None, cache_root=tmp_path)
     r = src.resolve("nmc6")
     assert r.origin == "download" and r.sha256 == r.spec.sha256
+
+
+def test_memo_builds_once_per_verified_file(mirror: Path, tmp_path: Path) -> None:
+    src = DataSource(mirror=mirror, cache_root=tmp_path, allow_download=False)
+    calls: list[int] = []
+
+    def build() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert src.memo(("nmc6",), "count", build) == 1
+    assert src.memo(("nmc6",), "count", build) == 1
+    assert src.memo(("cow_system",), "count", build) == 2
+    assert [r.dataset for r in src.used] == ["nmc6", "cow_system"]

@@ -26,6 +26,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import platformdirs
 
@@ -35,6 +36,8 @@ from ncrealism.errors import DataUnavailableError, HashMismatchError
 MIRROR_ENV = "NCR_DATA_MIRROR"
 CACHE_ENV = "NCR_CACHE_DIR"
 OFFLINE_ENV = "NCR_OFFLINE"
+
+T = TypeVar("T")
 
 #: Called with (bytes received so far, total bytes or None) during a download.
 ProgressCallback = Callable[[int, int | None], None]
@@ -105,6 +108,7 @@ class DataSource:
     progress: Callable[[str], ProgressCallback | None] | None = None
     used: list[ResolvedFile] = field(default_factory=list)
     _resolved: dict[str, ResolvedFile] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls) -> DataSource:
@@ -147,6 +151,18 @@ class DataSource:
     def path(self, name: str) -> Path:
         """Shorthand for ``resolve(name).path``."""
         return self.resolve(name).path
+
+    def memo(self, datasets: tuple[str, ...], key: str, build: Callable[[], T]) -> T:
+        """``build()``, computed once per source for the verified files of ``datasets``.
+
+        Loaders are pure functions of their files, so a table derived from them can be reused
+        for the life of this source; the files are resolved first, so ``used`` names them and a
+        changed file (another hash) gives another entry.
+        """
+        k = (key, *(self.resolve(d).sha256 for d in datasets))
+        if k not in self._memo:
+            self._memo[k] = build()
+        return self._memo[k]  # type: ignore[no-any-return]
 
     def _from_mirror(self, ds: Dataset) -> ResolvedFile | None:
         if self.mirror is None:

@@ -110,12 +110,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 from typing import Any
 
 import polars as pl
 
-from ncrealism.data._read import read_table
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import InputError
 
@@ -192,78 +190,6 @@ def _year_list(years: int | Iterable[int] | tuple[int, int]) -> list[int]:
     if not out:
         raise InputError("no years given")
     return out
-
-
-# --------------------------------------------------------------------------- cached readers
-@lru_cache(maxsize=2)
-def _nuclear(path: str) -> pl.DataFrame:
-    return read_table(
-        path,
-        {"country_name": pl.Utf8, "year": pl.Int64, "nuclear_weapons_status": pl.Float64},
-    )
-
-
-@lru_cache(maxsize=2)
-def _iso3(path: str) -> pl.DataFrame:
-    df = read_table(path, {"ccode": pl.Int64, "iso3c": pl.Utf8}, missing=("", "NA"))
-    return df.drop_nulls().unique(["ccode", "iso3c"])
-
-
-@lru_cache(maxsize=2)
-def _maddison(path: str) -> pl.DataFrame:
-    if path.endswith(".csv"):
-        df = read_table(
-            path,
-            {"Entity": pl.Utf8, "Year": pl.Int64, "GDP per capita": pl.Float64},
-        )
-        return df.rename({"Entity": "country", "Year": "year", "GDP per capita": "gdppc"})
-    import openpyxl
-
-    from ncrealism.errors import DataFileError
-
-    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    if "Full data" not in wb.sheetnames:
-        raise DataFileError(path, f"sheet 'Full data' absent (sheets: {wb.sheetnames})")
-    rows = list(wb["Full data"].iter_rows(values_only=True))
-    head = [str(h) for h in rows[0]]
-    need = ["countrycode", "year", "gdppc"]
-    for c in need:
-        if c not in head:
-            raise DataFileError(path, f"column '{c}' absent from sheet 'Full data'", field=c)
-    j = [head.index(c) for c in need]
-    recs: list[tuple[Any, Any, Any]] = []
-    for k, r in enumerate(rows[1:]):
-        code, yr, g = (r[i] for i in j)
-        try:
-            recs.append(
-                (str(code), int(yr) if yr is not None else None, None if g is None else float(g))
-            )
-        except (TypeError, ValueError):
-            raise DataFileError(
-                path, f"cannot read ({code}, {yr}, {g})", row=k + 2, field="year/gdppc"
-            ) from None
-    return pl.DataFrame(
-        recs, schema={"iso3c": pl.Utf8, "year": pl.Int64, "gdppc": pl.Float64}, orient="row"
-    )
-
-
-@lru_cache(maxsize=2)
-def _polity(path: str) -> pl.DataFrame:
-    if path.endswith(".csv"):
-        df = read_table(
-            path, {"ccode": pl.Int64, "year": pl.Int64, "durable": pl.Float64}, missing=("", "NA")
-        )
-    else:  # the publisher's workbook
-        import pandas as pd
-
-        pdf = pd.read_excel(path, usecols=["ccode", "year", "durable"])
-        df = pl.from_pandas(pdf).with_columns(
-            pl.col("ccode").cast(pl.Int64),
-            pl.col("year").cast(pl.Int64),
-            pl.col("durable").cast(pl.Float64).fill_nan(None),
-        )
-    # Polity lists a few country-years twice around state changes; keep the first.
-    return df.unique(["ccode", "year"], keep="first", maintain_order=True)
 
 
 # --------------------------------------------------------------------------- structure
@@ -421,18 +347,16 @@ def context_channels(
 
 
 def _nuclear_latency(ccode: int, data_years: Sequence[int], source: DataSource) -> list[float]:
-    from ncrealism.system._common import resolve_state
+    """Nuclear status / 3 by year (OWID, after Bleek 2017), the last coded year carried on."""
+    from ncrealism.data.nuclear import load_nuclear_status
 
-    df = _nuclear(str(source.path("nuclear_status")))
-    names = []
-    for n in df["country_name"].unique().to_list():
-        try:
-            if resolve_state(n, source) == ccode:
-                names.append(n)
-        except Exception:  # names of non-states (World, regions) do not resolve
-            continue
-    sub = df.filter(pl.col("country_name").is_in(names)).drop_nulls("nuclear_weapons_status")
-    status = dict(zip(sub["year"].to_list(), sub["nuclear_weapons_status"].to_list(), strict=True))
+    table = source.memo(
+        ("nuclear_status", "cow_codes", "unga", "capitals"),
+        "load_nuclear_status",
+        lambda: load_nuclear_status(source=source),
+    )
+    sub = table.filter(pl.col("ccode") == ccode).drop_nulls("nuclear_status")
+    status = dict(zip(sub["year"].to_list(), sub["nuclear_status"].to_list(), strict=True))
     last = max(status) if status else None
     out = []
     for y in data_years:
@@ -442,14 +366,16 @@ def _nuclear_latency(ccode: int, data_years: Sequence[int], source: DataSource) 
 
 
 def _econ_shock(ccode: int, data_years: Sequence[int], source: DataSource) -> list[float | None]:
-    iso = _iso3(str(source.path("unga")))
-    codes = iso.filter(pl.col("ccode") == ccode)["iso3c"].to_list()
-    mad = _maddison(str(source.path("maddison")))
-    if "iso3c" in mad.columns:
-        sub = mad.filter(pl.col("iso3c").is_in(codes))
-    else:  # the OWID copy is keyed by names
-        sub = mad.filter(pl.col("country").is_in(codes))
-    g = {int(y): float(v) for y, v in sub.drop_nulls("gdppc").select("year", "gdppc").iter_rows()}
+    """Fall of GDP per capita below its 10-year peak (Maddison 2020), scaled to 0-1."""
+    from ncrealism.data.economy import load_maddison
+
+    table = source.memo(
+        ("maddison", "cow_codes", "unga", "capitals"),
+        "load_maddison",
+        lambda: load_maddison(source=source),
+    )
+    sub = table.filter(pl.col("ccode") == ccode).drop_nulls("gdppc")
+    g = {int(y): float(v) for y, v in sub.select("year", "gdppc").iter_rows()}
     out: list[float | None] = []
     for y in data_years:
         if y not in g:
@@ -464,8 +390,15 @@ def _econ_shock(ccode: int, data_years: Sequence[int], source: DataSource) -> li
 def _regime_transition(
     ccode: int, data_years: Sequence[int], source: DataSource
 ) -> list[float | None]:
-    pol = _polity(str(source.path("polity5")))
-    sub = pol.filter(pl.col("ccode") == ccode).drop_nulls("durable")
+    """1 in the two years after a regime change (Polity5 ``durable`` <= 2), else 0."""
+    from ncrealism.data.regime import load_polity
+
+    table = source.memo(
+        ("polity5",),
+        "load_polity",
+        lambda: load_polity(source=source),
+    )
+    sub = table.filter(pl.col("ccode") == ccode).drop_nulls("durable")
     dur = dict(zip(sub["year"].to_list(), sub["durable"].to_list(), strict=True))
     return [None if y not in dur else (1.0 if dur[y] <= 2 else 0.0) for y in data_years]
 
