@@ -56,3 +56,12 @@ def test_console_script_help_runs() -> None:
         check=False,
     )
     assert proc.returncode == 0 and "data" in proc.stdout
+
+
+def test_root_quiet_silences_notes_but_not_errors(
+    mirror: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["-q", "data", "verify", "nmc6", "--format", "csv"], capsys)
+    assert code == 0 and "nmc6" in out and err == ""
+    code, _, err = run(["-q", "data", "cite", "no_such_dataset"], capsys)
+    assert code == 2 and "unknown dataset" in err

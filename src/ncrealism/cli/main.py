@@ -37,6 +37,34 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="markdown",
 )
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    quiet: bool = typer.Option(
+        False,
+        "--quiet",
+        "-q",
+        help="Print results and errors only: notes and progress on standard error are silenced.",
+    ),
+) -> None:
+    """Options common to every command (``ncr -q COMMAND ...``)."""
+    if quiet:
+        import os
+        from pathlib import Path
+
+        devnull = Path(os.devnull).open("w")  # noqa: SIM115 - closed when the command ends
+        previous = sys.stderr
+        sys.stderr = devnull
+
+        def restore() -> None:
+            sys.stderr = previous
+            devnull.close()
+
+        ctx.call_on_close(restore)
+
+
 app.command("dprk")(dprk)
 app.add_typer(data_cli.app, name="data")
 app.add_typer(system_cli.app, name="system")
