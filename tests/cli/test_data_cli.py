@@ -65,3 +65,15 @@ def test_root_quiet_silences_notes_but_not_errors(
     assert code == 0 and "nmc6" in out and err == ""
     code, _, err = run(["-q", "data", "cite", "no_such_dataset"], capsys)
     assert code == 2 and "unknown dataset" in err
+
+
+def test_verify_fails_with_exit_1_on_a_bad_mirror_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "cow-nmc" / "NMC-60-abridged.csv"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("not the publisher's file\n")
+    monkeypatch.setenv("NCR_DATA_MIRROR", str(tmp_path))
+    code, out, _ = run(["data", "verify", "nmc6", "--format", "csv"], capsys)
+    assert code == 1
+    assert "0 of 1 datasets verified" in out and "sha256 mismatch" in out

@@ -45,7 +45,7 @@ def dprk(
                 "Folder holding the coded DPRK record (dprk_yearly_*.csv, context_events_*.csv, "
                 "negotiations_*.csv). Without it, the backtest and record comparisons are skipped."
             ),
-            envvar="NCR_HISTORY",
+            envvar="NCR_HISTORY_DIR",
         ),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo and calibration.")] = 0,

@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> None:
     from ncrealism.errors import NcrError
 
     try:
-        app(args=argv, standalone_mode=False)
+        # Without standalone mode, click returns the code of a ``typer.Exit`` instead of exiting.
+        code = app(args=argv, standalone_mode=False)
     except NcrError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> None:
             show()
             sys.exit(code)
         raise
+    if isinstance(code, int) and code != 0:
+        sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

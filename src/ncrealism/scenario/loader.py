@@ -613,14 +613,13 @@ def resolve(
                 f"(available: {_years(sorted(have))})",
             )
     shocks: list[ShockPlan] = []
-    for i, name, op, s in shock_specs:
+    for _i, name, op, s in shock_specs:
         states = s.states or list(spec.scope.states)
         until = s.until if s.until is not None else last
         rows = np.isin(ccode, states) & (year >= s.start) & (year <= until)
         shocks.append(
             ShockPlan(s.id, input_names.index(name), rows, cast("ShockOp", op), f"shock.{s.id}")
         )
-        del i
 
     if frame.theta is not None:
         theta = np.array(frame.theta, dtype=np.float64, copy=True)

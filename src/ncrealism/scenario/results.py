@@ -52,7 +52,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     from ncrealism.scenario.engine import BinnedStats, ChunkResult, Plan
 

@@ -36,7 +36,7 @@ from ncrealism.errors import InputError
 
 if TYPE_CHECKING:
     import polars as pl
-    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow as pa
 
     from ncrealism.scenario.engine import ChunkResult
 
@@ -223,7 +223,7 @@ def clean_stale_staging(out: Path) -> None:
 
 def write_results(out: Path, tables: Mapping[str, pa.Table]) -> None:
     """Write ``tables`` to ``out`` (DuckDB file or Parquet folder), all or nothing."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with _staging(out) as tmp:
