@@ -231,12 +231,23 @@ def utilities(
     return np.concatenate(parts, axis=1 if components else 0)
 
 
+def environment_utilities(env: Mapping[str, Array], options: OptionSet = DEFAULT_OPTIONS) -> Array:
+    """Utilities ``(..., options)`` from a perceived environment of any common shape.
+
+    ``env`` is the output of :func:`ncrealism.perception.functions.perceive`, broadcast to one
+    shape (e.g. draws × years when inputs differ by draw, as in scenario sweeps); the formula is
+    that of :func:`utilities`.
+    """
+    return _utilities(env, options, False)
+
+
 def survival_weight(X: ArrayLike, theta: ArrayLike) -> Array:
     """W = 1 + survival priority, shape ``(draws, years)``."""
     return _environment(X, theta)["survival_weight"]
 
 
-def _softmax(z: Array) -> Array:
+def softmax(z: Array) -> Array:
+    """Row-wise softmax over the last axis (in place on ``z``; the quantal-response rule)."""
     z = z - z.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
@@ -253,7 +264,7 @@ def choice_probabilities(
     for i in range(0, th.shape[0], _CHUNK):
         env = _environment(x, th[i : i + _CHUNK])
         u = _utilities(env, options, False)
-        out[i : i + _CHUNK] = _softmax(env["precision"][..., None] * u)
+        out[i : i + _CHUNK] = softmax(env["precision"][..., None] * u)
     return out
 
 
@@ -299,7 +310,7 @@ def year_probabilities(
     rows = np.arange(x.shape[0])
     u = u_all[inverse, rows]
     lam = lam_all[inverse, rows]
-    return u, _softmax(lam[:, None] * u)
+    return u, softmax(lam[:, None] * u)
 
 
 def posture_probabilities(

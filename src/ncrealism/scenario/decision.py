@@ -9,9 +9,10 @@ once. Its inputs are the design-matrix columns :data:`ncrealism.decision.model.F
 When every draw shares one input matrix and one parameter vector per draw, the decision
 layer's own :func:`~ncrealism.decision.model.choice_probabilities` is called. When inputs
 differ between draws (a shock whose size is uncertain) or parameters differ between years (a
-profile with periods), the same formula is evaluated on arrays of shape (draws, state-years):
-the perceived environment of :func:`ncrealism.perception.functions.perceive`, the option
-payoffs of :mod:`ncrealism.decision.options` and
+profile with periods), the decision layer's own
+:func:`~ncrealism.decision.model.environment_utilities` and
+:func:`~ncrealism.decision.model.softmax` are evaluated on arrays of shape (draws, state-years)
+from the perceived environment of :func:`ncrealism.perception.functions.perceive`:
 
     U_k = 2 / (W + 1) · ( W [ Σ_o π_o v(x_o − ρ) + V g_k ] + R_k + a·aut_k − c·cap_k ),
     P_k = exp(λ_eff U_k) / Σ_j exp(λ_eff U_j)
@@ -80,40 +81,20 @@ _INPUT_DOCS = {
 
 def general_probabilities(x: FloatArray, theta: FloatArray) -> FloatArray:
     """Posture probabilities ``[D, N, O]`` for inputs ``[D|1, N, F]`` and ``theta [D, R, P]``
-    (R = 1 or N), by the decision layer's formula (module docstring)."""
-    from ncrealism.decision.model import FEATURES
-    from ncrealism.decision.options import DEFAULT_OPTIONS
+    (R = 1 or N): the decision layer's own utilities and choice rule, on inputs and parameters
+    that may differ by draw and by year."""
+    from ncrealism.decision.model import FEATURES, environment_utilities, softmax
     from ncrealism.perception.filter import PARAM_NAMES
-    from ncrealism.perception.functions import perceive, prospect_value
+    from ncrealism.perception.functions import perceive
 
     d = theta.shape[0]
     n = x.shape[1]
     structural = {k: x[:, :, j] for j, k in enumerate(FEATURES)}
     params = {k: theta[:, :, i] for i, k in enumerate(PARAM_NAMES)}
     env = perceive(structural, params)
-    shape = (d, n)
-    env = {k: np.broadcast_to(v, shape) for k, v in env.items()}
-    k = len(DEFAULT_OPTIONS)
-    u = np.empty((d, n, k))
-    rho = env["reference_point"]
-    lam = env["loss_aversion"]
-    alpha = env["risk_curvature"]
-    w = env["survival_weight"]
-    norm = 2.0 / (w + 1.0)
-    for j, opt in enumerate(DEFAULT_OPTIONS):
-        val = np.zeros(shape)
-        for prob, outcome in opt.security(env):
-            val = val + prob * prospect_value(outcome - rho, lam, alpha)
-        surv = env["vulnerability"] * opt.survival(env)
-        res = opt.resources(env)
-        aut = env["autonomy_value"] * opt.autonomy
-        cap = -env["capitulation_aversion"] * opt.capitulation
-        u[:, :, j] = norm * (w * (val + surv) + res + aut + cap)
-    z = env["precision"][..., None] * u
-    z -= z.max(axis=-1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
-    return z
+    env = {k: np.broadcast_to(v, (d, n)) for k, v in env.items()}
+    u = environment_utilities(env)
+    return softmax(env["precision"][..., None] * u)
 
 
 @dataclass(frozen=True)
