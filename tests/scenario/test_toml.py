@@ -35,7 +35,8 @@ dist = "beta"
 
 
 def test_text_is_valid_toml() -> None:
-    tomllib.loads(TEXT)
+    doc = tomllib.loads(TEXT)
+    assert "scenario" in doc and doc["shocks"][0]["kind"] == "x"
 
 
 def test_every_key_on_its_line() -> None:
