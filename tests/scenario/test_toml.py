@@ -36,7 +36,8 @@ dist = "beta"
 
 def test_text_is_valid_toml() -> None:
     doc = tomllib.loads(TEXT)
-    assert "scenario" in doc and doc["shocks"][0]["kind"] == "x"
+    assert doc["scenario"]["rationale"] == "a = b\n[not_a_table]\n"
+    assert [s["kind"] for s in doc["shocks"]] == ["sanctions", "x"]
 
 
 def test_every_key_on_its_line() -> None:
