@@ -61,12 +61,11 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def clear_derived() -> None:
+def clear_derived(source: Any) -> None:
     """Forget everything computed from the parsed tables, keeping the tables themselves."""
-    import importlib
-
-    for name, attr in (("capabilities", "_CACHE"), ("_panel", "_CACHE"), ("threat", "_INPUTS")):
-        getattr(importlib.import_module(f"ncrealism.system.{name}"), attr).clear()
+    source.forget(
+        lambda key: isinstance(key, tuple) and key[0] in ("capabilities", "panel", "threat_inputs")
+    )
 
 
 def run_cold() -> dict[str, Any]:
@@ -88,17 +87,19 @@ def run_cold() -> dict[str, Any]:
 
 
 def run_warm(repeat: int) -> dict[str, Any]:
+    from ncrealism.data.fetch import DataSource
     from ncrealism.system.threat import dyad_threat_frame
 
-    df = dyad_threat_frame(YEARS)
+    source = DataSource.from_env()
+    df = dyad_threat_frame(YEARS, source=source)
     rows = df.height
     del df
     times, cpu = [], []
     for _ in range(repeat):
-        clear_derived()
+        clear_derived(source)
         t0 = time.perf_counter()
         c0 = time.process_time()
-        df = dyad_threat_frame(YEARS)
+        df = dyad_threat_frame(YEARS, source=source)
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
         del df

@@ -177,15 +177,30 @@ def test_publisher_download_nmc6(tmp_path: Path) -> None:
     assert r.origin == "download" and r.sha256 == r.spec.sha256
 
 
-def test_memo_builds_once_per_verified_file(mirror: Path, tmp_path: Path) -> None:
-    src = DataSource(mirror=mirror, cache_root=tmp_path, allow_download=False)
-    calls: list[int] = []
+def test_memo_builds_once_per_source_and_key(mirror: Path, tmp_path: Path) -> None:
+    calls: list[str] = []
 
-    def build() -> int:
-        calls.append(1)
+    def build(name: str) -> int:
+        calls.append(name)
         return len(calls)
 
-    assert src.memo(("nmc6",), "count", build) == 1
-    assert src.memo(("nmc6",), "count", build) == 1
-    assert src.memo(("cow_system",), "count", build) == 2
-    assert [r.dataset for r in src.used] == ["nmc6", "cow_system"]
+    src = DataSource(mirror=mirror, cache_root=tmp_path, allow_download=False)
+    assert src.memo(("count", 1), lambda: build("a")) == 1
+    assert src.memo(("count", 1), lambda: build("b")) == 1  # not rebuilt
+    assert src.memo(("count", 2), lambda: build("c")) == 2  # another argument, another entry
+    other = DataSource(mirror=mirror, cache_root=tmp_path, allow_download=False)
+    assert other.memo(("count", 1), lambda: build("d")) == 3  # memos are per source
+    assert calls == ["a", "c", "d"]
+    src.forget(lambda key: key == ("count", 1))
+    assert src.memo(("count", 1), lambda: build("e")) == 4  # rebuilt after forget
+    assert src.memo(("count", 2), lambda: build("f")) == 2  # the other entry was kept
+
+
+def test_memoised_results_keep_their_provenance(mirror: Path, tmp_path: Path) -> None:
+    from ncrealism.system.capabilities import capabilities
+
+    src = DataSource(mirror=mirror, cache_root=tmp_path, allow_download=False)
+    first = capabilities("6.0", source=src)
+    used = [r.dataset for r in src.used]
+    assert capabilities("6.0", source=src) is first
+    assert [r.dataset for r in src.used] == used and {"nmc6", "cow_codes"} <= set(used)

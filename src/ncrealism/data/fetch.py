@@ -23,7 +23,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -108,7 +108,7 @@ class DataSource:
     progress: Callable[[str], ProgressCallback | None] | None = None
     used: list[ResolvedFile] = field(default_factory=list)
     _resolved: dict[str, ResolvedFile] = field(default_factory=dict, repr=False)
-    _memo: dict[tuple[str, ...], Any] = field(default_factory=dict, repr=False)
+    _memo: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_env(cls) -> DataSource:
@@ -152,17 +152,23 @@ class DataSource:
         """Shorthand for ``resolve(name).path``."""
         return self.resolve(name).path
 
-    def memo(self, datasets: tuple[str, ...], key: str, build: Callable[[], T]) -> T:
-        """``build()``, computed once per source for the verified files of ``datasets``.
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, computed once for the life of this source.
 
-        Loaders are pure functions of their files, so a table derived from them can be reused
-        for the life of this source; the files are resolved first, so ``used`` names them and a
-        changed file (another hash) gives another entry.
+        Loaders and the tables derived from them are pure functions of their files, and a source
+        resolves each dataset to one verified file, so a result can be reused for as long as the
+        source lives. The first computation resolves the files it reads, so ``used`` names them
+        whether later calls hit the memo or not. ``key`` must name the computation and every
+        argument that changes its result.
         """
-        k = (key, *(self.resolve(d).sha256 for d in datasets))
-        if k not in self._memo:
-            self._memo[k] = build()
-        return self._memo[k]  # type: ignore[no-any-return]
+        if key not in self._memo:
+            self._memo[key] = build()
+        return self._memo[key]  # type: ignore[no-any-return]
+
+    def forget(self, where: Callable[[Hashable], bool] | None = None) -> None:
+        """Drop memoised results (those whose key satisfies ``where``, or all of them)."""
+        for key in [k for k in self._memo if where is None or where(k)]:
+            del self._memo[key]
 
     def _from_mirror(self, ds: Dataset) -> ResolvedFile | None:
         if self.mirror is None:

@@ -175,9 +175,6 @@ class UnitFrame:
 
 
 # --------------------------------------------------------------------------- helpers
-_CACHE: dict[tuple[str, tuple[str, ...]], pl.DataFrame] = {}
-
-
 def _describe(source: DataSource, name: str) -> str:
     resolved = source.resolve(name)
     label = f"{name} {resolved.version}"
@@ -192,16 +189,12 @@ def _table(
     source: DataSource,
     build: Callable[[DataSource], pl.DataFrame],
 ) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """A derived table, built once per set of verified input files (keyed by their sha256).
+    """A derived table, built once per data source.
 
     Returns the table and the labels of the datasets it was built from.
     """
-    hashes = tuple(source.resolve(d).sha256 for d in datasets)
     labels = tuple(_describe(source, d) for d in datasets)
-    k = (key, hashes)
-    if k not in _CACHE:
-        _CACHE[k] = build(source)
-    return _CACHE[k], labels
+    return source.memo(("frames", key), lambda: build(source)), labels
 
 
 def _add_sources(frame: UnitFrame, labels: Iterable[str]) -> tuple[str, ...]:

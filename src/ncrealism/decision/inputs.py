@@ -350,11 +350,7 @@ def _nuclear_latency(ccode: int, data_years: Sequence[int], source: DataSource) 
     """Nuclear status / 3 by year (OWID, after Bleek 2017), the last coded year carried on."""
     from ncrealism.data.nuclear import load_nuclear_status
 
-    table = source.memo(
-        ("nuclear_status", "cow_codes", "unga", "capitals"),
-        "load_nuclear_status",
-        lambda: load_nuclear_status(source=source),
-    )
+    table = source.memo("nuclear_status", lambda: load_nuclear_status(source=source))
     sub = table.filter(pl.col("ccode") == ccode).drop_nulls("nuclear_status")
     status = dict(zip(sub["year"].to_list(), sub["nuclear_status"].to_list(), strict=True))
     last = max(status) if status else None
@@ -369,11 +365,7 @@ def _econ_shock(ccode: int, data_years: Sequence[int], source: DataSource) -> li
     """Fall of GDP per capita below its 10-year peak (Maddison 2020), scaled to 0-1."""
     from ncrealism.data.economy import load_maddison
 
-    table = source.memo(
-        ("maddison", "cow_codes", "unga", "capitals"),
-        "load_maddison",
-        lambda: load_maddison(source=source),
-    )
+    table = source.memo("maddison", lambda: load_maddison(source=source))
     sub = table.filter(pl.col("ccode") == ccode).drop_nulls("gdppc")
     g = {int(y): float(v) for y, v in sub.select("year", "gdppc").iter_rows()}
     out: list[float | None] = []
@@ -393,11 +385,7 @@ def _regime_transition(
     """1 in the two years after a regime change (Polity5 ``durable`` <= 2), else 0."""
     from ncrealism.data.regime import load_polity
 
-    table = source.memo(
-        ("polity5",),
-        "load_polity",
-        lambda: load_polity(source=source),
-    )
+    table = source.memo("polity5", lambda: load_polity(source=source))
     sub = table.filter(pl.col("ccode") == ccode).drop_nulls("durable")
     dur = dict(zip(sub["year"].to_list(), sub["durable"].to_list(), strict=True))
     return [None if y not in dur else (1.0 if dur[y] <= 2 else 0.0) for y in data_years]

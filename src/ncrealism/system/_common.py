@@ -87,18 +87,12 @@ def check_years(wanted: Iterable[int], first: int, last: int, what: str) -> None
         raise InputError(f"year(s) {shown} outside the data: {what} covers {first}-{last}")
 
 
-_CODES_CACHE: dict[str, pl.DataFrame] = {}
-
-
 def cow_codes(source: DataSource) -> pl.DataFrame:
     """COW country codes: ``ccode`` (Int64), ``stateabb`` (Utf8), ``statenme`` (Utf8), one row
     per code (:func:`ncrealism.data.states.load_cow_codes`)."""
     from ncrealism.data.states import load_cow_codes
 
-    key = source.resolve("cow_codes").sha256
-    if key not in _CODES_CACHE:
-        _CODES_CACHE[key] = load_cow_codes(source=source)
-    return _CODES_CACHE[key]
+    return source.memo("cow_codes", lambda: load_cow_codes(source=source))
 
 
 def resolve_state(value: int | str, source: DataSource) -> int:

@@ -180,16 +180,9 @@ class Blocks:
         return np.repeat(self.tpos, np.diff(self.offsets))
 
 
-_CACHE: dict[tuple[object, ...], Panel] = {}
-_TABLES: dict[tuple[str, str], pl.DataFrame] = {}
-
-
 def load_table(name: str, source: DataSource, load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    """A loaded input table, read once per verified file (keyed by its sha256)."""
-    key = (name, source.resolve(name).sha256)
-    if key not in _TABLES:
-        _TABLES[key] = load()
-    return _TABLES[key]
+    """The loaded input table of dataset ``name``, read once per data source."""
+    return source.memo(name, load)
 
 
 def _status(years: IntArray, last: int, carry: bool) -> NDArray[np.int8]:
@@ -203,18 +196,27 @@ def build_panel(
     carry_forward: bool = True,
     source: DataSource | None = None,
 ) -> Panel:
-    """Build (once per input files and options) the arrays of the module docstring.
+    """Build (once per data source and options) the arrays of the module docstring.
 
     ``carry_forward``: for years after the alliance (2012) or contiguity (2016) data end, use
     the last covered year's values for dyads of states present then (status ``CARRIED``); if
     False, those years are ``UNKNOWN`` and dyadic alliance/contiguity measures are null.
     """
+    src = source or DataSource.from_env()
+    return src.memo(
+        ("panel", version, extend_to, carry_forward),
+        lambda: _build_panel(version, extend_to, carry_forward, src),
+    )
+
+
+def _build_panel(
+    version: Literal["6.0", "7.0"], extend_to: int | None, carry_forward: bool, src: DataSource
+) -> Panel:
     from ncrealism.data.alliances import ALLIANCE_LAST_YEAR, alliance_dyad_years
     from ncrealism.data.contiguity import CONTIGUITY_LAST_YEAR, load_contiguity_directed
     from ncrealism.data.distance import load_capdist_cow
     from ncrealism.system.capabilities import capabilities
 
-    src = source or DataSource.from_env()
     names = (
         "nmc6" if version == "6.0" else "nmc7",
         "alliance_dyad",
@@ -223,14 +225,6 @@ def build_panel(
         "capitals",
         "cow_codes",
     )
-    key: tuple[object, ...] = (
-        version,
-        extend_to,
-        carry_forward,
-        tuple(src.resolve(n).sha256 for n in names),
-    )
-    if key in _CACHE:
-        return _CACHE[key]
 
     caps = capabilities(version, extend_to=extend_to, source=src)
     years = np.arange(int(caps["year"].min()), int(caps["year"].max()) + 1)  # type: ignore[arg-type]
@@ -325,5 +319,4 @@ def build_panel(
         contiguity_status=contiguity_status,
         sources=labels,
     )
-    _CACHE[key] = panel
     return panel

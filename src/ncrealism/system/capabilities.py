@@ -231,22 +231,6 @@ def cinc_reproduction(
     )
 
 
-# A small cache of computed capability frames, keyed by the verified file hashes, so that
-# repeated calls (one per dyad-year function, per CLI command) read and recompute once.
-_CACHE: dict[tuple[object, ...], pl.DataFrame] = {}
-
-#: Datasets read when capabilities are extended past NMC's last year (the country-code
-#: crosswalk reads UNGA and the capitals table).
-_EXTENSION_INPUTS: tuple[str, ...] = (
-    "sipri_milex",
-    "wb_gdp",
-    "wb_population",
-    "maddison",
-    "unga",
-    "capitals",
-)
-
-
 def capabilities(
     version: NMCVersion = "6.0",
     *,
@@ -263,18 +247,13 @@ def capabilities(
     if version not in _NMC_KEY:
         raise InputError(f"unknown NMC version '{version}'; choose one of {sorted(_NMC_KEY)}")
     src = source or DataSource.from_env()
-    # Resolve every input file before the cache look-up, so that ``src.used`` names them all
-    # (citations) and the cache key covers every file the result depends on.
-    inputs = [_NMC_KEY[version], "cow_codes"]
-    if extend_to is not None:
-        inputs += list(_EXTENSION_INPUTS)
-    key: tuple[object, ...] = (
-        version,
-        extend_to,
-        tuple(src.resolve(name).sha256 for name in inputs),
+    return src.memo(
+        ("capabilities", version, extend_to),
+        lambda: _capabilities(version, extend_to, src),
     )
-    if key in _CACHE:
-        return _CACHE[key]
+
+
+def _capabilities(version: NMCVersion, extend_to: int | None, src: DataSource) -> pl.DataFrame:
     base = recompute_cinc(_load_nmc(version, src))
     codes = cow_codes(src).select("ccode", pl.col("stateabb").alias("_abb"))
     base = (
@@ -315,9 +294,7 @@ def capabilities(
             "extension",
         )
         out = pl.concat([out, ext], how="vertical")
-    out = out.sort(["year", "ccode"])
-    _CACHE[key] = out
-    return out
+    return out.sort(["year", "ccode"])
 
 
 def shares(

@@ -63,18 +63,11 @@ EXTENSION_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
-# Loaded tables, keyed by what was read and the verified hash of the file, so that repeated
-# extensions (different ``extend_to``, several commands in one process) read each file once.
-_TABLES: dict[tuple[str, str], pl.DataFrame] = {}
-
-
 def _cached(
     key: str, dataset: str, source: DataSource, load: Callable[[], pl.DataFrame]
 ) -> pl.DataFrame:
-    k = (key, source.resolve(dataset).sha256)
-    if k not in _TABLES:
-        _TABLES[k] = load()
-    return _TABLES[k]
+    """A table derived from ``dataset``, read once per data source."""
+    return source.memo(("extension", key, dataset), load)
 
 
 def _sipri(measure: str, source: DataSource) -> pl.DataFrame:

@@ -176,9 +176,6 @@ class ThreatInputs:
     sources: tuple[str, ...]
 
 
-_INPUTS: dict[tuple[object, ...], ThreatInputs] = {}
-
-
 def _state_array(panel: Panel, df: pl.DataFrame, col: str, fill: float) -> FloatArray:
     out = np.full(panel.present.shape, fill)
     y = df["year"].to_numpy()
@@ -197,15 +194,18 @@ def _state_array(panel: Panel, df: pl.DataFrame, col: str, fill: float) -> Float
 
 
 def threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
-    """Build (once per panel and input files) the state-year inputs of the threat index."""
+    """Build (once per panel and data source) the state-year inputs of the threat index."""
+    # The memo keeps the panel alive beside its inputs, so its id cannot be reused meanwhile.
+    _, inputs = source.memo(
+        ("threat_inputs", id(panel)), lambda: (panel, _threat_inputs(panel, source))
+    )
+    return inputs
+
+
+def _threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
     from ncrealism.data.nuclear import load_nuclear_status
     from ncrealism.data.unga import load_ideal_points
 
-    # The crosswalk behind both tables reads the COW codes and the capitals table too.
-    deps = ("nuclear_status", "unga", "cow_codes", "capitals")
-    key = (id(panel), *(source.resolve(n).sha256 for n in deps))
-    if key in _INPUTS:
-        return _INPUTS[key]
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = []
         for arr in (panel.milex, panel.milper):
@@ -232,7 +232,6 @@ def threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
     out = ThreatInputs(
         military=military, nuclear=nuclear, ideal=ideal, ideal_range=ideal_range, sources=labels
     )
-    _INPUTS[key] = out
     return out
 
 
