@@ -51,8 +51,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from ncrealism.decision.model import softmax
 from ncrealism.errors import InputError
+from ncrealism.scoring import softmax
 
 __all__ = [
     "PROB_FLOOR",
@@ -205,7 +205,7 @@ def _logpost(
 ) -> tuple[float, Array, Array]:
     """Negative log posterior, its gradient and Hessian (conditional logit + Gaussian prior)."""
     v = D @ theta  # (n, k)
-    p = softmax(v.copy())
+    p = softmax(v)
     n = len(y)
     rows = np.arange(n)
     lse = v.max(axis=1) + np.log(np.exp(v - v.max(axis=1, keepdims=True)).sum(axis=1))

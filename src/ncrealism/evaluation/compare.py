@@ -35,8 +35,8 @@ import polars as pl
 from numpy.typing import NDArray
 
 from ncrealism.errors import InputError
-from ncrealism.evaluation import metrics as M
 from ncrealism.evaluation.engine import Backtest
+from ncrealism.scoring import log_probability
 
 __all__ = ["N_BOOT", "paired_bootstrap", "paired_table", "period_log_loss"]
 
@@ -64,9 +64,8 @@ def paired_bootstrap(
 
 def period_log_loss(bt: Backtest, model: str) -> NDArray[np.float64]:
     """Log loss of ``model`` in each test period (nats, one-hot targets, sorted years)."""
-    p = bt.probabilities(model)
-    t = bt.targets()
-    return np.asarray(-np.sum(t * np.log(np.maximum(p, M.LOG_LOSS_EPS)), axis=1), dtype=np.float64)
+    recorded = np.argmax(bt.targets(), axis=1)
+    return np.asarray(-log_probability(bt.probabilities(model), recorded), dtype=np.float64)
 
 
 def paired_table(
