@@ -7,12 +7,11 @@ to 1970 → test 1971-1990 (détente to the end of the Cold War), train to 1990 
 (unipolarity; 2012 is the last year with all three outcomes observed, the COW alliance data
 ending there). The origin rolls forward; no fold uses a test year to fit.
 
-Scores (:mod:`ncrealism.evaluation.metrics`): log loss (nats) and the multi-category Brier
-score (0-2) of the four-outcome forecast (outcome ``"all"``) and of each outcome against the
-rest (its probability vs. the others', two columns: the Brier score is then twice the squared
-error); calibration in the large (mean forecast vs. observed rate) and the top-label expected
-calibration error. Paired differences (model minus comparison; negative = the model is better)
-carry 95% intervals from a *cluster bootstrap by state* (Davison & Hinkley 1997, *Bootstrap
+Scores (:mod:`ncrealism.scoring`): log loss (nats) and the multi-category Brier score (0-2)
+of the four-outcome forecast (outcome ``"all"``), and the binary log loss and Brier score
+(0-1) of each outcome against the rest; calibration in the large (mean forecast vs. observed
+rate) and the top-label expected calibration error. Paired differences (model minus
+comparison; negative = the model is better) carry 95% intervals from a *cluster bootstrap by state* (Davison & Hinkley 1997, *Bootstrap
 Methods and their Application*, §3.8): states are resampled with replacement, with all their
 years, so the interval respects the dependence of a state's years; ``n_boot`` draws from a
 ``numpy.random.Generator`` seeded by (``seed``, fold, outcome), so the same seed gives the same
@@ -43,10 +42,11 @@ import polars as pl
 from numpy.typing import NDArray
 
 from ncrealism.errors import InputError
-from ncrealism.evaluation.metrics import brier, expected_calibration_error, log_loss
+from ncrealism.evaluation.metrics import expected_calibration_error
 from ncrealism.panel.build import PanelFrame
 from ncrealism.panel.models import MODELS, fit_predict, outcome_matrix
 from ncrealism.panel.outcomes import OUTCOMES, base_rates
+from ncrealism.scoring import binary_brier, brier, log_loss, log_probability
 
 __all__ = [
     "FOLDS",
@@ -127,14 +127,25 @@ def fit_task(frame: pl.DataFrame, fold: Fold, model: str) -> FloatArray:
     return fit_predict(model, train, test)
 
 
-def _binary(p: FloatArray, y: FloatArray, outcome: str) -> tuple[FloatArray, FloatArray]:
+def _scores(p: FloatArray, y: FloatArray, outcome: str) -> tuple[float, float]:
+    """Log loss and Brier score of the four-outcome forecast (``"all"``) or of one outcome
+    against the rest (binary forms of :mod:`ncrealism.scoring`)."""
     if outcome == "all":
-        return p, y
+        return log_loss(p, y), brier(p, y)
     k = OUTCOMES.index(outcome)
-    return (
-        np.column_stack([1.0 - p[:, k], p[:, k]]),
-        np.column_stack([1.0 - y[:, k], y[:, k]]),
+    pk, yk = p[:, k], y[:, k]
+    return log_loss(np.column_stack([1.0 - pk, pk]), np.column_stack([1.0 - yk, yk])), (
+        binary_brier(pk, yk)
     )
+
+
+def _row_log_loss(p: FloatArray, y: FloatArray, outcome: str) -> FloatArray:
+    """Each row's log loss (the negative floored log-probability of what happened)."""
+    if outcome == "all":
+        return -log_probability(p, np.argmax(y, axis=1))
+    k = OUTCOMES.index(outcome)
+    two = np.column_stack([1.0 - p[:, k], p[:, k]])
+    return -log_probability(two, y[:, k].astype(np.int64))
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,12 +194,14 @@ def state_sums(
     counts = np.diff(bounds).astype(np.float64)
     sums: dict[str, dict[str, FloatArray]] = {}
     for model, p in probs.items():
-        pb, yb = _binary(p, targets, outcome)
-        out = {"log_loss": np.zeros(states.size), "brier": np.zeros(states.size)}
+        rows = _row_log_loss(p, targets, outcome)
+        out = {
+            "log_loss": np.bincount(groups, weights=rows, minlength=states.size).astype(np.float64),
+            "brier": np.zeros(states.size),
+        }
         for g in range(states.size):
             idx = order[bounds[g] : bounds[g + 1]]
-            out["log_loss"][g] = log_loss(pb[idx], yb[idx]) * idx.size
-            out["brier"][g] = brier(pb[idx], yb[idx]) * idx.size
+            out["brier"][g] = _scores(p[idx], targets[idx], outcome)[1] * idx.size
         sums[model] = out
     return StateSums(states.astype(np.int64), counts, sums)
 
@@ -199,22 +212,25 @@ def score_rows(
     """Each model's scores on all rows (keys of :attr:`BacktestResult.scores`)."""
     rows = []
     for model, p in probs.items():
-        pb, yb = _binary(p, targets, outcome)
+        ll, bs = _scores(p, targets, outcome)
         row: dict[str, Any] = {
             "model": model,
-            "n": int(yb.shape[0]),
-            "events": int(yb[:, -1].sum()) if outcome != "all" else int(yb.shape[0]),
-            "log_loss": log_loss(pb, yb),
-            "brier": brier(pb, yb),
+            "n": int(targets.shape[0]),
+            "events": int(targets.shape[0])
+            if outcome == "all"
+            else int(targets[:, OUTCOMES.index(outcome)].sum()),
+            "log_loss": ll,
+            "brier": bs,
         }
         if outcome == "all":
-            row["ece"] = expected_calibration_error(pb, yb)
+            row["ece"] = expected_calibration_error(p, targets)
             row["mean_forecast"] = None
             row["observed_rate"] = None
         else:
+            k = OUTCOMES.index(outcome)
             row["ece"] = None
-            row["mean_forecast"] = float(pb[:, 1].mean())
-            row["observed_rate"] = float(yb[:, 1].mean())
+            row["mean_forecast"] = float(p[:, k].mean())
+            row["observed_rate"] = float(targets[:, k].mean())
         rows.append(row)
     return rows
 

@@ -48,10 +48,10 @@ import polars as pl
 from numpy.typing import NDArray
 from scipy import optimize, sparse
 
-from ncrealism.decision.model import softmax
 from ncrealism.errors import InputError
 from ncrealism.panel.build import INTERVENING, STRUCTURAL
 from ncrealism.panel.outcomes import OUTCOMES
+from ncrealism.scoring import softmax
 
 __all__ = [
     "MODELS",
