@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ncrealism.cli._common import FormatOpt, NmcOpt, OutDirOpt, OutOpt, nmc, progress
 from ncrealism.cli._output import Format, emit
+from ncrealism.data.nmc import DEFAULT_NMC_VERSION
 
 if TYPE_CHECKING:
     from ncrealism.panel.build import PanelFrame
@@ -26,58 +27,25 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the table to a file.")]
-VersionOpt = Annotated[str, typer.Option("--version", help="NMC version: 6.0 or 7.0.")]
-
 
 def _panel(version: str) -> PanelFrame:
     from ncrealism.data.fetch import DataSource
-    from ncrealism.errors import InputError
     from ncrealism.panel.build import build_panel_frame
 
-    if version not in ("6.0", "7.0"):
-        raise InputError(f"--version must be 6.0 or 7.0, not '{version}'")
-    with _spinner("building the state-year panel"):
-        return build_panel_frame(
-            version="6.0" if version == "6.0" else "7.0", source=DataSource.from_env()
-        )
-
-
-def _interactive() -> bool:
-    return sys.stderr.isatty()
+    with progress("building the state-year panel"):
+        return build_panel_frame(version=nmc(version), source=DataSource.from_env())
 
 
 @contextmanager
-def _spinner(text: str) -> Iterator[None]:
-    if not _interactive():
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(text):
-        yield
-
-
-@contextmanager
-def _progress(text: str) -> Iterator[Callable[[int, int], None]]:
-    """A Rich progress bar on standard error (none when it is not a terminal)."""
-    if not _interactive():
-        yield lambda done, total: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task(text, total=None)
+def _grid_progress(text: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar counting finished tasks of the grid (none when not on a terminal)."""
+    with progress(text) as bar:
+        seen = [0]
 
         def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.total(total)
+            bar.advance(done - seen[0])
+            seen[0] = done
 
         yield update
 
@@ -91,7 +59,7 @@ def _caption(pf: PanelFrame) -> str:
 
 @app.command()
 def build(
-    version: VersionOpt = "7.0",
+    version: NmcOpt = DEFAULT_NMC_VERSION,
     panel: Annotated[
         Path | None,
         typer.Option("--panel", help="Also write the whole panel (.parquet, else CSV)."),
@@ -144,8 +112,8 @@ def summary_table(scores: object) -> object:
 
 @app.command()
 def backtest(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for results.json and figures.")],
-    version: VersionOpt = "7.0",
+    out: OutDirOpt = Path("panel"),
+    version: NmcOpt = DEFAULT_NMC_VERSION,
     scheduler: Annotated[
         str,
         typer.Option(
@@ -181,7 +149,7 @@ def backtest(
     if not resume and store.is_dir():
         for f in store.glob("*.pkl"):
             f.unlink()
-    with _progress("fold × model fits, fold × outcome scores") as update:
+    with _grid_progress("fold × model fits, fold × outcome scores") as update:
         result = run_backtest(
             pf,
             scheduler=None if scheduler == "none" else scheduler,
@@ -258,7 +226,7 @@ def compare(
 def fit(
     model: Annotated[str, typer.Option(help="structural or neoclassical.")] = "neoclassical",
     last_year: Annotated[int, typer.Option(help="Fit on state-years up to this year.")] = 2009,
-    version: VersionOpt = "7.0",
+    version: NmcOpt = DEFAULT_NMC_VERSION,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -283,7 +251,7 @@ def fit(
         raise InputError(f"--model must be structural or neoclassical, not '{model}'")
     pf = _panel(version)
     rows = pf.data.filter(pl.col("outcome").is_not_null() & (pl.col("year") <= last_year))
-    with _spinner("fitting"), threadpool_limits(1):
+    with progress("fitting"), threadpool_limits(1):
         fitted = HierarchicalLogit(tuple(feats)).fit(rows)
         sd = np.sqrt(np.diag(fitted.covariance()))
     recs = []
@@ -315,7 +283,7 @@ def fit(
 def dprk(
     last_year: Annotated[int, typer.Option(help="Fit on state-years up to this year.")] = 2009,
     level: Annotated[float, typer.Option(help="Interval level.")] = 0.90,
-    version: VersionOpt = "7.0",
+    version: NmcOpt = DEFAULT_NMC_VERSION,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
 ) -> None:
@@ -331,7 +299,7 @@ def dprk(
     from ncrealism.panel.dprk import dprk_deviations
 
     pf = _panel(version)
-    with _spinner("fitting the pooled model"), threadpool_limits(1):
+    with progress("fitting the pooled model"), threadpool_limits(1):
         table, info = dprk_deviations(pf, last_year=last_year, level=level)
     emit(
         table,

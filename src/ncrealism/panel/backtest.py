@@ -11,11 +11,11 @@ Scores (:mod:`ncrealism.scoring`): log loss (nats) and the multi-category Brier 
 of the four-outcome forecast (outcome ``"all"``), and the binary log loss and Brier score
 (0-1) of each outcome against the rest; calibration in the large (mean forecast vs. observed
 rate) and the top-label expected calibration error. Paired differences (model minus
-comparison; negative = the model is better) carry 95% intervals from a *cluster bootstrap by state* (Davison & Hinkley 1997, *Bootstrap
-Methods and their Application*, §3.8): states are resampled with replacement, with all their
-years, so the interval respects the dependence of a state's years; ``n_boot`` draws from a
-``numpy.random.Generator`` seeded by (``seed``, fold, outcome), so the same seed gives the same
-bytes whatever runs the tasks.
+comparison; negative = the model is better) carry 95% intervals from a *cluster bootstrap by
+state* (Davison & Hinkley 1997, *Bootstrap Methods and their Application*, §3.8): states are
+resampled with replacement, with all their years, so the interval respects the dependence of a
+state's years; ``n_boot`` draws from a ``numpy.random.Generator`` seeded by (``seed``, fold,
+outcome), so the same seed gives the same bytes whatever runs the tasks.
 
 The grid. One *fit* task per fold × model (the forecasts of the test era) and one *score*
 task per fold × outcome (every model's scores and every paired difference); the tasks are
