@@ -115,7 +115,7 @@ from typing import Any
 import polars as pl
 
 from ncrealism.data.fetch import DataSource
-from ncrealism.errors import InputError
+from ncrealism.errors import DataFileError, InputError
 
 __all__ = [
     "CHANNELS",
@@ -269,7 +269,9 @@ def _actor_codes(actor: str | None, source: DataSource) -> set[int]:
             continue
         try:
             out.add(resolve_state(t, source))
-        except Exception:  # a body such as UNSC or KEDO is not a state
+        except DataFileError:  # a broken data file is not an unknown actor
+            raise
+        except InputError:  # a body such as UNSC or KEDO is not a state
             continue
     return out
 
