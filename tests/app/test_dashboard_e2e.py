@@ -239,7 +239,7 @@ def test_sources_tab_lists_the_files_read(page: Any, dashboard: Any, source: Dat
     expect(table).to_be_visible(timeout=PAGE_TIMEOUT)
     names = [str(n) for n in table.locator("tbody tr td:first-child").all_inner_texts()]
     # Every dataset the decision layer reads for the DPRK is listed, with its registry title.
-    for name in ("nmc6", "alliance_dyad", "nuclear_status", "polity5", "maddison"):
+    for name in ("nmc7", "alliance_dyad", "nuclear_status", "polity5", "maddison"):
         assert name in names
         expect(table).to_contain_text(source.registry[name].title)
     expect(page.locator("body")).to_contain_text("context_events_1990_2009.csv")

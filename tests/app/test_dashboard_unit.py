@@ -56,8 +56,9 @@ def test_decision_is_the_library_decision(
 def test_year_span_comes_from_nmc(data: DashboardData, source: DataSource) -> None:
     from ncrealism.data.nmc import load_nmc
 
-    nmc = load_nmc("6.0", source=source).filter(pl.col("ccode") == 731).drop_nulls("cinc")
+    nmc = load_nmc("7.0", source=source).filter(pl.col("ccode") == 731).drop_nulls("cinc")
     first, last = int(nmc["year"].min()), int(nmc["year"].max())  # type: ignore[arg-type]
+    assert last == 2022  # the default release, COW NMC v7.0, ends in 2022 (codebook)
     assert data.year_span(731) == (first + 1, last + 1)
     with pytest.raises(InputError, match="no CINC"):
         data.year_span(99999)

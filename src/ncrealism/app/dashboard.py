@@ -662,7 +662,8 @@ def _server(data: DashboardData) -> Callable[..., None]:
                     rows,
                     keys=keys,
                     classes=["label", "coded", "whatif"],
-                    caption="Capabilities: COW CINC (NMC v6.0) of the case's capability "
+                    caption=f"Capabilities: COW CINC (NMC v{res.model.case.nmc_version}) of the "
+                    "case's capability "
                     "year; coded values and their sources in the case file "
                     f"({Path(res.model.path).name}).",
                 ),

@@ -23,8 +23,9 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION, NMCVersion
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import InputError
 
@@ -51,7 +52,7 @@ DEFAULT_STATE = 731
 #: The year the dashboard opens on: the DPRK leaves the NPT and the Six-Party Talks begin.
 DEFAULT_YEAR = 2003
 #: The NMC version the decision layer reads by default (see ``build_inputs``).
-NMC_VERSION: Literal["6.0"] = "6.0"
+NMC_VERSION: NMCVersion = DEFAULT_NMC_VERSION
 
 
 @dataclass(frozen=True)
