@@ -129,12 +129,11 @@ def panel(data: DashboardData, start: Start) -> Any:
     first, last = data.year_span(start.state)
     profile = data.profile(start.state, start.year)
     sidebar = ui.sidebar(
-        ui.input_select(
+        ui.input_selectize(
             "state",
             "State (those with data in the year)",
             data.state_choices(start.year),
             selected=str(start.state),
-            selectize=True,
         ),
         ui.input_slider("year", "Year of decision", min=first, max=last, value=start.year, sep=""),
         ui.output_ui("filter_label"),
