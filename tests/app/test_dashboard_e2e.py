@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
 from ncrealism.app.views import PROBABILITY_DIGITS
 from ncrealism.data.fetch import DataSource
 
@@ -213,7 +214,7 @@ def test_state_switch_keeps_the_year_and_shows_no_error(
     assert float(shown_env) == pytest.approx(row["threat"][0], abs=0.5e-3)
 
     # The states offered are those with a CINC in the data year (1993), from the raw NMC file.
-    nmc = load_nmc("6.0", source=source)
+    nmc = load_nmc(DEFAULT_NMC_VERSION, source=source)
     have = nmc.filter((pl.col("year") == 1993) & pl.col("cinc").is_not_null())["ccode"]
     offered = page.evaluate("() => Object.keys(document.getElementById('state').selectize.options)")
     assert sorted(int(c) for c in offered) == sorted(int(c) for c in have.to_list())
@@ -414,7 +415,7 @@ def test_sources_tab_lists_the_files_read(page: Any, dashboard: Any, source: Dat
     expect(table).to_be_visible(timeout=PAGE_TIMEOUT)
     names = [str(n) for n in table.locator("tbody tr td:first-child").all_inner_texts()]
     # Every dataset the decision layer reads for the DPRK is listed, with its registry title.
-    for name in ("nmc6", "alliance_dyad", "nuclear_status", "polity5", "maddison"):
+    for name in ("nmc7", "alliance_dyad", "nuclear_status", "polity5", "maddison"):
         assert name in names
         expect(table).to_contain_text(source.registry[name].title)
     expect(page.locator("body")).to_contain_text("context_events_1990_2009.csv")

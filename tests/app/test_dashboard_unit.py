@@ -15,6 +15,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
 from ncrealism.app.data import DashboardData, case_value_keys
 from ncrealism.app.shared import Start
 from ncrealism.data.fetch import DataSource
@@ -56,8 +57,9 @@ def test_decision_is_the_library_decision(
 def test_year_span_comes_from_nmc(data: DashboardData, source: DataSource) -> None:
     from ncrealism.data.nmc import load_nmc
 
-    nmc = load_nmc("6.0", source=source).filter(pl.col("ccode") == 731).drop_nulls("cinc")
+    nmc = load_nmc("7.0", source=source).filter(pl.col("ccode") == 731).drop_nulls("cinc")
     first, last = int(nmc["year"].min()), int(nmc["year"].max())  # type: ignore[arg-type]
+    assert last == 2022  # the default release, COW NMC v7.0, ends in 2022 (codebook)
     assert data.year_span(731) == (first + 1, last + 1)
     with pytest.raises(InputError, match="no CINC"):
         data.year_span(99999)
@@ -286,7 +288,7 @@ def test_states_offered_are_those_with_data_in_the_year(
 ) -> None:
     from ncrealism.data.nmc import load_nmc
 
-    nmc = load_nmc("6.0", source=source)
+    nmc = load_nmc(DEFAULT_NMC_VERSION, source=source)
     for year in (1817, 1950, 2003):
         have = nmc.filter((pl.col("year") == year - 1) & pl.col("cinc").is_not_null())["ccode"]
         offered = [int(c) for group in data.state_choices(year).values() for c in group]

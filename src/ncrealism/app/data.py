@@ -40,8 +40,9 @@ import os
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION, NMCVersion
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import InputError
 
@@ -90,7 +91,7 @@ DEFAULT_STATE = 731
 #: The year the dashboard opens on: the DPRK leaves the NPT and the Six-Party Talks begin.
 DEFAULT_YEAR = 2003
 #: The NMC version the decision layer reads by default (see ``build_inputs``).
-NMC_VERSION: Literal["6.0"] = "6.0"
+NMC_VERSION: NMCVersion = DEFAULT_NMC_VERSION
 #: Probabilities closer than this count as tied (as the backtest's modal forecast does).
 TIE_TOLERANCE = 1e-9
 
@@ -488,7 +489,9 @@ class DashboardData:
         from ncrealism.system import shares
 
         key = ("shares", tuple(sorted(states)), years)
-        return self._memo(key, lambda: shares(list(states), years, source=self.source))
+        return self._memo(
+            key, lambda: shares(list(states), years, version=NMC_VERSION, source=self.source)
+        )
 
     def power_poles(self, years: tuple[int, int]) -> pl.DataFrame:
         """Effective poles (Laakso & Taagepera 1979) and poles by the 10 % threshold of the
@@ -499,8 +502,11 @@ class DashboardData:
         def build() -> pl.DataFrame:
             from ncrealism.system import effective_poles, n_poles
 
-            eff = effective_poles(years, source=self.source).select("year", "effective_poles")
-            cnt = n_poles(years, source=self.source).select("year", "n_poles", "poles")
+            v = NMC_VERSION
+            eff = effective_poles(years, version=v, source=self.source).select(
+                "year", "effective_poles"
+            )
+            cnt = n_poles(years, version=v, source=self.source).select("year", "n_poles", "poles")
             return eff.join(cnt, on="year", how="left").sort("year")
 
         return self._memo(("poles", years), build)
@@ -512,7 +518,7 @@ class DashboardData:
 
         return self._memo(
             ("transition", a, b, years),
-            lambda: power_transition(a, b, years, source=self.source),
+            lambda: power_transition(a, b, years, version=NMC_VERSION, source=self.source),
         )
 
     # ------------------------------------------------------------------ evidence

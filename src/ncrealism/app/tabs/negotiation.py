@@ -222,8 +222,9 @@ def server(input: Any, shared: Shared) -> None:
                 rows,
                 keys=keys,
                 classes=["label", "coded", "whatif"],
-                caption="Capabilities: COW CINC of the case's capability year; coded values "
-                f"and their sources in the case file ({Path(res.model.path).name}).",
+                caption=f"Capabilities: COW CINC (NMC v{res.model.case.nmc_version}) of the "
+                "case's capability year; coded values and their sources in the case file "
+                f"({Path(res.model.path).name}).",
             ),
         )
 

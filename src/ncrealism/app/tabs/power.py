@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ncrealism.app.data import DashboardData
+from ncrealism.app.data import NMC_VERSION, DashboardData
 from ncrealism.app.shared import Shared, Start, plotly_figure, safe
 
 if TYPE_CHECKING:
@@ -30,7 +30,9 @@ OUTPUTS: tuple[str, ...] = ("power_shares", "power_poles", "power_transition")
 START_YEARS = (1946, 2012)
 #: The pair whose power transition the tab opens on: the United States and China.
 START_PAIR = (2, 710)
-_SOURCE = "COW NMC v6.0 (Singer, Bremer & Stuckey 1972), CINC recomputed; ncrealism.system."
+_SOURCE = (
+    f"COW NMC v{NMC_VERSION} (Singer, Bremer & Stuckey 1972), CINC recomputed; ncrealism.system."
+)
 
 
 def _all_states(data: DashboardData) -> dict[str, str]:
