@@ -13,6 +13,7 @@ import sys
 import typer
 
 from ncrealism.cli import data as data_cli
+from ncrealism.cli import panel as panel_cli
 from ncrealism.cli import report as report_cli
 from ncrealism.cli import scenario as scenario_cli
 from ncrealism.cli import system as system_cli
@@ -58,6 +59,7 @@ app.command("calibrate")(calibrate)
 app.command("negotiate")(negotiate)
 app.command("backtest")(backtest)
 app.add_typer(scenario_cli.app, name="scenario")
+app.add_typer(panel_cli.app, name="panel")
 app.command("sensitivity")(scenario_cli.sensitivity)
 app.add_typer(report_cli.app, name="report")
 app.command("cite")(cite)
