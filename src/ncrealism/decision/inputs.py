@@ -116,7 +116,7 @@ import polars as pl
 
 from ncrealism.data.fetch import DataSource
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMC_LAST_YEAR
-from ncrealism.errors import InputError
+from ncrealism.errors import DataFileError, InputError
 
 __all__ = [
     "CHANNELS",
@@ -270,7 +270,9 @@ def _actor_codes(actor: str | None, source: DataSource) -> set[int]:
             continue
         try:
             out.add(resolve_state(t, source))
-        except Exception:  # a body such as UNSC or KEDO is not a state
+        except DataFileError:  # a broken data file is not an unknown actor
+            raise
+        except InputError:  # a body such as UNSC or KEDO is not a state
             continue
     return out
 
