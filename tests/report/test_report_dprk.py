@@ -124,7 +124,7 @@ def test_backtest_rows(dprk_report: ReportResult) -> None:
     rows = {r["model"]: r for r in bt["scores"]}
     # every posture equally likely: log loss ln 5 over the five options, whatever the record
     assert rows["uniform"]["log_loss"] == pytest.approx(math.log(5))
-    assert {"structural realism", "persistence", "base rate"} <= set(rows)
+    assert {"structural realism (dynamic)", "persistence", "base rate"} <= set(rows)
     assert bt["negotiation_scores"] is not None
 
 
@@ -232,4 +232,4 @@ def test_bad_input_is_refused(source: DataSource, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="anatomy years"):
         build_dprk_report(tmp_path, source=source, quiet=True, anatomy_years=(1980,))
     with pytest.raises(InputError, match="NMC version"):
-        build_dprk_report(tmp_path, source=source, quiet=True, shares_version="5.0")
+        build_dprk_report(tmp_path, source=source, quiet=True, nmc_version="5.0")

@@ -50,6 +50,14 @@ def negotiate(
             "(refused for a forecast). Every output is labelled HINDSIGHT.",
         ),
     ] = False,
+    nmc: Annotated[
+        str | None,
+        typer.Option(
+            "--nmc",
+            help="COW NMC release of the capabilities: 7.0 or 6.0 (default: the case file's, "
+            "7.0 in the shipped cases).",
+        ),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     out: Annotated[Path | None, typer.Option(help="Write the results to this file.")] = None,
     plot: Annotated[
@@ -82,14 +90,23 @@ def negotiate(
     for name in levers:
         if name not in LEVERS:
             raise InputError(f"unknown lever '{name}'; choose from {', '.join(LEVERS)}")
+    from ncrealism.cli._common import nmc as check_nmc
+
+    version = check_nmc(nmc) if nmc is not None else None
     src = DataSource.from_env()
     case = load_case(file, hindsight=hindsight)
-    model = case_model(case, source=src)
+    model = case_model(case, source=src, nmc_version=version)
     # The expected-utility model is a model of group decision: with two parties every
     # challenge ends in one side's capitulation, so bilateral talks use the bargaining model.
     multilateral = len(case.parties) >= 3
     analysis = analyse(model, rounds=rounds, draws=0, seed=seed, with_forecast=multilateral)
-    fc = case_forecast(case, source=src, uncertainty=InputUncertainty(draws=draws), seed=seed)
+    fc = case_forecast(
+        case,
+        source=src,
+        uncertainty=InputUncertainty(draws=draws),
+        seed=seed,
+        nmc_version=version,
+    )
     answers = []
     if model.case.survival is not None:
         for name in levers:

@@ -61,7 +61,6 @@ held_days           Int64     recorded days the agreement held (null if none rec
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -71,6 +70,8 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ncrealism.data._read import read_table
+from ncrealism.data.dates import parse_partial_date
+from ncrealism.data.nmc import NMCVersion
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.cases import (
     CapabilityFn,
@@ -155,22 +156,8 @@ class RecordRules:
 
 def _parse_date(text: str, path: Path, row: int, fld: str, *, latest: bool) -> dt.date:
     """YYYY-MM-DD, YYYY-MM or YYYY; coarse dates give the earliest or latest possible day."""
-    parts = text.strip().split("-")
-    try:
-        if len(parts) == 3:
-            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 2:
-            y, m = int(parts[0]), int(parts[1])
-            day = calendar.monthrange(y, m)[1] if latest else 1
-            return dt.date(y, m, day)
-        if len(parts) == 1 and len(parts[0]) == 4:
-            y = int(parts[0])
-            return dt.date(y, 12, 31) if latest else dt.date(y, 1, 1)
-    except ValueError:
-        pass
-    raise DataFileError(
-        path, f"cannot read '{text}' as a date (YYYY-MM-DD, YYYY-MM or YYYY)", row=row, field=fld
-    )
+    d = parse_partial_date(text, where=fld, path=path, row=row)
+    return d.last if latest else d.first
 
 
 def read_negotiations(path: str | Path) -> pl.DataFrame:
@@ -267,6 +254,7 @@ def episode_model(
     source: DataSource | None = None,
     templates: dict[str, CaseFile] | None = None,
     capabilities: CapabilityFn | None = None,
+    nmc_version: NMCVersion | None = None,
 ) -> tuple[CaseModel, dict[str, Any]]:
     """The model of one episode from information dated before ``start`` (module docstring).
 
@@ -292,6 +280,7 @@ def episode_model(
         source=source,
         template_start=template.start_date,
         capabilities=capabilities,
+        nmc_version=nmc_version,
     )
     info["left_out"] = [p for p in parties if p not in known]
     return model, info
@@ -306,6 +295,7 @@ def record_model(
     source: DataSource | None = None,
     template_start: dt.date | None = None,
     capabilities: CapabilityFn | None = None,
+    nmc_version: NMCVersion | None = None,
 ) -> tuple[CaseModel, dict[str, Any]]:
     """An episode case's model with the record's dated inputs applied (module docstring).
 
@@ -316,7 +306,7 @@ def record_model(
     """
     rules = rules or RecordRules()
     start = case.start_date
-    model = build_case(case, source=source, capabilities=capabilities)
+    model = build_case(case, source=source, capabilities=capabilities, nmc_version=nmc_version)
     if template_start is None:
         template_start = load_case(case.template).start_date if case.template else start
     # The template codes the sanctions and inducements in force at its own start; events
@@ -350,14 +340,21 @@ def record_model(
     return model.with_values(changes), info
 
 
-def case_model(case: CaseFile | str | Path, *, source: DataSource | None = None) -> CaseModel:
+def case_model(
+    case: CaseFile | str | Path,
+    *,
+    source: DataSource | None = None,
+    nmc_version: NMCVersion | None = None,
+) -> CaseModel:
     """The model of a case file: for an episode case the record backtest's own
-    (:func:`record_model`, no context events beyond its template), else :func:`build_case`."""
+    (:func:`record_model`, no context events beyond its template), else :func:`build_case`.
+    ``nmc_version`` overrides the case's COW NMC release."""
     if not isinstance(case, CaseFile):
         case = load_case(case)
     if case.template:
-        return record_model(case, None, nuclear_status(source), source=source)[0]
-    return build_case(case, source=source)
+        status = nuclear_status(source)
+        return record_model(case, None, status, source=source, nmc_version=nmc_version)[0]
+    return build_case(case, source=source, nmc_version=nmc_version)
 
 
 # --------------------------------------------------------------------------------------------

@@ -61,12 +61,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import polars as pl
 
 from ncrealism.data.fetch import DataSource
-from ncrealism.data.nmc import NMC_COMPONENTS, load_nmc
+from ncrealism.data.nmc import (
+    DEFAULT_NMC_VERSION,
+    NMC_COMPONENTS,
+    NMC_DATASET,
+    NMCVersion,
+    load_nmc,
+)
 from ncrealism.errors import InputError
 from ncrealism.system._common import (
     Years,
@@ -77,16 +82,17 @@ from ncrealism.system._common import (
 )
 
 __all__ = [
+    "DEFAULT_NMC_VERSION",
     "NMC_COMPONENTS",
     "CincReproduction",
+    "NMCVersion",
     "capabilities",
     "cinc_reproduction",
     "recompute_cinc",
     "shares",
 ]
 
-NMCVersion = Literal["6.0", "7.0"]
-_NMC_KEY = {"6.0": "nmc6", "7.0": "nmc7"}
+_NMC_KEY = NMC_DATASET
 
 
 def recompute_cinc(nmc: pl.DataFrame) -> pl.DataFrame:
@@ -180,19 +186,16 @@ def _reason(row: dict[str, object], tol: float) -> str:
     )
 
 
-_NMC: dict[tuple[str, str], pl.DataFrame] = {}
-
-
 def _load_nmc(version: NMCVersion, source: DataSource) -> pl.DataFrame:
-    """NMC as loaded by :func:`ncrealism.data.nmc.load_nmc`, read once per verified file."""
-    key = (version, source.resolve(_NMC_KEY[version]).sha256)
-    if key not in _NMC:
-        _NMC[key] = load_nmc(version, source=source)
-    return _NMC[key]
+    """NMC as loaded by :func:`ncrealism.data.nmc.load_nmc`, read once per data source."""
+    return source.memo(_NMC_KEY[version], lambda: load_nmc(version, source=source))
 
 
 def cinc_reproduction(
-    version: NMCVersion = "6.0", *, source: DataSource | None = None, tol: float = 1e-6
+    version: NMCVersion = DEFAULT_NMC_VERSION,
+    *,
+    source: DataSource | None = None,
+    tol: float = 1e-6,
 ) -> CincReproduction:
     """Recompute CINC from the six NMC components and compare it with COW's ``cinc`` column.
 
@@ -232,7 +235,7 @@ def cinc_reproduction(
 
 
 def capabilities(
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     *,
     extend_to: int | None = None,
     source: DataSource | None = None,
@@ -301,7 +304,7 @@ def shares(
     states: Sequence[int | str],
     years: Years,
     *,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
