@@ -34,7 +34,6 @@ It is not calibrated on earlier episodes.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,6 +266,7 @@ def ex_ante_inputs(
     *,
     context: pl.DataFrame | None = None,
     source: DataSource | None = None,
+    nmc_version: str | None = None,
 ) -> pl.DataFrame:
     """Inputs of each year from the context events dated before 1 January of that year.
 
@@ -275,15 +275,12 @@ def ex_ante_inputs(
     (including reactions to that year's behaviour, e.g. a sanction after a test) never enter
     its forecast. Earlier events still enter with the decay ``build_inputs`` gives them.
     """
-    frames = []
-    for t in sorted({int(y) for y in years}):
-        ctx = None
-        if context is not None:
-            if "date" not in context.columns:
-                raise InputError("the context frame needs a 'date' column (read_context_events)")
-            ctx = context.filter(pl.col("date") < pl.lit(dt.date(t, 1, 1)))
-        frames.append(build_inputs(ccode, [t], context=ctx, source=source))
-    return pl.concat(frames, how="vertical_relaxed")
+    if context is not None and "time" not in context.columns:
+        raise InputError("the context frame needs a 'time' column (read_context_events)")
+    kw = {} if nmc_version is None else {"nmc_version": nmc_version}
+    return build_inputs(
+        ccode, sorted({int(y) for y in years}), context=context, source=source, ex_ante=True, **kw
+    )
 
 
 def theory_models(
