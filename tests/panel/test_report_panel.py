@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ncrealism.app.tab_panel import comparison_tables
+from ncrealism.app.tabs.panel import comparison_tables
 from ncrealism.errors import InputError
 from ncrealism.report.html import Section, Table, Text, render_markdown
 from ncrealism.report.panel import findings, load_results, panel_section, winners

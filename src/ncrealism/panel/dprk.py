@@ -92,7 +92,8 @@ def dprk_deviations(
     ``propensity`` for a random intercept), ``via`` (Utf8, the outcome or source it is read
     from), ``basis`` (Utf8, what was estimated), ``coded`` (Utf8, the profile's value(s) in
     the years), ``neutral`` (Float64), ``estimate`` (Float64), ``lower``/``upper`` (Float64,
-    the ``level`` interval), ``verdict`` (Utf8). ``info``: the fit's rows, states and events of the state.
+    the ``level`` interval), ``verdict`` (Utf8). ``info``: the fit's rows and states, and the
+    state's rows and outcomes.
     """
     if not 0.5 < level < 1.0:
         raise InputError("level must lie between 0.5 and 1")

@@ -1,7 +1,6 @@
-"""Dashboard view of the panel backtest: the models compared per era and outcome.
+"""Every-state tab: the panel backtest's models compared per era and outcome.
 
-A self-contained tab module in the shape of the dashboard's tabs (``ID``, ``TITLE``,
-``OUTPUTS``, ``panel(...)`` for the UI and ``server(input, ...)`` for the outputs). It reads the
+The tab reads the
 ``results.json`` written by ``ncr panel backtest`` (default ``panel/results.json``, or the file
 named by ``NCR_PANEL_RESULTS``), so opening it costs no computation; without the file it says
 which command writes it. The tables come from :func:`comparison_tables` (pure, tested without
@@ -13,11 +12,26 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-__all__ = ["ID", "OUTPUTS", "TITLE", "comparison_tables", "default_results", "panel", "server"]
+from ncrealism.app.shared import table
+
+if TYPE_CHECKING:
+    from ncrealism.app.data import DashboardData
+    from ncrealism.app.shared import Shared, Start
+
+__all__ = [
+    "ID",
+    "OUTPUTS",
+    "TITLE",
+    "comparison_tables",
+    "default_results",
+    "panel",
+    "server",
+    "start_inputs",
+]
 
 ID = "panel"
 TITLE = "Every state"
@@ -48,23 +62,29 @@ def comparison_tables(
     return wide, d.select("fold", "model", "comparison", "difference", "lower", "upper")
 
 
-def _html_table(df: pl.DataFrame, table_id: str) -> Any:
-    from shiny import ui
-
-    head = ui.tags.tr(*(ui.tags.th(c) for c in df.columns))
-    rows = []
-    for r in df.iter_rows():
-        cells = [
-            ui.tags.td(f"{v:.4f}" if isinstance(v, float) else ("—" if v is None else str(v)))
-            for v in r
-        ]
-        rows.append(ui.tags.tr(*cells))
-    return ui.tags.table(
-        ui.tags.thead(head), ui.tags.tbody(*rows), id=table_id, class_="table table-sm"
-    )
+def _cell(v: Any, signed: bool) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:+.4f}" if signed else f"{v:.4f}"
+    return str(v)
 
 
-def panel(*_: Any) -> Any:
+def _table(df: pl.DataFrame, table_id: str, caption: str, signed: bool = False) -> Any:
+    rows = [[_cell(v, signed) for v in r] for r in df.iter_rows()]
+    return table(table_id, df.columns, rows, caption=caption)
+
+
+def start_inputs(data: DashboardData, start: Start) -> dict[str, Any]:
+    """The tab's inputs when the page opens."""
+    return {
+        "panel_outcome": "all",
+        "panel_metric": "log_loss",
+        "panel_results": str(default_results()),
+    }
+
+
+def panel(data: DashboardData, start: Start) -> Any:
     """The tab's UI (a ``nav_panel``): outcome and metric choices, then the tables."""
     from shiny import ui
 
@@ -80,7 +100,7 @@ def panel(*_: Any) -> Any:
     )
 
 
-def server(input: Any, *_: Any) -> None:
+def server(input: Any, shared: Shared) -> None:
     """Register the tab's output (reads ``panel_outcome``, ``panel_metric``, ``panel_results``)."""
     from shiny import render, ui
 
@@ -106,8 +126,14 @@ def server(input: Any, *_: Any) -> None:
                 f"{info['states']} states, NMC v{info['nmc_version']}; lower is better."
             ),
             ui.h5("Scores by test era"),
-            _html_table(scores, "panel-scores"),
-            ui.h5("Paired differences (95% cluster-bootstrap intervals)"),
-            _html_table(diffs, "panel-differences"),
+            _table(scores, "panel-scores", "Score of each model by test era."),
+            ui.h5("Paired differences"),
+            _table(
+                diffs,
+                "panel-differences",
+                "Model minus comparison (negative: the model is better), 95% cluster-bootstrap "
+                "interval (states resampled).",
+                signed=True,
+            ),
             ui.tags.ul(*(ui.tags.li(s) for s in findings(doc, input.panel_metric()))),
         )
