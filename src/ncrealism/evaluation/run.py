@@ -272,11 +272,17 @@ def backtest_files(
                 BargainingModel(
                     context=read_context(context) if context is not None else None,
                     source=source,
+                    seed=seed,
+                    nmc_version=nmc_version,
                 )
             )
             descriptions["bargaining model"] = (
-                "negotiation layer: zone of agreement (1/0) and expected days held of the "
-                "episode's model built from information dated before its start"
+                "negotiation layer: the episode's model from information dated before its "
+                "start (record template of its period), inputs drawn around their coded "
+                "values; zone share, margin, Nash gains and (3+ parties) EUM distance mapped "
+                "to P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
+                "base rate); days held by a Weibull model with the commitment model's "
+                "expected days as covariate, fitted on earlier agreements"
             )
         elif theory:
             notes.append(
@@ -286,7 +292,8 @@ def backtest_files(
         neg_models.append(NegotiationBaseRate())
         descriptions["base rate"] += (
             "; for negotiations, the share of earlier episodes that ended in agreement "
-            "(Laplace-smoothed) and the median days earlier agreements held"
+            "(Laplace-smoothed) and the median of a Weibull model of the days earlier "
+            "agreements held (no covariate; those still holding censored)"
         )
         neg = run_negotiation_backtest(
             neg_models, read_negotiation_record(negotiations), where=str(negotiations)
