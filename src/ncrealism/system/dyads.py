@@ -56,7 +56,10 @@ See :mod:`ncrealism.system._kernels` for the exact formulas.
 Coverage and carrying forward: alliances end in 2012 and contiguity in 2016. For later years
 (NMC v7.0, or an extension) the last covered year's alliances and contiguity are carried
 forward by default and flagged (``alliance_carried``, ``contiguity_carried``); with
-``carry_forward=False`` they are null.
+``carry_forward=False`` they are null. :func:`ncrealism.data.frames.add_alliances` applies the
+same rule, so both routes give the same flags. A flag the publisher left blank (the entente of
+alliance 122, Iran-Turkey, 1926-1936) is null on both routes and counts as no obligation in
+``alliance_level`` and the S-scores.
 
 Columns (directed dyad-year frames; ``1`` = ``ccode1``'s, ``2`` = ``ccode2``'s)
 ------------------------------------------------------------------------------
