@@ -16,6 +16,7 @@ from ncrealism.cli import data as data_cli
 from ncrealism.cli import report as report_cli
 from ncrealism.cli import scenario as scenario_cli
 from ncrealism.cli import system as system_cli
+from ncrealism.cli._paths import install_path_checks
 from ncrealism.cli.backtest import backtest
 from ncrealism.cli.calibrate import calibrate
 from ncrealism.cli.cite import cite
@@ -77,6 +78,8 @@ app.command("sensitivity")(scenario_cli.sensitivity)
 app.add_typer(report_cli.app, name="report")
 app.command("cite")(cite)
 app.command("serve")(serve)
+# Every --out/--plot is checked writable and every input path readable before a command runs.
+install_path_checks(app)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -89,6 +92,15 @@ def main(argv: list[str] | None = None) -> None:
     except NcrError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)
+    except OSError as exc:
+        # A file-system fault no check foresaw (a file removed or made unreadable mid-run, a
+        # full disk): one message naming the file. Exit 2 when it names a path the user gave.
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.secho(f"error: {where}{exc.strerror or exc}", err=True, fg=typer.colors.RED)
+        sys.exit(2 if exc.filename else 1)
+    except KeyboardInterrupt:
+        typer.secho("interrupted", err=True)
+        sys.exit(130)
     except typer.Abort:
         typer.secho("aborted", err=True)
         sys.exit(1)

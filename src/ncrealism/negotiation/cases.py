@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -61,6 +60,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_che
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ncrealism.data._read import read_toml
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.bargaining import (
     BargainingProblem,
@@ -373,12 +373,7 @@ def _loc(loc: Sequence[int | str]) -> str:
 def load_case(name_or_path: str | Path) -> CaseFile:
     """Read and validate a case file; errors name the file and the key."""
     path = case_path(name_or_path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(path, f"not valid TOML ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 text ({exc})") from exc
+    raw = read_toml(path, what="case file")
     try:
         return CaseFile.model_validate(raw)
     except ValidationError as exc:
