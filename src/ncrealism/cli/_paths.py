@@ -30,7 +30,7 @@ def _guarded(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except OSError as exc:
-            from ncrealism.data._read import os_error_message
+            from ncrealism.errors import os_error_message
 
             flag = kwargs.get("flag", args[1] if len(args) > 1 else "--out")
             raise InputError(f"{flag} {args[0]}: {os_error_message(exc, reading=True)}") from None

@@ -9,6 +9,8 @@ clear message without a traceback; exit codes: 0 ok, 1 failure, 2 usage or input
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import typer
 
@@ -82,13 +84,17 @@ app.command("serve")(serve)
 install_path_checks(app)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app, turning ncrealism errors into messages."""
+def main(argv: list[str] | None = None, *, command: Callable[..., Any] | None = None) -> None:
+    """Console-script entry point: run the app, turning ncrealism errors into messages.
+
+    ``command`` is the app built once as a click command (``typer.main.get_command(app)``),
+    for callers that run many command lines in one process; by default the app is built here.
+    """
     from ncrealism.errors import NcrError
 
     try:
         # Without standalone mode, click returns the code of a ``typer.Exit`` instead of exiting.
-        code = app(args=argv, standalone_mode=False)
+        code = (command or app)(args=argv, standalone_mode=False)
     except NcrError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)

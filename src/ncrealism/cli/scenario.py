@@ -285,6 +285,10 @@ def run(
 
     Example: ncr scenario run dprk-baseline --draws 4000 --seed 7 --out baseline.duckdb
     """
+    from ncrealism.errors import InputError
+
+    if scheduler is not None and workers is not None:
+        raise InputError("give either --scheduler (an existing cluster) or --workers, not both")
     limits = _limits(max_variants, max_draws, max_memory)
     _presize(file, draws, limits)  # before the scientific stack is even imported
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from ncrealism.errors import DataFileError
+from ncrealism.errors import DataFileError, os_error_message
 
 #: Polars dtypes accepted in a schema.
 Schema = Mapping[str, type[pl.DataType] | pl.DataType]
@@ -42,23 +42,6 @@ def read_bytes(path: Path | str) -> bytes:
         return p.read_bytes()
     except OSError as exc:
         raise DataFileError(p, os_error_message(exc, reading=True)) from None
-
-
-def os_error_message(exc: OSError, *, reading: bool) -> str:
-    """A one-line explanation of an operating-system error on a path (no file name in it)."""
-    what = "read" if reading else "write"
-    if isinstance(exc, FileNotFoundError):
-        return "no such file or folder" if reading else "its folder does not exist"
-    if isinstance(exc, IsADirectoryError):
-        return "is a folder, not a file"
-    if isinstance(exc, NotADirectoryError):
-        return "a part of the path is a file, not a folder"
-    if isinstance(exc, PermissionError):
-        return (
-            f"permission denied: this user may not {what} the file or a folder above it "
-            "(check its permissions)"
-        )
-    return f"cannot {what} it ({exc.strerror or exc})"
 
 
 def _bad_byte(raw: bytes, exc: UnicodeDecodeError, offset: int, path: Path | str, why: str) -> None:

@@ -60,10 +60,10 @@ from typing import TypeVar
 
 import polars as pl
 
-from ncrealism.data._read import os_error_message, read_rows, to_frame
+from ncrealism.data._read import read_rows, to_frame
 from ncrealism.data.codes import dataset_label, join_state_year, key_by_ccode
 from ncrealism.data.fetch import DataSource
-from ncrealism.errors import DataFileError
+from ncrealism.errors import DataFileError, os_error_message
 
 T = TypeVar("T")
 

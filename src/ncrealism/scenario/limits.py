@@ -43,6 +43,8 @@ class Limits:
 
     def check_size(self, n_variants: int, draws: int, where: str = "the scenario") -> None:
         """Refuse a sweep of ``n_variants`` × ``draws`` above the limits (InputError)."""
+        if draws < 1:
+            raise InputError(f"--draws must be at least 1, not {draws}")
         if draws > DRAWS_CEILING:
             raise InputError(
                 f"{draws:,} draws per point is more than {DRAWS_CEILING:,}, the most a sweep can "
