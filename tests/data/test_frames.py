@@ -116,7 +116,9 @@ def test_year_selection(source: DataSource, system_counts: Counter[int]) -> None
 # --------------------------------------------------------------------------- values
 def test_korean_dyad_values(source: DataSource, mirror: Path) -> None:
     frame = create_dyadyears(True, years=[1950, 1990, 2000, 2013, 2016], source=source)
-    for add in (add_nmc, add_alliances, add_contiguity, add_major_powers):
+    # v6.0 asked for: its publisher CSV is the independent reference read below.
+    frame = add_nmc(frame, "6.0", source=source)
+    for add in (add_alliances, add_contiguity, add_major_powers):
         frame = add(frame, source=source)  # type: ignore[operator]
     frame = add_distance(add_distance(frame, "capital", source=source), "minimum", source=source)
     df = frame.data

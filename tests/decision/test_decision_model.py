@@ -84,7 +84,8 @@ def test_neutral_filter_reads_the_system_layer_alone(
     years = [1991, 1994, 2006]
     sub = dprk_inputs.filter(pl.col("year").is_in(years)).sort("year")
     tf = threat_faced(731, [y - 1 for y in years], source=source)
-    caps = capabilities("6.0", source=source).filter(pl.col("ccode") == 731)
+    # The default NMC release, as build_inputs reads.
+    caps = capabilities(source=source).filter(pl.col("ccode") == 731)
     rebuilt = []
     for row in sub.iter_rows(named=True):
         y = row["year"]

@@ -121,7 +121,7 @@ def test_ncr_against_the_four_baselines_from_one_command(tmp_path: Path, history
         assert m in models
     assert any(m.startswith("NCR without ") for m in models)
     assert res["settings"]["scheme"] == "fixed"
-    assert {d["name"] for d in res["datasets"]} >= {"nmc6", "alliance_dyad", "contdird"}
+    assert {d["name"] for d in res["datasets"]} >= {"nmc7", "alliance_dyad", "contdird"}
     assert all(len(d["sha256"]) == 64 for d in res["datasets"])
     # every test year was forecast by the calibration on the training span
     assert {p["fit_end"] for p in res["predictions"]} == {2004}

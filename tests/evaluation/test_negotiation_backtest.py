@@ -135,10 +135,13 @@ def test_partial_outcomes_get_partial_value() -> None:
     nb = run_negotiation_backtest([NegotiationBaseRate()], rec, partial_value=0.25)
     e4 = nb.predictions.filter(pl.col("episode_id") == "E4").row(0, named=True)
     assert e4["agreed"] == 0.25
-    # a "partial" episode earns 0.25 for an agreement call and 0.75 for a no-agreement call
+    # a "partial" episode earns 0.25 for an agreement call and 0.75 for a no-agreement call;
+    # a forecast of exactly 0.5 is a tie and earns half of each (the package's one tie rule)
     d = nb.predictions
     y, p = d["agreed"].to_numpy(), d["p_agreement"].to_numpy()
-    credit = [yi if pi >= 0.5 else 1 - yi for yi, pi in zip(y, p, strict=True)]
+    credit = [
+        yi if pi > 0.5 else (1 - yi if pi < 0.5 else 0.5) for yi, pi in zip(y, p, strict=True)
+    ]
     assert 0.25 in credit or 0.75 in credit
     row = nb.scores().row(0, named=True)
     assert row["accuracy"] == pytest.approx(sum(credit) / len(credit))

@@ -207,10 +207,14 @@ def test_capabilities_are_the_published_cinc(source: DataSource) -> None:
     from ncrealism.data.nmc import load_nmc
 
     model = build_case("agreed_framework_1994", source=source)
-    nmc = load_nmc("6.0", source=source)
-    for name, code in (("US", 2), ("DPRK", 731)):
-        row = nmc.filter((nmc["ccode"] == code) & (nmc["year"] == 1993))
-        assert model.capability[name] == pytest.approx(float(row["cinc"][0]), abs=1e-6)
+    assert model.case.nmc_version == "7.0"
+    old = build_case("agreed_framework_1994", source=source, nmc_version="6.0")
+    assert old.case.nmc_version == "6.0"
+    for m in (model, old):
+        nmc = load_nmc(m.case.nmc_version, source=source)
+        for name, code in (("US", 2), ("DPRK", 731)):
+            row = nmc.filter((nmc["ccode"] == code) & (nmc["year"] == 1993))
+            assert m.capability[name] == pytest.approx(float(row["cinc"][0]), abs=1e-6)
     shares = model.problem().power_shares()
     assert math.fsum(shares.values()) == pytest.approx(1.0)
 

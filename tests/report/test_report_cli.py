@@ -47,7 +47,7 @@ def test_cite_bib_only_folder_and_default_pipeline(tmp_path: Path) -> None:
     assert isinstance(res.exception, InputError) and "--style bibtex" in str(res.exception)
     res = runner.invoke(app, ["cite"])
     assert res.exit_code == 0 and "default DPRK pipeline" in res.output
-    assert re.search(r"\[nmc6; not read; available: (mirror|cached|missing)", res.output)
+    assert re.search(r"\[nmc7; not read; available: (mirror|cached|missing)", res.output)
 
 
 def test_cite_refuses_bad_arguments(tmp_path: Path) -> None:

@@ -232,4 +232,4 @@ def test_bad_input_is_refused(source: DataSource, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="anatomy years"):
         build_dprk_report(tmp_path, source=source, quiet=True, anatomy_years=(1980,))
     with pytest.raises(InputError, match="NMC version"):
-        build_dprk_report(tmp_path, source=source, quiet=True, shares_version="5.0")
+        build_dprk_report(tmp_path, source=source, quiet=True, nmc_version="5.0")

@@ -44,7 +44,8 @@ def test_shares_csv_matches_the_api(source: DataSource, tmp_path: Path) -> None:
 
 def test_shares_past_nmc_are_extended_and_say_so() -> None:
     res = runner.invoke(
-        app, ["shares", "--states", "DPRK,ROK", "--years", "2015:2022", "--format", "json"]
+        app,
+        ["shares", "--states", "DPRK,ROK", "--years", "2015:2022", "--nmc", "6.0", "-f", "json"],
     )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)
@@ -111,3 +112,20 @@ def test_bad_input_is_an_input_error(args: list[str]) -> None:
     res = runner.invoke(app, args)
     assert res.exit_code != 0
     assert isinstance(res.exception, InputError), res.output
+
+
+def test_nmc_7_is_the_default_and_is_named() -> None:
+    # COW NMC v7.0 ends in 2022 (codebook v7.0), so 2017-2022 are measured, not extended.
+    res = runner.invoke(
+        app, ["shares", "--states", "DPRK,ROK", "--years", "2015:2022", "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert {r["year"] for r in rows} == set(range(2015, 2023))
+    assert not any(r["extended"] for r in rows)
+    table = runner.invoke(app, ["shares", "--states", "DPRK,ROK", "--years", "2016"])
+    assert "COW NMC v7.0" in table.stdout
+    old = runner.invoke(app, ["shares", "--states", "DPRK,ROK", "--years", "2016", "--nmc", "6.0"])
+    assert "COW NMC v6.0" in old.stdout
+    bad = runner.invoke(app, ["shares", "--years", "2016", "--nmc", "5.0"])
+    assert bad.exit_code != 0

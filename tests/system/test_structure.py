@@ -65,7 +65,7 @@ def test_structure_of_major_powers_matches_the_raw_files(
     s = x / x.sum()
     hhi = float(np.sum(s**2))
     n = len(majors)
-    df = structure([year], source=source)
+    df = structure([year], version="6.0", source=source)  # raw_cinc: the v6.0 publisher CSV
     row = df.row(0, named=True)
     assert row["n_states"] == n
     assert row["hhi"] == pytest.approx(hhi, abs=1e-6)
@@ -101,7 +101,7 @@ def test_n_poles_threshold_is_monotone(source: DataSource) -> None:
 def test_power_transition_matches_the_raw_cinc(
     source: DataSource, raw_cinc: dict[tuple[int, int], float]
 ) -> None:
-    df = power_transition("USA", "China", (1950, 2016), source=source)
+    df = power_transition("USA", "China", (1950, 2016), version="6.0", source=source)
     years = df["year"].to_list()
     ahead = {y: raw_cinc[(710, y)] > raw_cinc[(2, y)] for y in years}
     changes = [y for y in years[1:] if ahead[y] != ahead[y - 1]]
@@ -112,7 +112,7 @@ def test_power_transition_matches_the_raw_cinc(
     growth = 100 * (raw_cinc[(2, 1994)] / raw_cinc[(2, 1993)] - 1)
     assert r["growth_a"] == pytest.approx(growth, rel=1e-5)
     assert ((df["parity_ratio"] >= 0.8) == df["at_parity"]).all()
-    back = power_transition(710, 2, (1950, 2016), source=source)
+    back = power_transition(710, 2, (1950, 2016), version="6.0", source=source)
     assert np.allclose(back["ratio"].to_numpy() * df["ratio"].to_numpy(), 1.0)
 
 

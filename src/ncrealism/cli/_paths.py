@@ -133,18 +133,20 @@ OUT_FOLDERS: frozenset[tuple[str, str]] = frozenset(
         ("dprk", "out"),
         ("report dprk", "out"),
         ("negotiate", "plot"),
-        ("panel", "out"),
+        ("panel backtest", "out"),
     }
 )
 #: Path options naming an input file (any command), and those naming an input folder.
 IN_FILES: frozenset[str] = frozenset(
-    {"record", "context", "profile", "negotiations", "events", "case_file"}
+    {"record", "context", "profile", "negotiations", "events", "case_file", "results"}
 )
 IN_FOLDERS: frozenset[str] = frozenset({"history"})
 OUT_NAMES: frozenset[str] = frozenset({"out", "plot"})
 
 
-def _checker(where: str, name: str) -> Callable[[Path, str], None] | None:
+def _checker(where: str, name: str, folder: bool = False) -> Callable[[Path, str], None] | None:
+    if name in OUT_NAMES and folder:
+        return check_out_folder
     if name in OUT_NAMES:
         if where == "scenario run" and name == "out":
             return lambda p, flag: (
@@ -160,11 +162,24 @@ def _checker(where: str, name: str) -> Callable[[Path, str], None] | None:
     return None
 
 
+def _folder_options(fn: Callable[..., Any]) -> set[str]:
+    """Parameters annotated with the shared folder option (``cli._common.OutDirOpt``)."""
+    import inspect
+
+    return {
+        name
+        for name, p in inspect.signature(fn).parameters.items()
+        if "OutDirOpt" in str(p.annotation)
+    }
+
+
 def _with_checks(fn: Callable[..., Any], where: str) -> Callable[..., Any]:
+    folders = _folder_options(fn)
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         for name, value in kwargs.items():
-            check = _checker(where, name)
+            check = _checker(where, name, name in folders)
             if check is not None and isinstance(value, Path):
                 check(value, "--" + name.replace("_", "-"))
         return fn(*args, **kwargs)

@@ -11,6 +11,9 @@ from typing import Annotated
 
 import typer
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
+from ncrealism.cli._common import NmcOpt
+
 #: File-name patterns of the coded record inside a ``--history`` folder.
 RECORD_PATTERNS: dict[str, str] = {
     "record": "dprk_yearly_*.csv",
@@ -50,6 +53,7 @@ def dprk(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo and calibration.")] = 0,
     draws: Annotated[int, typer.Option(help="Monte Carlo draws per negotiation case.")] = 200,
+    nmc: NmcOpt = DEFAULT_NMC_VERSION,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run the DPRK case end to end and write a report folder.
@@ -62,6 +66,7 @@ def dprk(
 
     Example: ncr dprk --history ../shared/history --out ncr-report
     """
+    from ncrealism.cli._common import nmc as check_nmc
     from ncrealism.data.fetch import DataSource
     from ncrealism.report.dprk import build_dprk_report, format_summary
 
@@ -83,6 +88,7 @@ def dprk(
         source=source,
         seed=seed,
         draws=draws,
+        nmc_version=check_nmc(nmc),
         quiet=quiet,
     )
     typer.echo(format_summary(result.summary))

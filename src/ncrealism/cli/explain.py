@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
+from ncrealism.cli._common import NmcOpt
+
 
 class ExplainFormat(StrEnum):
     """Output formats of ``ncr explain``."""
@@ -41,7 +44,7 @@ def explain(
     focus: Annotated[
         str | None, typer.Option(help="Option whose log-odds are decomposed (default: likeliest).")
     ] = None,
-    nmc: Annotated[str, typer.Option(help="COW NMC version: 6.0 or 7.0.")] = "6.0",
+    nmc: NmcOpt = DEFAULT_NMC_VERSION,
     fmt: Annotated[
         ExplainFormat, typer.Option("--format", "-f", help="text, json, md or html.")
     ] = ExplainFormat.text,
@@ -78,7 +81,10 @@ def explain(
     source = DataSource.from_env()
     ccode = resolve_state(state, source)
     ctx = read_context_events(context) if context is not None else None
-    inputs = build_inputs(ccode, wanted, context=ctx, source=source, nmc_version=nmc)
+    from ncrealism.cli._common import nmc as check_nmc
+
+    version = check_nmc(nmc)
+    inputs = build_inputs(ccode, wanted, context=ctx, source=source, nmc_version=version)
     docs = []
     for y in wanted:
         if neutral:
@@ -92,6 +98,7 @@ def explain(
                     filt, state=state, label=f"{state}: generic (no profile; neutral filter)"
                 )
         sources = [r.describe() for r in source.used]
+        sources.append(f"capabilities: COW NMC v{version}")
         sources.append(f"perception: {filt.label} ({filt.origin})")
         sources.append(
             f"context events: {context}" if context is not None else "context events: none given"

@@ -15,9 +15,11 @@ from typing import Any
 import typer
 
 from ncrealism.cli import data as data_cli
+from ncrealism.cli import panel as panel_cli
 from ncrealism.cli import report as report_cli
 from ncrealism.cli import scenario as scenario_cli
 from ncrealism.cli import system as system_cli
+from ncrealism.cli._common import QUIET_HELP, hoist_quiet, silence_stderr
 from ncrealism.cli._paths import install_path_checks
 from ncrealism.cli.backtest import backtest
 from ncrealism.cli.calibrate import calibrate
@@ -45,27 +47,11 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    quiet: bool = typer.Option(
-        False,
-        "--quiet",
-        "-q",
-        help="Print results and errors only: notes and progress on standard error are silenced.",
-    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
-    """Options common to every command (``ncr -q COMMAND ...``)."""
+    """Options common to every command (``ncr -q COMMAND ...`` or ``ncr COMMAND ... -q``)."""
     if quiet:
-        import os
-        from pathlib import Path
-
-        devnull = Path(os.devnull).open("w")  # noqa: SIM115 - closed when the command ends
-        previous = sys.stderr
-        sys.stderr = devnull
-
-        def restore() -> None:
-            sys.stderr = previous
-            devnull.close()
-
-        ctx.call_on_close(restore)
+        silence_stderr(ctx)
 
 
 app.command("dprk")(dprk)
@@ -76,6 +62,7 @@ app.command("calibrate")(calibrate)
 app.command("negotiate")(negotiate)
 app.command("backtest")(backtest)
 app.add_typer(scenario_cli.app, name="scenario")
+app.add_typer(panel_cli.app, name="panel")
 app.command("sensitivity")(scenario_cli.sensitivity)
 app.add_typer(report_cli.app, name="report")
 app.command("cite")(cite)
@@ -94,7 +81,8 @@ def main(argv: list[str] | None = None, *, command: Callable[..., Any] | None = 
 
     try:
         # Without standalone mode, click returns the code of a ``typer.Exit`` instead of exiting.
-        code = (command or app)(args=argv, standalone_mode=False)
+        args = hoist_quiet(sys.argv[1:] if argv is None else list(argv))
+        code = (command or app)(args=args, standalone_mode=False)
     except NcrError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(exc.exit_code)

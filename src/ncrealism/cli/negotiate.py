@@ -45,6 +45,14 @@ def negotiate(
             "this level (0-1)."
         ),
     ] = 0.5,
+    nmc: Annotated[
+        str | None,
+        typer.Option(
+            "--nmc",
+            help="COW NMC release of the capabilities: 7.0 or 6.0 (default: the case file's, "
+            "7.0 in the shipped cases).",
+        ),
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     out: Annotated[Path | None, typer.Option(help="Write the results to this file.")] = None,
     plot: Annotated[
@@ -74,9 +82,11 @@ def negotiate(
             raise InputError(f"unknown lever '{name}'; choose from {', '.join(LEVERS)}")
     if not (0.0 < threshold <= 1.0):
         raise InputError("--threshold must be in (0, 1]")
+    from ncrealism.cli._common import nmc as check_nmc
     from ncrealism.data.fetch import DataSource
 
-    model = build_case(file, source=DataSource.from_env())
+    version = check_nmc(nmc) if nmc is not None else None
+    model = build_case(file, source=DataSource.from_env(), nmc_version=version)
     analysis = analyse(model, rounds=rounds, draws=draws, seed=seed)
     answers = []
     if model.case.survival is not None:

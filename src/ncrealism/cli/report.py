@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
+from ncrealism.cli._common import NmcOpt
+
 app = typer.Typer(
     name="report",
     help="Write self-contained reports: HTML with embedded figures, PNG and SVG for papers, "
@@ -45,6 +48,7 @@ def dprk(
         int, typer.Option(help="Monte Carlo draws of each negotiation forecast.")
     ] = 200,
     seed: Annotated[int, typer.Option(help="Seed of every random draw.")] = 0,
+    nmc: NmcOpt = DEFAULT_NMC_VERSION,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
     ] = False,
@@ -57,6 +61,7 @@ def dprk(
     --context history/context_events_1990_2009.csv
     --negotiations history/negotiations_1993_2009.csv --out ncr-report
     """
+    from ncrealism.cli._common import nmc as check_nmc
     from ncrealism.data.fetch import DataSource
     from ncrealism.report.dprk import build_dprk_report, format_summary
 
@@ -70,6 +75,7 @@ def dprk(
         quiet=quiet,
         years=(start, end),
         draws=draws,
+        nmc_version=check_nmc(nmc),
     )
     if not quiet:
         typer.echo(format_summary(res.summary))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
 from ncrealism.cli._output import Format, emit
 
 if TYPE_CHECKING:
@@ -27,7 +28,14 @@ app = typer.Typer(
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Write the table to a file.")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Also draw a figure to FILE.png.")]
-VersionOpt = Annotated[str, typer.Option("--version", help="NMC version: 6.0 or 7.0.")]
+VersionOpt = Annotated[
+    str,
+    typer.Option(
+        "--nmc",
+        "--version",
+        help="COW NMC release: 7.0 (to 2022, the default) or 6.0 (to 2016).",
+    ),
+]
 ExtendOpt = Annotated[
     int | None,
     typer.Option(
@@ -40,11 +48,9 @@ ExtendOpt = Annotated[
 
 def _version(text: str) -> NMCVersion:
     """Check an NMC version given on the command line."""
-    from ncrealism.errors import InputError
+    from ncrealism.cli._common import nmc
 
-    if text not in ("6.0", "7.0"):
-        raise InputError(f"--version must be 6.0 or 7.0, not '{text}'")
-    return "6.0" if text == "6.0" else "7.0"
+    return nmc(text)
 
 
 def _extend(
@@ -72,7 +78,7 @@ def shares(
         str, typer.Option(help="States, comma separated (COW codes or names).")
     ] = "2,710,365,740,731,732",
     years: Annotated[str, typer.Option(help="Years: 1990, 1985:2016 or 1990,1994.")] = "1990:2016",
-    version: VersionOpt = "6.0",
+    version: VersionOpt = DEFAULT_NMC_VERSION,
     extend_to: ExtendOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
@@ -117,7 +123,7 @@ def structure(
     basis: Annotated[
         str, typer.Option(help="Pole threshold applies to the 'system' CINC or the 'set' share.")
     ] = "system",
-    version: VersionOpt = "6.0",
+    version: VersionOpt = DEFAULT_NMC_VERSION,
     extend_to: ExtendOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
@@ -173,7 +179,7 @@ def threat(
     gradient: Annotated[
         str, typer.Option(help="Proximity: 'bdm' (Bueno de Mesquita) or 'boulding'.")
     ] = "bdm",
-    version: VersionOpt = "6.0",
+    version: VersionOpt = DEFAULT_NMC_VERSION,
     extend_to: ExtendOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,
@@ -259,7 +265,7 @@ def transition(
     b: Annotated[str, typer.Argument(help="Second state (COW code or name).")],
     years: Annotated[str, typer.Option(help="Years, e.g. 1950:2016.")] = "1950:2016",
     window: Annotated[int, typer.Option(help="Years of the compound growth rate.")] = 10,
-    version: VersionOpt = "6.0",
+    version: VersionOpt = DEFAULT_NMC_VERSION,
     extend_to: ExtendOpt = None,
     fmt: FormatOpt = Format.table,
     out: OutOpt = None,

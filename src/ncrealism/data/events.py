@@ -43,15 +43,14 @@ Test Database", Nuclear Threat Initiative; JSON compiled by A. Kusanagi (nk-miss
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import re
 from pathlib import Path
 
 import polars as pl
 
 from ncrealism.data._read import read_bytes
 from ncrealism.data.codes import year_span
+from ncrealism.data.dates import parse_partial_date
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError, InputError
 
@@ -133,18 +132,15 @@ def read_missile_tests(path: Path | str) -> pl.DataFrame:
             if not isinstance(rec, dict):
                 raise DataFileError(p, "a launch record is not an object", row=n)
             date_text = str(rec.get("date")).strip()
-            precision = "month" if re.fullmatch(r"\d{4}-\d{2}", date_text) else "day"
-            try:
-                date = dt.date.fromisoformat(
-                    f"{date_text}-01" if precision == "month" else date_text
-                )
-            except ValueError:
+            parsed = parse_partial_date(date_text, where="date", path=p, row=n)
+            if parsed.precision == "year":
                 raise DataFileError(
                     p,
                     f"cannot read {rec.get('date')!r} as a YYYY-MM-DD or YYYY-MM date",
                     row=n,
                     field="date",
-                ) from None
+                )
+            precision, date = parsed.precision, parsed.first
             if bin_year is not None and str(bin_year).strip() != str(date.year):
                 raise DataFileError(
                     p, f"date {date} lies outside its time bin {bin_year}", row=n, field="date"

@@ -86,7 +86,13 @@ from ncrealism.data.contiguity import (
 )
 from ncrealism.data.distance import load_capdist, load_capdist_cow, load_mindist
 from ncrealism.data.fetch import DataSource
-from ncrealism.data.nmc import NMC_COMPONENTS, NMCVersion, load_nmc
+from ncrealism.data.nmc import (
+    DEFAULT_NMC_VERSION,
+    NMC_COMPONENTS,
+    NMC_DATASET,
+    NMCVersion,
+    load_nmc,
+)
 from ncrealism.data.states import gw_state_years, load_system, major_power_years
 from ncrealism.errors import InputError
 
@@ -393,18 +399,18 @@ def create_dyadyears(
 # --------------------------------------------------------------------------- add_*
 @_plain_frames
 def add_nmc(
-    frame: UnitFrame, version: NMCVersion = "6.0", *, source: DataSource | None = None
+    frame: UnitFrame, version: NMCVersion = DEFAULT_NMC_VERSION, *, source: DataSource | None = None
 ) -> UnitFrame:
     """Add COW National Material Capabilities (Singer, Bremer & Stuckey 1972) to a COW frame.
 
     State-years get ``milex``, ``milper``, ``irst``, ``pec``, ``tpop``, ``upop`` and ``cinc``;
     dyad-years get each with ``_1`` and ``_2`` (the first and second state). Units in
     :mod:`ncrealism.data.nmc`. Null where NMC has no value or no row (v6.0 ends 2016, v7.0
-    2022).
+    2022). ``version`` defaults to :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION` (v7.0).
     """
     _require_cow(frame, "NMC")
     source = source or DataSource.from_env()
-    dataset = {"6.0": "nmc6", "7.0": "nmc7"}.get(version)
+    dataset = NMC_DATASET.get(version)
     if dataset is None:
         raise InputError(f"unknown NMC version '{version}'; choose 6.0 or 7.0")
     nmc, labels = _table(f"nmc{version}", (dataset,), source, lambda s: load_nmc(version, source=s))

@@ -27,13 +27,33 @@ Sources: Singer, Bremer & Stuckey (1972); Singer (1987); NMC codebook v6.0 / v7.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 import polars as pl
 
+from ncrealism._defaults import (
+    DEFAULT_NMC_VERSION,
+    NMC_DATASET,
+    NMC_LAST_YEAR,
+    NMC_VERSIONS,
+    NMCVersion,
+)
 from ncrealism.data._read import check_unique, read_table
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError, InputError
+
+__all__ = [
+    "DEFAULT_NMC_VERSION",
+    "NMC_COMPONENTS",
+    "NMC_DATASET",
+    "NMC_LAST_YEAR",
+    "NMC_SCHEMA",
+    "NMC_VERSIONS",
+    "NMCVersion",
+    "load_nmc",
+    "nmc_version",
+    "read_nmc_csv",
+    "read_nmc_rda",
+]
 
 NMC_COMPONENTS: tuple[str, ...] = ("milex", "milper", "irst", "pec", "tpop", "upop")
 
@@ -45,8 +65,19 @@ NMC_SCHEMA: dict[str, type[pl.DataType]] = {
     "cinc": pl.Float64,
 }
 
-NMCVersion = Literal["6.0", "7.0"]
-_KEYS: dict[str, str] = {"6.0": "nmc6", "7.0": "nmc7"}
+_KEYS = NMC_DATASET
+
+
+def nmc_version(text: str) -> NMCVersion:
+    """Validate an NMC version given as text ("6.0", "7.0"; "6" and "7" accepted)."""
+    value = str(text).strip()
+    if value in ("6", "7"):
+        value += ".0"
+    if value == "6.0":
+        return "6.0"
+    if value == "7.0":
+        return "7.0"
+    raise InputError(f"unknown NMC version '{text}'; choose 6.0 or 7.0")
 
 
 def read_nmc_csv(path: Path | str) -> pl.DataFrame:
@@ -81,7 +112,9 @@ def read_nmc_rda(path: Path | str, object_name: str = "cow_nmc") -> pl.DataFrame
     return df
 
 
-def load_nmc(version: NMCVersion = "6.0", *, source: DataSource | None = None) -> pl.DataFrame:
+def load_nmc(
+    version: NMCVersion = DEFAULT_NMC_VERSION, *, source: DataSource | None = None
+) -> pl.DataFrame:
     """Load COW NMC as a state-year frame (columns documented in this module's docstring).
 
     ``version="7.0"`` reads the publisher's CSV when it is available (downloaded or in the

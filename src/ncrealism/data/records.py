@@ -71,7 +71,6 @@ model *inputs* (outside shocks), never behaviour.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -81,6 +80,7 @@ from typing import Any
 import polars as pl
 
 from ncrealism.data._read import read_rows
+from ncrealism.data.dates import parse_partial_date
 from ncrealism.errors import DataFileError
 
 __all__ = [
@@ -145,11 +145,6 @@ YEARLY_OUTCOME_COLUMNS: tuple[str, ...] = (
     *_YEARLY_TEXT,
 )
 
-_DATE_FORMS: dict[str, re.Pattern[str]] = {
-    "day": re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
-    "month": re.compile(r"^(\d{4})-(\d{2})$"),
-    "year": re.compile(r"^(\d{4})$"),
-}
 _PRECISION_FORM = {"day": "day", "range-start": "day", "month": "month", "year": "year"}
 _RANK = {"year": 0, "month": 1, "day": 2}
 _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -158,39 +153,13 @@ _IDENT = re.compile(r"^[a-z][a-z0-9_]*$")
 def parse_record_date(
     text: str, *, path: Path | str = "<text>", row: int | None = None, field: str = "date"
 ) -> tuple[dt.date, str, float]:
-    """Parse ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``.
+    """Parse ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` via :mod:`ncrealism.data.dates`.
 
     Returns the first day of the period, its form (``day``, ``month`` or ``year``) and the
     timing point in fractional years (day: the day; month: mid-month; year: mid-year).
     """
-    s = text.strip()
-    for form, pattern in _DATE_FORMS.items():
-        m = pattern.match(s)
-        if m is None:
-            continue
-        parts = [int(g) for g in m.groups()]
-        y = parts[0]
-        try:
-            if form == "day":
-                d = dt.date(y, parts[1], parts[2])
-                n = 366 if calendar.isleap(y) else 365
-                return d, form, y + (d.timetuple().tm_yday - 1) / n
-            if form == "month":
-                d = dt.date(y, parts[1], 1)
-                n = 366 if calendar.isleap(y) else 365
-                days = calendar.monthrange(y, parts[1])[1]
-                return d, form, y + (d.timetuple().tm_yday - 1 + days / 2) / n
-            return dt.date(y, 1, 1), form, y + 0.5
-        except ValueError as exc:
-            raise DataFileError(
-                path, f"'{s}' is not a calendar date ({exc})", row=row, field=field
-            ) from None
-    raise DataFileError(
-        path,
-        f"cannot read '{s}' as a date; write YYYY-MM-DD, YYYY-MM or YYYY",
-        row=row,
-        field=field,
-    )
+    d = parse_partial_date(text, where=field, path=path, row=row)
+    return d.first, d.precision, d.timing
 
 
 class _Rows:

@@ -50,9 +50,11 @@ ci_high       Float64  clipped to the parameter's bounds
 at_bound      Boolean  the estimate sits on a bound in some training year
 ============  =======  ====================================================================
 
-:func:`score` (one row): ``n`` (Int64 years), ``log_loss`` (Float64, mean -log p of the
-observed posture, nats), ``accuracy`` (Float64, share of years whose most probable posture
-is the observed one), ``brier`` (Float64, mean multi-class Brier score).
+:func:`score` (one row): ``n`` (Int64 years), ``log_loss`` (Float64, mean -ln max(p, 1e-15) of
+the observed posture, nats), ``accuracy`` (Float64, share of years whose most probable posture
+is the observed one; a tie shares the credit), ``brier`` (Float64, mean multi-class Brier
+score, [0, 2]): the scores of :mod:`ncrealism.scoring`. The calibration likelihood uses the same
+floored log-probability (:func:`ncrealism.scoring.log_probability`).
 
 :func:`calibration_report` (one row per filter): ``filter`` (Utf8), ``train_log_loss``,
 ``test_log_loss``, ``test_accuracy``, ``test_brier`` (Float64), ``n_train``, ``n_test``
@@ -79,6 +81,7 @@ from ncrealism.decision.model import (
 from ncrealism.decision.options import DEFAULT_OPTIONS, OptionSet
 from ncrealism.errors import InputError
 from ncrealism.perception.filter import PARAM_NAMES, PerceptionFilter, spec
+from ncrealism.scoring import accuracy, brier, log_loss, log_probability, one_hot_indices
 
 __all__ = [
     "DEFAULT_FREE",
@@ -142,8 +145,7 @@ class _Problem:
 
     def loglik(self, delta: Array) -> float:
         _, p = year_probabilities(self.X, self.thetas(delta), options=self.options)
-        picked = p[np.arange(len(self.y)), self.y]
-        return float(np.log(np.clip(picked, 1e-300, None)).sum())
+        return float(log_probability(p, self.y).sum())
 
     def objective(self, delta: Array) -> float:
         return -self.loglik(delta) + 0.5 * float(np.sum((delta / self.sd) ** 2))
@@ -274,7 +276,7 @@ def _neutral_fit(X: Array, y: NDArray[np.int64], options: OptionSet) -> tuple[fl
         th = np.tile(base, (X.shape[0], 1))
         th[:, j] = lam
         _, p = year_probabilities(X, th, options=options)
-        return -float(np.log(np.clip(p[np.arange(len(y)), y], 1e-300, None)).sum())
+        return -float(log_probability(p, y).sum())
 
     res = minimize_scalar(nll, bounds=(p_spec.lo, p_spec.hi), method="bounded")
     return float(res.x), -float(res.fun)
@@ -414,15 +416,13 @@ def score(
     X = design_matrix(rows, filt)
     _, p = year_probabilities(X, thetas_by_year(filters_by_year(filt, yrs)), options=options)
     y = observed_choices(record, yrs, options)
-    picked = p[np.arange(len(y)), y]
-    onehot = np.zeros_like(p)
-    onehot[np.arange(len(y)), y] = 1.0
+    onehot = one_hot_indices(y, p.shape[1])
     return pl.DataFrame(
         {
             "n": [len(y)],
-            "log_loss": [float(-np.log(np.clip(picked, 1e-300, None)).mean())],
-            "accuracy": [float(np.mean(p.argmax(axis=1) == y))],
-            "brier": [float(np.mean(np.sum((p - onehot) ** 2, axis=1)))],
+            "log_loss": [log_loss(p, onehot)],
+            "accuracy": [accuracy(p, onehot)],
+            "brier": [brier(p, onehot)],
         },
         schema={"n": pl.Int64, "log_loss": pl.Float64, "accuracy": pl.Float64, "brier": pl.Float64},
     )

@@ -115,6 +115,7 @@ from typing import Any
 import polars as pl
 
 from ncrealism.data.fetch import DataSource
+from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMC_LAST_YEAR
 from ncrealism.errors import InputError
 
 __all__ = [
@@ -193,7 +194,7 @@ def _year_list(years: int | Iterable[int] | tuple[int, int]) -> list[int]:
 
 
 # --------------------------------------------------------------------------- structure
-_NMC_LAST = {"6.0": 2016, "7.0": 2022}
+_NMC_LAST = NMC_LAST_YEAR
 _DEFENCE_LEVEL = 3
 
 
@@ -397,14 +398,15 @@ def build_inputs(
     *,
     context: pl.DataFrame | None = None,
     source: DataSource | None = None,
-    nmc_version: str = "6.0",
+    nmc_version: str = DEFAULT_NMC_VERSION,
 ) -> pl.DataFrame:
     """The model's inputs for state ``ccode`` (COW code), one row per year.
 
     ``years``: a year, an inclusive ``(first, last)`` pair or any iterable of years.
     ``context``: outside shocks as read by
     :func:`ncrealism.data.records.read_context_events` (``None``: no shocks). Columns, units and
-    sources are documented in this module's docstring.
+    sources are documented in this module's docstring. ``nmc_version``: the COW NMC release the
+    capabilities come from (default :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION`, v7.0).
     """
     source = source or DataSource.from_env()
     yrs = _year_list(years)

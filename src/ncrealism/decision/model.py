@@ -10,7 +10,10 @@ The core works on arrays so that one call evaluates many years under many parame
   ``(draws, years, options)``;
 * :func:`choice_probabilities` applies the multinomial logit (quantal response, McKelvey &
   Palfrey 1995; McFadden 1974): P_k = exp(lambda_eff U_k) / sum_j exp(lambda_eff U_j), with
-  lambda_eff the filter's precision after decision centralisation.
+  lambda_eff the filter's precision after decision centralisation (the softmax of
+  :mod:`ncrealism.scoring`);
+* :func:`log_likelihood` sums the floored log-probabilities of observed choices
+  (:func:`ncrealism.scoring.log_probability`, floor ``1e-15``).
 
 The utility of option k (sources in :mod:`ncrealism.decision.options` and
 ``docs/decision.md``):
@@ -54,6 +57,7 @@ from ncrealism.perception.functions import (
     perceive,
     prospect_value,
 )
+from ncrealism.scoring import log_probability, softmax
 
 __all__ = [
     "FEATURES",
@@ -64,6 +68,7 @@ __all__ = [
     "log_likelihood",
     "posture_probabilities",
     "sample_postures",
+    "softmax",
     "utilities",
 ]
 
@@ -246,14 +251,6 @@ def survival_weight(X: ArrayLike, theta: ArrayLike) -> Array:
     return _environment(X, theta)["survival_weight"]
 
 
-def softmax(z: Array) -> Array:
-    """Row-wise softmax over the last axis (in place on ``z``; the quantal-response rule)."""
-    z = z - z.max(axis=-1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
-    return z
-
-
 def choice_probabilities(
     X: ArrayLike, theta: ArrayLike, *, options: OptionSet = DEFAULT_OPTIONS
 ) -> Array:
@@ -280,8 +277,7 @@ def log_likelihood(
     idx = np.asarray(chosen, dtype=np.int64)
     if idx.shape != (p.shape[1],):
         raise InputError(f"chosen must list one option index per year ({p.shape[1]})")
-    picked = np.take_along_axis(p, idx[None, :, None], axis=2)[..., 0]
-    return np.asarray(np.log(np.clip(picked, 1e-300, None)).sum(axis=1), dtype=np.float64)
+    return np.asarray(log_probability(p, idx[None, :]).sum(axis=1), dtype=np.float64)
 
 
 def thetas_by_year(filters: Sequence[PerceptionFilter]) -> Array:

@@ -9,10 +9,13 @@ target matrix ``T`` (``n`` years × ``K`` options, rows summing to 1) so that th
 both cases; with one-hot targets each reduces to its textbook definition, which the tests check
 against scikit-learn.
 
-Definitions (``n`` years, ``K`` options, ``P`` forecasts, ``T`` targets). The *modal set* of a
-forecast is the set of options with the largest probability; a forecast with several modal
-options (a tie, e.g. the uniform forecast) makes each of them with weight ``W_ik = 1/|modal set|``
-(expected credit under a random tie-break), otherwise ``W_ik = 1`` for the modal option:
+Definitions (``n`` years, ``K`` options, ``P`` forecasts, ``T`` targets). Accuracy, balanced
+accuracy, log loss and the Brier score are those of :mod:`ncrealism.scoring` (written once there,
+re-exported here with its floor :data:`LOG_LOSS_EPS` and tie rule). The *modal set* of a
+forecast is the set of options within ``1e-12`` of the largest probability; a forecast with
+several modal options (a tie, e.g. the uniform forecast) makes each of them with weight
+``W_ik = 1/|modal set|`` (expected credit under a random tie-break), otherwise ``W_ik = 1`` for
+the modal option:
 
 * **accuracy** of the modal posture: ``(1/n) Σ_i Σ_k W_ik T_ik`` (share of years whose modal
   forecast is the recorded posture; with soft labels the expected share).
@@ -51,11 +54,41 @@ import numpy.typing as npt
 import polars as pl
 
 from ncrealism.errors import InputError
+from ncrealism.scoring import (
+    LOG_LOSS_EPS,
+    TIE_TOLERANCE,
+    accuracy,
+    balanced_accuracy,
+    brier,
+    check_forecasts,
+    credit,
+    log_loss,
+    modal_index,
+    modal_weights,
+)
 
 FloatArray = npt.NDArray[np.float64]
 
-#: Floor applied to probabilities inside the logarithm of :func:`log_loss`.
-LOG_LOSS_EPS: float = 1e-15
+__all__ = [
+    "CONFIDENCE_LEVELS",
+    "LOG_LOSS_EPS",
+    "TIE_TOLERANCE",
+    "ConfidenceCredit",
+    "RankCorrelation",
+    "accuracy",
+    "balanced_accuracy",
+    "brier",
+    "confusion_matrix",
+    "credit",
+    "expected_calibration_error",
+    "log_loss",
+    "modal_index",
+    "modal_weights",
+    "one_hot",
+    "reliability_table",
+    "soft_targets",
+    "spearman",
+]
 
 #: The recorded confidence levels of the yearly record (``posture_confidence``).
 CONFIDENCE_LEVELS: tuple[str, ...] = ("high", "medium", "low")
@@ -134,76 +167,7 @@ def soft_targets(
 
 
 def _check(probs: FloatArray, targets: FloatArray) -> None:
-    if probs.ndim != 2 or probs.shape != targets.shape:
-        raise InputError(
-            f"forecasts {probs.shape} and targets {targets.shape} must both be n × K matrices"
-        )
-    if probs.shape[0] == 0:
-        raise InputError("nothing to score: no forecast years")
-    if not np.all(np.isfinite(probs)) or np.any(probs < 0):
-        raise InputError("forecast probabilities must be finite and non-negative")
-    if not np.allclose(probs.sum(axis=1), 1.0, atol=1e-6):
-        bad = int(np.argmax(np.abs(probs.sum(axis=1) - 1.0)))
-        raise InputError(
-            f"forecast probabilities of item {bad + 1} sum to {probs[bad].sum():.6f}, not 1"
-        )
-
-
-#: Probabilities within this distance of a forecast's maximum belong to its modal set.
-TIE_TOLERANCE: float = 1e-12
-
-
-def modal_index(probs: FloatArray) -> npt.NDArray[np.int64]:
-    """Index of the first modal option of each forecast (in option order)."""
-    return np.asarray(np.argmax(probs, axis=1), dtype=np.int64)
-
-
-def modal_weights(probs: FloatArray) -> FloatArray:
-    """``W``: 1/|modal set| on each modal option of a forecast, 0 elsewhere (rows sum to 1)."""
-    mask = probs >= probs.max(axis=1, keepdims=True) - TIE_TOLERANCE
-    return np.asarray(mask / mask.sum(axis=1, keepdims=True), dtype=np.float64)
-
-
-def credit(probs: FloatArray, targets: FloatArray) -> FloatArray:
-    """Per-year credit of the modal forecast, ``Σ_k W_ik T_ik`` (1 hit, 0 miss, shares if tied)."""
-    return np.asarray(np.sum(modal_weights(probs) * targets, axis=1), dtype=np.float64)
-
-
-def accuracy(probs: FloatArray, targets: FloatArray) -> float:
-    """Share of years whose modal forecast is the recorded posture (expected share if soft)."""
-    _check(probs, targets)
-    return float(np.mean(credit(probs, targets)))
-
-
-def balanced_accuracy(
-    probs: FloatArray, targets: FloatArray, recorded: npt.NDArray[np.int64] | None = None
-) -> float:
-    """Mean per-class recall of the modal forecast over the recorded classes.
-
-    ``recorded`` are the indices of each year's recorded posture; by default the argmax of each
-    target row (correct for one-hot and for partial-credit targets).
-    """
-    _check(probs, targets)
-    w = modal_weights(probs)
-    rec = modal_index(targets) if recorded is None else recorded
-    recalls = []
-    for k in np.unique(rec):
-        mass = targets[:, k].sum()
-        hit = (targets[:, k] * w[:, k]).sum()
-        recalls.append(hit / mass)
-    return float(np.mean(recalls))
-
-
-def log_loss(probs: FloatArray, targets: FloatArray, eps: float = LOG_LOSS_EPS) -> float:
-    """Mean cross-entropy of forecasts against targets, in nats (module docstring)."""
-    _check(probs, targets)
-    return float(-np.mean(np.sum(targets * np.log(np.maximum(probs, eps)), axis=1)))
-
-
-def brier(probs: FloatArray, targets: FloatArray) -> float:
-    """Multi-category Brier (1950) score: mean over years of ``Σ_k (p_k - t_k)²``; range [0, 2]."""
-    _check(probs, targets)
-    return float(np.mean(np.sum((probs - targets) ** 2, axis=1)))
+    check_forecasts(probs, targets)
 
 
 def reliability_table(probs: FloatArray, targets: FloatArray, n_bins: int = 10) -> pl.DataFrame:

@@ -42,6 +42,7 @@ from typing import Any
 
 import polars as pl
 
+from ncrealism.data.dates import parse_date
 from ncrealism.data.fetch import DataSource
 from ncrealism.decision.calibrate import DEFAULT_FREE, CalibrationResult, calibrate
 from ncrealism.decision.inputs import build_inputs
@@ -49,7 +50,7 @@ from ncrealism.decision.model import FilterLike, posture_probabilities
 from ncrealism.decision.options import DEFAULT_OPTIONS, OptionSet
 from ncrealism.errors import InputError
 from ncrealism.evaluation.models import Forecaster, Model
-from ncrealism.evaluation.negotiation import NegotiationForecaster, parse_date
+from ncrealism.evaluation.negotiation import NegotiationForecaster
 from ncrealism.perception.filter import CLUSTERS, PerceptionFilter
 from ncrealism.perception.profiles import load_profile, profile_for
 

@@ -14,11 +14,14 @@ Targets: ``outcome`` ``agreement`` counts 1, ``no agreement`` and ``collapsed`` 
 counts ``partial_value`` (default 0.5, a convention: a partial outcome is half an agreement).
 Scores per model:
 
-* ``accuracy``: the call "agreement" when ``P >= 0.5``; a call earns the target ``y`` if it says
-  agreement and ``1 - y`` otherwise, averaged over episodes;
-* ``brier``: binary Brier (1950) score ``mean (P - y)²`` in [0, 1];
+* ``accuracy``: the call "agreement" when ``P > 0.5`` and "no agreement" when ``P < 0.5``; a
+  call earns the target ``y`` if it says agreement and ``1 - y`` otherwise, and ``P = 0.5`` (a
+  tie) earns half, averaged over episodes (:func:`ncrealism.scoring.binary_accuracy`, the
+  package's one tie rule);
+* ``brier``: binary Brier (1950) score ``mean (P - y)²`` in [0, 1]
+  (:func:`ncrealism.scoring.binary_brier`);
 * ``log_loss``: binary cross-entropy ``-mean[y ln P + (1 - y) ln(1 - P)]`` in nats, probabilities
-  floored at ``1e-15`` (as :func:`metrics.log_loss`);
+  floored at ``1e-15`` (:func:`ncrealism.scoring.binary_log_loss`);
 * ``durability_rho``/``durability_n``: Spearman's rho of forecast against observed ``held_days``
   over episodes with both (scipy; NaN when undefined).
 
@@ -34,7 +37,6 @@ the :class:`NegotiationModel` protocol.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
@@ -44,8 +46,10 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import polars as pl
 
+from ncrealism.data.dates import parse_date as parse_date  # re-exported for callers
 from ncrealism.errors import InputError
 from ncrealism.evaluation import metrics as M
+from ncrealism.scoring import binary_accuracy, binary_brier, binary_log_loss
 
 #: Columns a model may read about the episode it forecasts (known at its start).
 EX_ANTE_COLUMNS: tuple[str, ...] = (
@@ -62,36 +66,6 @@ EX_ANTE_COLUMNS: tuple[str, ...] = (
 
 #: Recorded outcomes and the share of an agreement each counts for (``partial`` is set by the run).
 OUTCOMES: tuple[str, ...] = ("agreement", "partial", "no agreement", "collapsed")
-
-
-def parse_date(value: Any, *, last: bool = False, where: str = "date") -> dt.date | None:
-    """Parse ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` (or a date) into a date.
-
-    With month or year precision, ``last=False`` gives the first possible day and ``last=True``
-    the last. Empty → None; anything else → :class:`InputError`.
-    """
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    if not text:
-        return None
-    parts = text.split("-")
-    try:
-        if len(parts) == 3:
-            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 2:
-            y, m = int(parts[0]), int(parts[1])
-            return dt.date(y, m, calendar.monthrange(y, m)[1] if last else 1)
-        if len(parts) == 1 and len(text) == 4:
-            y = int(text)
-            return dt.date(y, 12, 31) if last else dt.date(y, 1, 1)
-    except ValueError:
-        pass
-    raise InputError(f"{where}: '{text}' is not a date (YYYY-MM-DD, YYYY-MM or YYYY)")
 
 
 @runtime_checkable
@@ -254,11 +228,9 @@ class NegotiationBacktest:
             d = self.predictions.filter(pl.col("model") == m)
             p = d["p_agreement"].to_numpy()
             y = d["agreed"].to_numpy()
-            call = p >= 0.5
-            acc = float(np.mean(np.where(call, y, 1.0 - y)))
-            brier = float(np.mean((p - y) ** 2))
-            pc = np.clip(p, M.LOG_LOSS_EPS, 1.0 - M.LOG_LOSS_EPS)
-            ll = float(-np.mean(y * np.log(pc) + (1.0 - y) * np.log(1.0 - pc)))
+            acc = binary_accuracy(p, y)
+            brier = binary_brier(p, y)
+            ll = binary_log_loss(p, y)
             both = d.filter(
                 pl.col("held_days").is_not_null() & pl.col("predicted_held_days").is_not_null()
             )

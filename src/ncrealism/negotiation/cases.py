@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_che
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ncrealism.data._read import read_toml
+from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMCVersion
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.bargaining import (
     BargainingProblem,
@@ -253,7 +254,7 @@ class CaseFile(_Strict):
     start_date: dt.date
     end_date: dt.date
     capability_year: int
-    nmc_version: Literal["6.0", "7.0"] = "6.0"
+    nmc_version: NMCVersion = DEFAULT_NMC_VERSION
     summary: str
     sources: list[str] = Field(min_length=1)
     forum: ForumSpec
@@ -555,7 +556,7 @@ class SurvivalDerivation:
 CapabilityFn = Callable[[Sequence[int], Sequence[int]], Mapping[tuple[int, int], float]]
 
 
-def nmc_capabilities(version: Literal["6.0", "7.0"], source: DataSource | None) -> CapabilityFn:
+def nmc_capabilities(version: NMCVersion, source: DataSource | None) -> CapabilityFn:
     """CINC per (ccode, year) from the system layer (COW NMC, recomputed CINC)."""
 
     def fetch(ccodes: Sequence[int], years: Sequence[int]) -> Mapping[tuple[int, int], float]:
@@ -783,16 +784,20 @@ def build_case(
     source: DataSource | None = None,
     capabilities: CapabilityFn | None = None,
     reader: AssuranceReader | None = None,
+    nmc_version: NMCVersion | None = None,
 ) -> CaseModel:
     """Attach data to a case: CINC in ``capability_year``, capability trends, the filter.
 
     ``capabilities`` defaults to the system layer on ``source``; ``reader`` overrides the
-    case's filter (tests use it to plug in a stand-in filter).
+    case's filter (tests use it to plug in a stand-in filter). ``nmc_version`` overrides the
+    case file's COW NMC release (e.g. ``"6.0"`` on request; the case files use v7.0).
     """
     path = ""
     if not isinstance(case, CaseFile):
         path = str(case_path(case))
         case = load_case(case)
+    if nmc_version is not None and nmc_version != case.nmc_version:
+        case = case.model_copy(update={"nmc_version": nmc_version})
     fetch = capabilities or nmc_capabilities(case.nmc_version, source)
     year = case.capability_year
     trend_years = list(range(year - case.commitment.trend_years + 1, year + 1))

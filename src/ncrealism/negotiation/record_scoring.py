@@ -61,7 +61,6 @@ held_days           Int64     recorded days the agreement held (null if none rec
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -71,6 +70,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ncrealism.data._read import read_table
+from ncrealism.data.dates import parse_partial_date
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.cases import (
     CaseFile,
@@ -145,22 +145,8 @@ class RecordRules:
 
 def _parse_date(text: str, path: Path, row: int, fld: str, *, latest: bool) -> dt.date:
     """YYYY-MM-DD, YYYY-MM or YYYY; coarse dates give the earliest or latest possible day."""
-    parts = text.strip().split("-")
-    try:
-        if len(parts) == 3:
-            return dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
-        if len(parts) == 2:
-            y, m = int(parts[0]), int(parts[1])
-            day = calendar.monthrange(y, m)[1] if latest else 1
-            return dt.date(y, m, day)
-        if len(parts) == 1 and len(parts[0]) == 4:
-            y = int(parts[0])
-            return dt.date(y, 12, 31) if latest else dt.date(y, 1, 1)
-    except ValueError:
-        pass
-    raise DataFileError(
-        path, f"cannot read '{text}' as a date (YYYY-MM-DD, YYYY-MM or YYYY)", row=row, field=fld
-    )
+    d = parse_partial_date(text, where=fld, path=path, row=row)
+    return d.last if latest else d.first
 
 
 def read_negotiations(path: str | Path) -> pl.DataFrame:

@@ -399,7 +399,6 @@ STAGE_WORKS: dict[str, tuple[str, ...]] = {
 DEFAULT_DATASETS: tuple[str, ...] = (
     "nmc7",
     "cow_codes",
-    "nmc6",
     "alliance_dyad",
     "contdird",
     "capdist",

@@ -40,6 +40,7 @@ reduced, and the report says so (``ReportResult.skipped``).
 =====================  ======================================================================
 key                    content (units)
 =====================  ======================================================================
+nmc_version            the COW NMC release every section read ("7.0" by default, or "6.0")
 shares                 ``nmc_version``, ``first_year``, ``latest_year``, ``dprk_share`` (year →
                        DPRK share of the six states' summed CINC, 0-1, for the first year,
                        the first decision year and the latest year)
@@ -76,6 +77,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION, NMC_LAST_YEAR
 from ncrealism._jsonsafe import json_safe
 from ncrealism.data.fetch import DataSource, ResolvedFile
 from ncrealism.errors import InputError
@@ -96,7 +98,7 @@ __all__ = [
 
 #: COW code of the Democratic People's Republic of Korea.
 DPRK = 731
-NMC_LAST: dict[str, int] = {"6.0": 2016, "7.0": 2022}
+NMC_LAST: dict[str, int] = NMC_LAST_YEAR
 
 
 @dataclass(frozen=True)
@@ -291,7 +293,7 @@ def build_dprk_report(
     quiet: bool = False,
     years: tuple[int, int] = (1990, 2016),
     anatomy_years: Sequence[int] = (1994, 2006),
-    shares_version: str = "7.0",
+    nmc_version: str = DEFAULT_NMC_VERSION,
     shares_first: int = 1946,
     cases: Sequence[str] | None = None,
     draws: int = 200,
@@ -307,7 +309,8 @@ def build_dprk_report(
     what it read. ``seed``: seeds the Monte Carlo of the negotiation forecasts (``draws`` per
     case) and the backtest's calibration. ``years``: the decision years (inclusive);
     ``anatomy_years``: the decisions laid out as waterfalls (and summarised);
-    ``shares_version``: the NMC version of the capability-share figure, drawn from
+    ``nmc_version``: the COW NMC release every section reads (capability shares, threat,
+    decision inputs, negotiation cases; default v7.0), the share figure drawn from
     ``shares_first`` to its last year; ``cases``: shipped negotiation cases (default: all);
     ``train``/``test``: the backtest's year spans (default: the record's last five years are the
     test years). ``quiet`` hides the progress bar.
@@ -322,8 +325,8 @@ def build_dprk_report(
     bad = [y for y in anatomy_years if not years[0] <= y <= years[1]]
     if bad:
         raise InputError(f"anatomy years {bad} are outside the decision years {years}")
-    if shares_version not in NMC_LAST:
-        raise InputError(f"unknown NMC version '{shares_version}'; choose one of {list(NMC_LAST)}")
+    if nmc_version not in NMC_LAST:
+        raise InputError(f"unknown NMC version '{nmc_version}'; choose one of {list(NMC_LAST)}")
     if draws < 0:
         raise InputError(f"draws is {draws}; it must be ≥ 0")
     out.mkdir(parents=True, exist_ok=True)
@@ -333,6 +336,12 @@ def build_dprk_report(
     summary: dict[str, Any] = {}
     sections: list[Section] = []
     stages_run: list[str] = []
+    summary["nmc_version"] = nmc_version
+    if nmc_version != DEFAULT_NMC_VERSION and rec_path is not None:
+        skipped.append(
+            f"Backtest: the evaluation layer reads COW NMC v{DEFAULT_NMC_VERSION} (its default); "
+            f"the other sections read v{nmc_version}."
+        )
 
     with _progress(quiet, 8) as step:
         step("reading the coded record")
@@ -352,18 +361,20 @@ def build_dprk_report(
         step("system: capability shares")
         src.stage = "system: capability shares"
         stages_run.append(src.stage)
-        sections.append(_shares_section(src, w, summary, shares_version, shares_first, years[0]))
+        sections.append(_shares_section(src, w, summary, nmc_version, shares_first, years[0]))
 
         step("system: threat")
         src.stage = "system: threat"
         stages_run.append(src.stage)
-        sections.append(_threat_section(src, w, summary, years, anatomy_years, skipped))
+        sections.append(
+            _threat_section(src, w, summary, years, anatomy_years, skipped, nmc_version)
+        )
 
         step("perception and decision: posture probabilities")
         src.stage = "decision"
         stages_run += ["perception", "decision"]
         inputs, sec = _posture_section(
-            src, w, summary, years, anatomy_years, inputs_files, ctx_path, rec_path
+            src, w, summary, years, anatomy_years, inputs_files, ctx_path, rec_path, nmc_version
         )
         sections.append(sec)
 
@@ -375,7 +386,9 @@ def build_dprk_report(
         stages_run.append(src.stage)
         case_ids = list(cases) if cases is not None else _shipped_cases()
         sections.append(
-            _negotiation_section(src, w, summary, case_ids, draws, seed, inputs_files, neg_path)
+            _negotiation_section(
+                src, w, summary, case_ids, draws, seed, inputs_files, neg_path, nmc_version
+            )
         )
 
         step("backtest against the record")
@@ -558,6 +571,7 @@ def _threat_section(
     years: tuple[int, int],
     anatomy_years: Sequence[int],
     skipped: list[str],
+    version: str = DEFAULT_NMC_VERSION,
 ) -> Section:
     import polars as pl
 
@@ -565,15 +579,16 @@ def _threat_section(
     from ncrealism.report.html import Section, Table, Text
     from ncrealism.system import threat_faced, threat_summary
 
-    last = min(years[1], NMC_LAST["6.0"])
+    last = min(years[1], NMC_LAST[version])
     if last < years[1]:
         skipped.append(
-            f"Threat by source: drawn to {last}, the last year of COW NMC v6.0 (the decision "
-            "layer carries later years forward)."
+            f"Threat by source: drawn to {last}, the last year of COW NMC v{version} (the "
+            "decision layer extends later years with the system layer's splicing rules)."
         )
     span = (years[0], last)
-    faced = threat_faced(DPRK, span, source=src)
-    totals = threat_summary(DPRK, span, source=src)
+    v: Any = version
+    faced = threat_faced(DPRK, span, source=src, version=v)
+    totals = threat_summary(DPRK, span, source=src, version=v)
     w.table(faced, "threat_by_source")
     w.table(totals, "threat_summary")
     base = "Balance of threat (Walt 1987) in CINC units, ncrealism.system.threat_faced. "
@@ -660,6 +675,7 @@ def _posture_section(
     inp: _Inputs,
     ctx_path: Path | None,
     rec_path: Path | None,
+    version: str = DEFAULT_NMC_VERSION,
 ) -> tuple[pl.DataFrame, Section]:
     import polars as pl
 
@@ -668,7 +684,7 @@ def _posture_section(
     from ncrealism.report.figures_decision import plot_posture_probabilities
     from ncrealism.report.html import Section, Table, Text
 
-    inputs = build_inputs(DPRK, years, context=inp.context, source=src)
+    inputs = build_inputs(DPRK, years, context=inp.context, source=src, nmc_version=version)
     w.table(inputs, "decision_inputs")
     dprk = posture_probabilities(inputs, _dprk_filter)
     neutral = posture_probabilities(inputs, PerceptionFilter.neutral(state="DPRK", ccode=DPRK))
@@ -876,9 +892,11 @@ def _negotiation_section(
     seed: int,
     inp: _Inputs,
     neg_path: Path | None,
+    version: str = DEFAULT_NMC_VERSION,
 ) -> Section:
     import polars as pl
 
+    from ncrealism.data.nmc import nmc_version
     from ncrealism.negotiation.cases import analyse, build_case
     from ncrealism.report.figures_negotiation import plot_bargaining_range, plot_durability
     from ncrealism.report.html import Section, Table, Text
@@ -899,7 +917,7 @@ def _negotiation_section(
     out: dict[str, Any] = {}
     rows = []
     for cid in case_ids:
-        model = build_case(cid, source=src)
+        model = build_case(cid, source=src, nmc_version=nmc_version(version))
         a = analyse(model, draws=draws, seed=seed)
         case = model.case
         recorded = []
@@ -1194,6 +1212,11 @@ def _p(d: Mapping[str, Any], n: int = 2) -> str:
 def format_summary(summary: Mapping[str, Any]) -> str:
     """The key figures of a report's summary as short lines of text (for the command line)."""
     lines: list[str] = []
+    if summary.get("nmc_version"):
+        lines.append(
+            f"Capabilities: COW National Material Capabilities v{summary['nmc_version']} in every "
+            "section (CINC recomputed from the six components)"
+        )
     sh = summary.get("shares")
     if sh:
         parts = [f"{float(v):.3f} in {y}" for y, v in sh["dprk_share"].items()]

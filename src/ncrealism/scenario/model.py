@@ -23,6 +23,8 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
+from ncrealism.scoring import softmax
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -79,14 +81,6 @@ class PostureModel(Protocol):
     def params(self) -> tuple[ParamInfo, ...]: ...
 
     def probabilities(self, x: FloatArray, theta: FloatArray) -> FloatArray: ...
-
-
-def softmax(u: FloatArray, axis: int = -1) -> FloatArray:
-    """exp(u) / Σ exp(u) along ``axis``, computed stably (max subtracted)."""
-    z: FloatArray = u - u.max(axis=axis, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=axis, keepdims=True)
-    return z
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,7 @@ class DataPins(_Strict):
 
     registry: str | None = Field(None, description="Data registry version, e.g. '2026.11'.")
     versions: dict[str, str] = Field(
-        default_factory=dict, description="Dataset name → version, e.g. {nmc6 = '6.0'}."
+        default_factory=dict, description="Dataset name → version, e.g. {nmc7 = '7.0'}."
     )
     context: str | None = Field(
         None,

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
 from ncrealism.data.fetch import DataSource
+from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMC_DATASET, NMCVersion
 from ncrealism.errors import InputError
 
 FloatArray = NDArray[np.float64]
@@ -190,7 +190,7 @@ def _status(years: IntArray, last: int, carry: bool) -> NDArray[np.int8]:
 
 
 def build_panel(
-    version: Literal["6.0", "7.0"] = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     *,
     extend_to: int | None = None,
     carry_forward: bool = True,
@@ -210,7 +210,7 @@ def build_panel(
 
 
 def _build_panel(
-    version: Literal["6.0", "7.0"], extend_to: int | None, carry_forward: bool, src: DataSource
+    version: NMCVersion, extend_to: int | None, carry_forward: bool, src: DataSource
 ) -> Panel:
     from ncrealism.data.alliances import ALLIANCE_LAST_YEAR, alliance_dyad_years
     from ncrealism.data.contiguity import CONTIGUITY_LAST_YEAR, load_contiguity_directed
@@ -218,7 +218,7 @@ def _build_panel(
     from ncrealism.system.capabilities import capabilities
 
     names = (
-        "nmc6" if version == "6.0" else "nmc7",
+        NMC_DATASET[version],
         "alliance_dyad",
         "contdird",
         "capdist",

@@ -61,12 +61,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import polars as pl
 
 from ncrealism.data.fetch import DataSource
-from ncrealism.data.nmc import NMC_COMPONENTS, load_nmc
+from ncrealism.data.nmc import (
+    DEFAULT_NMC_VERSION,
+    NMC_COMPONENTS,
+    NMC_DATASET,
+    NMCVersion,
+    load_nmc,
+)
 from ncrealism.errors import InputError
 from ncrealism.system._common import (
     Years,
@@ -77,16 +82,17 @@ from ncrealism.system._common import (
 )
 
 __all__ = [
+    "DEFAULT_NMC_VERSION",
     "NMC_COMPONENTS",
     "CincReproduction",
+    "NMCVersion",
     "capabilities",
     "cinc_reproduction",
     "recompute_cinc",
     "shares",
 ]
 
-NMCVersion = Literal["6.0", "7.0"]
-_NMC_KEY = {"6.0": "nmc6", "7.0": "nmc7"}
+_NMC_KEY = NMC_DATASET
 
 
 def recompute_cinc(nmc: pl.DataFrame) -> pl.DataFrame:
@@ -192,7 +198,10 @@ def _load_nmc(version: NMCVersion, source: DataSource) -> pl.DataFrame:
 
 
 def cinc_reproduction(
-    version: NMCVersion = "6.0", *, source: DataSource | None = None, tol: float = 1e-6
+    version: NMCVersion = DEFAULT_NMC_VERSION,
+    *,
+    source: DataSource | None = None,
+    tol: float = 1e-6,
 ) -> CincReproduction:
     """Recompute CINC from the six NMC components and compare it with COW's ``cinc`` column.
 
@@ -232,7 +241,7 @@ def cinc_reproduction(
 
 
 def capabilities(
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     *,
     extend_to: int | None = None,
     source: DataSource | None = None,
@@ -301,7 +310,7 @@ def shares(
     states: Sequence[int | str],
     years: Years,
     *,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:

@@ -102,6 +102,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from ncrealism.data.fetch import DataSource
+from ncrealism.data.nmc import DEFAULT_NMC_VERSION
 from ncrealism.errors import InputError
 from ncrealism.system import _kernels as k
 from ncrealism.system._common import Years, year_list
@@ -368,7 +369,7 @@ def dyad_years(
     measures: Sequence[Measure] = ALL_MEASURES,
     directed: bool = True,
     options: DyadOptions | None = None,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     carry_forward: bool = True,
     source: DataSource | None = None,
@@ -391,7 +392,7 @@ def dyad_power(
     years: Years | None = None,
     *,
     directed: bool = True,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -415,7 +416,7 @@ def loss_of_strength(
     *,
     params: LossOfStrength | None = None,
     directed: bool = True,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -441,7 +442,7 @@ def boulding_gradient(
     *,
     slope_per_1000mi: float = 0.01,
     directed: bool = True,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -467,7 +468,7 @@ def s_score(
     *,
     variants: Sequence[SimilarityVariant] = ALL_VARIANTS,
     directed: bool = True,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     carry_forward: bool = True,
     source: DataSource | None = None,
@@ -494,7 +495,7 @@ def alliance_augmented_power(
     years: Years | None = None,
     *,
     weights: AllianceWeights | None = None,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     carry_forward: bool = True,
     source: DataSource | None = None,

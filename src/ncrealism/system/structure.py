@@ -40,6 +40,7 @@ import numpy as np
 import polars as pl
 
 from ncrealism.data.fetch import DataSource
+from ncrealism.data.nmc import DEFAULT_NMC_VERSION
 from ncrealism.errors import InputError
 from ncrealism.system._common import (
     Years,
@@ -121,7 +122,7 @@ def concentration(
     years: Years | None = None,
     *,
     states: Sequence[int | str] | None = None,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -149,7 +150,7 @@ def effective_poles(
     years: Years | None = None,
     *,
     states: Sequence[int | str] | None = None,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -171,7 +172,7 @@ def n_poles(
     states: Sequence[int | str] | None = None,
     threshold: float = 0.10,
     basis: Literal["system", "set"] = "system",
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -210,7 +211,7 @@ def structure(
     states: Sequence[int | str] | None = None,
     threshold: float = 0.10,
     basis: Literal["system", "set"] = "system",
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -236,7 +237,7 @@ def power_transition(
     *,
     window: int = 10,
     parity: float = 0.8,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:

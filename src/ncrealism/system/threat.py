@@ -91,6 +91,7 @@ import polars as pl
 from numpy.typing import NDArray
 
 from ncrealism.data.fetch import DataSource
+from ncrealism.data.nmc import DEFAULT_NMC_VERSION
 from ncrealism.errors import InputError
 from ncrealism.system import _kernels as k
 from ncrealism.system._common import Years, resolve_state, year_list
@@ -407,7 +408,7 @@ def dyad_threat_frame(
     *,
     params: ThreatParams | None = None,
     variants: tuple[str, ...] = ("s_unweighted", "s_weighted"),
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
     source: DataSource | None = None,
 ) -> pl.DataFrame:
@@ -457,7 +458,7 @@ def threat_matrix(
     *,
     source: DataSource | None = None,
     params: ThreatParams | None = None,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
 ) -> pl.DataFrame:
     """The threat every state poses to every other in ``year`` (directed; ccode1 threatened).
@@ -505,7 +506,7 @@ def threat_faced(
     *,
     source: DataSource | None = None,
     params: ThreatParams | None = None,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
 ) -> pl.DataFrame:
     """The threat each other state poses to ``target`` in each of ``years``, by source.
@@ -537,7 +538,7 @@ def threat_summary(
     *,
     source: DataSource | None = None,
     params: ThreatParams | None = None,
-    version: NMCVersion = "6.0",
+    version: NMCVersion = DEFAULT_NMC_VERSION,
     extend_to: int | None = None,
 ) -> pl.DataFrame:
     """Per year: the total threat ``target`` faces and the share its allies offset.
