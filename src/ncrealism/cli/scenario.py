@@ -138,10 +138,9 @@ def _presize(file: str, draws: int | None, limits: Limits) -> None:
     lengths = (
         [len(v) for v in grid.values() if isinstance(v, list)] if isinstance(grid, dict) else []
     )
-    run_table = data.get("run")
-    in_file = run_table.get("draws") if isinstance(run_table, dict) else None
-    n = draws if draws is not None else in_file if isinstance(in_file, int) else 1
-    limits.check_size(grid_size(lengths), int(n), where=str(path))
+    # the file's own [run] draws are checked by its schema (with line and key) when it loads
+    n = draws if draws is not None else 1
+    limits.check_size(grid_size(lengths), n, where=str(path))
 
 
 def _limits(max_variants: int | None, max_draws: int | None, max_memory: float | None) -> Limits:
