@@ -21,7 +21,6 @@ command computes only the missing chunks and ends with the same results, byte fo
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import sys
@@ -31,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ncrealism.errors import InputError
+from ncrealism.errors import InputError, NcrError
 from ncrealism.scenario.engine import ChunkResult, Plan, evaluate_chunk
 from ncrealism.scenario.results import VariantDraws, build_tables
 from ncrealism.scenario.store import (
@@ -188,11 +187,24 @@ def _remote_chunk(
     return result
 
 
-@functools.cache
 def _installed_version() -> str:
     from ncrealism.scenario.loader import package_version
 
     return package_version()
+
+
+def _unreadable_results() -> tuple[type[BaseException], ...]:
+    """The errors of reading a folder or DuckDB file that is not a readable results store."""
+    import polars as pl
+
+    errors: list[type[BaseException]] = [NcrError, OSError, ValueError, pl.exceptions.PolarsError]
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - the scenario extra brings duckdb
+        pass
+    else:
+        errors.append(duckdb.Error)
+    return tuple(errors)
 
 
 def _check_out(out: Path) -> None:
@@ -213,7 +225,7 @@ def _finished_matches(out: Path, plan: Plan, keep_draws: bool) -> bool | None:
         return None
     try:
         runs = read_results(out).get("runs")
-    except Exception:
+    except _unreadable_results():  # not a readable results store: not this sweep
         return False
     if runs is None or runs.height != 1:
         return False
