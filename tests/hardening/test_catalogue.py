@@ -745,7 +745,7 @@ CASE_BASE = (CASES / "agreed_framework_1994.toml").read_text(encoding="utf-8")
 CASE_BAD: dict[str, bytes] = {
     "latin1-byte": CASE_BASE.replace("Agreed", "Agr\xe9ed", 1).encode("latin-1"),
     "random-bytes": random_bytes(4000, seed=21),
-    "toml-syntax": CASE_BASE.replace("[forum]", "[forum").encode(),
+    "toml-syntax": (CASE_BASE + "\n[unclosed\nx = 1\n").encode(),
     "empty": b"",
     "unknown-key": ("colour = 'red'\n" + CASE_BASE).encode(),
     "utf16": CASE_BASE.encode("utf-16"),
