@@ -119,6 +119,8 @@ Years = range | tuple[int, int] | list[int] | set[int] | frozenset[int] | None
 
 #: First year of every COW source read here (the COW state system begins in 1816).
 _COW_FIRST_YEAR = 1816
+#: Upper end of the coverage of carried-forward values (no limit in practice).
+_CARRIED_TO = 10**6
 
 
 @dataclass(frozen=True, eq=False)
@@ -454,21 +456,35 @@ def _state_alliances(source: DataSource) -> pl.DataFrame:
 
 
 @_plain_frames
-def add_alliances(frame: UnitFrame, *, source: DataSource | None = None) -> UnitFrame:
+def add_alliances(
+    frame: UnitFrame, *, carry_forward: bool = True, source: DataSource | None = None
+) -> UnitFrame:
     """Add COW Formal Alliances v4.1 indicators (Gibler 2009) to a COW frame.
 
     Columns ``defense_pact``, ``neutrality``, ``nonaggression``, ``entente`` (Int8, 0/1) and
     ``n_alliances`` (Int64). Dyad-years (directed or not): the dyad's alliances in force that
     year, from the dyad spell file. State-years: the state's own obligations in its alliances
     that year, from the member-year file (years corrected, see
-    :mod:`ncrealism.data.alliances`). 0 where there is no alliance in 1816-2012; null for years
-    after 2012 (the data end, so absence is unknown) and where the publisher left a flag blank.
+    :mod:`ncrealism.data.alliances`). 0 where there is no alliance in 1816-2012; null before
+    1816 and where the publisher left a flag blank (unknown, never 0).
+
+    The data end in 2012 (:data:`~ncrealism.data.alliances.ALLIANCE_LAST_YEAR`). Years after it
+    follow the package's one rule, shared with :func:`ncrealism.system.dyad_years`: with
+    ``carry_forward=True`` (default) every later year carries the 2012 values of the same dyad
+    or state (2013-2016 for COW system frames; any later year of a user frame), 0 for a dyad or
+    state without an alliance in 2012; with ``carry_forward=False`` they are null.
     """
     _require_cow(frame, "COW Formal Alliances")
     source = source or DataSource.from_env()
     cols = [*ALLIANCE_FLAGS, "n_alliances"]
     _check_new(frame, cols)
     df = frame.data
+    # the year whose alliances a row reads: its own, or 2012 for later years when carried
+    year_read = (
+        pl.min_horizontal(pl.col("year"), pl.lit(ALLIANCE_LAST_YEAR))
+        if carry_forward
+        else pl.col("year")
+    ).alias("__ay")
     if frame.unit == "dyad-year":
         table, labels = _table(
             "alliance_dyad_years",
@@ -480,20 +496,21 @@ def add_alliances(frame: UnitFrame, *, source: DataSource | None = None) -> Unit
         df = df.with_columns(
             pl.min_horizontal("ccode1", "ccode2").alias("__lo"),
             pl.max_horizontal("ccode1", "ccode2").alias("__hi"),
+            year_read,
         )
-        df = _left_join(df, table, ["__lo", "__hi", "year"], ["ccode1", "ccode2", "year"])
-        df = df.drop("__lo", "__hi")
+        df = _left_join(df, table, ["__lo", "__hi", "__ay"], ["ccode1", "ccode2", "year"])
+        df = df.drop("__lo", "__hi", "__ay")
     else:
         table, labels = _table(
             "alliance_state_years", ("alliance_member_yearly",), source, _state_alliances
         )
         table = table.with_columns(pl.lit(True).alias("__matched"))
-        df = _left_join(df, table, ["ccode", "year"], ["ccode", "year"])
+        df = _left_join(df.with_columns(year_read), table, ["ccode", "__ay"], ["ccode", "year"])
+        df = df.drop("__ay")
+    last = _CARRIED_TO if carry_forward else ALLIANCE_LAST_YEAR
     df = df.with_columns(
-        *_fill_coverage(ALLIANCE_FLAGS, "__matched", _COW_FIRST_YEAR, ALLIANCE_LAST_YEAR),
-        *_fill_coverage(
-            ["n_alliances"], "__matched", _COW_FIRST_YEAR, ALLIANCE_LAST_YEAR, pl.Int64
-        ),
+        *_fill_coverage(ALLIANCE_FLAGS, "__matched", _COW_FIRST_YEAR, last),
+        *_fill_coverage(["n_alliances"], "__matched", _COW_FIRST_YEAR, last, pl.Int64),
     ).drop("__matched")
     return replace(frame, data=df, sources=_add_sources(frame, labels))
 
