@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -61,6 +60,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_che
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ncrealism.data._read import read_toml
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMCVersion
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.bargaining import (
@@ -502,12 +502,7 @@ def _validate(model: type[BaseModel], raw: Any, path: Path) -> Any:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(path, f"not valid TOML ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 text ({exc})") from exc
+    return read_toml(path, what="case file")
 
 
 def load_case(name_or_path: str | Path, *, hindsight: bool = False) -> CaseFile:
