@@ -56,7 +56,10 @@ See :mod:`ncrealism.system._kernels` for the exact formulas.
 Coverage and carrying forward: alliances end in 2012 and contiguity in 2016. For later years
 (NMC v7.0, or an extension) the last covered year's alliances and contiguity are carried
 forward by default and flagged (``alliance_carried``, ``contiguity_carried``); with
-``carry_forward=False`` they are null.
+``carry_forward=False`` they are null. :func:`ncrealism.data.frames.add_alliances` applies the
+same rule, so both routes give the same flags. A flag the publisher left blank (the entente of
+alliance 122, Iran-Turkey, 1926-1936) is null on both routes and counts as no obligation in
+``alliance_level`` and the S-scores.
 
 Columns (directed dyad-year frames; ``1`` = ``ccode1``'s, ``2`` = ``ccode2``'s)
 ------------------------------------------------------------------------------
@@ -286,68 +289,59 @@ def portfolio_distance_rows(
     panel = blocks.panel
     nt, nk = panel.present.shape
     top = k.MAX_LEVEL
+    n_rows = index.t.size
     sel = np.zeros(nt, dtype=bool)
     sel[blocks.tpos] = True
     sel &= panel.alliance_status != UNKNOWN
-    tsel = np.flatnonzero(sel)
-    pos_of = np.full(nt, -1, dtype=np.int64)
-    pos_of[tsel] = np.arange(tsel.size)
-    m = tsel.size
-    if m == 0:
-        return [np.full(index.t.size, np.nan) for _ in weighted]
-    pres = panel.present[tsel]
+    if not sel.any() or n_rows == 0:
+        return [np.full(n_rows, np.nan) for _ in weighted]
+    pres = panel.present & sel[:, None]
     # tie levels a_ik > 0 among the states of each year: alliances, and 3 with itself
-    flags = panel.flags[tsel]
-    ft, fi, fk = np.nonzero(flags)
+    cells = np.flatnonzero(panel.flags)
+    ft = cells // (nk * nk)
+    fi = (cells // nk) % nk
+    fk = cells % nk
     keep = pres[ft, fi] & pres[ft, fk]
     ft, fi, fk = ft[keep], fi[keep], fk[keep]
     dt_, di = np.nonzero(pres)
     tt = np.concatenate([ft, dt_])
     ii = np.concatenate([fi, di])
     kk = np.concatenate([fk, di])
-    lev = np.concatenate([LEVEL_OF_FLAGS[flags[ft, fi, fk]], np.full(di.size, top, np.int8)])
+    lev = np.concatenate([LEVEL_OF_FLAGS[panel.flags[ft, fi, fk]], np.full(di.size, top, np.int8)])
     lev = lev.astype(np.int64)
     rows_x = tt * nk + ii
     item = tt * nk + kk
-    # one indicator column per (year, state k, threshold v) with a_ik >= v
+    # indicator matrix X: row (year, state i), column (year, state k, threshold v), a_ik >= v
     start = np.cumsum(lev) - lev
     v = np.arange(int(lev.sum())) - np.repeat(start, lev)
     xr = np.repeat(rows_x, lev)
     xitem = np.repeat(item, lev)
     xc = xitem * top + v
-    x_t = sparse.csr_matrix((np.ones(xr.size), (xc, xr)), shape=(m * nk * top, m * nk))
+    shape = (nt * nk, nt * nk * top)
+    x = sparse.csr_matrix((np.ones(xr.size), (xr, xc)), shape=shape)
+    # both weightings in one product: real part weights 1, imaginary part weights CINC
+    w_one = pres.astype(np.float64)
+    w_cinc = np.where(pres, np.nan_to_num(panel.cinc, nan=0.0), 0.0)
+    wc = (w_one + 1j * w_cinc).ravel()
+    xw = sparse.csr_matrix((wc[xitem], (xr, xc)), shape=shape)
+    cross = (xw @ x.T.tocsr()).tocoo()
+    p_, ci, cj = cross.row // nk, cross.row % nk, cross.col % nk
+    crow = blocks.row_of(p_, ci, cj)
+    ok = crow >= 0
+    crow, cdata = crow[ok], cross.data[ok]
     out: list[FloatArray] = []
-    rp = pos_of[index.t]
-    known = rp >= 0
-    rp0 = np.maximum(rp, 0)
-    r_ti = rp0 * nk + index.i
-    r_tj = rp0 * nk + index.j
-    r_tij = r_ti * nk + index.j
     for use_cinc in weighted:
-        if use_cinc:
-            w = np.where(pres, np.nan_to_num(panel.cinc[tsel], nan=0.0), 0.0)
-        else:
-            w = pres.astype(np.float64)
+        w = w_cinc if use_cinc else w_one
         wsum = w.sum(axis=1)
-        wk = w[tt, kk]
-        r = np.bincount(rows_x, weights=wk * lev, minlength=m * nk)
-        xw = sparse.csr_matrix(
-            (w.ravel()[xitem], (xr, xc)),
-            shape=(m * nk, m * nk * top),
-        )
-        cross = (xw @ x_t).tocoo()
-        # the cross terms of year p, states i and j, at p·K² + i·K + j (rows and columns of the
-        # product are p·K + i and p·K + j)
-        dense = np.zeros(m * nk * nk)
-        dense[cross.row.astype(np.int64) * nk + cross.col % nk] = cross.data
-        ws = wsum[rp0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = np.take(r, r_ti) + np.take(r, r_tj)
-            d -= 2.0 * np.take(dense, r_tij)
-            d /= top * ws
-        del dense
+        r = np.bincount(rows_x, weights=w.ravel()[item] * lev, minlength=nt * nk)
+        d: FloatArray = np.take(r, index.ti).astype(np.float64, copy=False)
+        d += np.take(r, index.tj)
+        d[crow] -= 2.0 * (cdata.imag if use_cinc else cdata.real)
+        scale = np.full(nt, np.nan)
+        good = sel & (wsum > 0)
+        scale[good] = 1.0 / (top * wsum[good])  # NaN: alliances unknown or no weight
+        d *= np.take(scale, index.t)
         np.clip(d, 0.0, 1.0, out=d)
-        d[~known | (ws <= 0)] = np.nan
         out.append(d)
     return out
 

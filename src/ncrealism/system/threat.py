@@ -281,6 +281,8 @@ def threat_columns(
     miles: FloatArray | None = None,
     lsg_exponent: FloatArray | None = None,
     alliance_flags: NDArray[np.uint8] | None = None,
+    source_cinc: FloatArray | None = None,
+    source_projected: FloatArray | None = None,
 ) -> dict[str, NDArray[np.generic]]:
     """The threat components for the dyad-years of ``blocks`` (ccode1 = target, ccode2 =
     source), as NumPy arrays; ``support`` is w(type)·AP·G for allied dyads, else 0.
@@ -288,8 +290,10 @@ def threat_columns(
     Every column is gathered from the panel's and the inputs' arrays at the rows' positions
     (``index``, from :meth:`Blocks.index` when not given). ``s_unweighted`` may pass the
     unweighted S of the same rows, and ``miles`` / ``lsg_exponent`` the distances and Bueno de
-    Mesquita exponents (and ``alliance_flags`` the obligation bits), already computed (e.g. by
-    :func:`ncrealism.system.dyads.dyad_columns`), so they are not computed twice;
+    Mesquita exponents (``alliance_flags`` the obligation bits, ``source_cinc`` and
+    ``source_projected`` the source's CINC and its Bueno de Mesquita projection), already
+    computed (e.g. by :func:`ncrealism.system.dyads.dyad_columns`), so they are not computed
+    twice;
     ``keys=False`` leaves out ``ccode1``, ``ccode2`` and ``year``.
     """
     from ncrealism.system.dyads import lsg_exponent_rows, portfolio_distance_rows
@@ -302,7 +306,7 @@ def threat_columns(
         cols["ccode1"] = np.take(panel.codes, ix.i)
         cols["ccode2"] = np.take(panel.codes, ix.j)
         cols["year"] = np.take(panel.years, t)
-    ap = np.take(panel.cinc, ix.tj)
+    ap = np.take(panel.cinc, ix.tj) if source_cinc is None else source_cinc
     dist = np.take(panel.miles, ix.ij) if miles is None else miles
     known = np.take(panel.alliance_status != UNKNOWN, t)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -310,8 +314,11 @@ def threat_columns(
             expo = lsg_exponent
             if expo is None:
                 expo = lsg_exponent_rows(panel, ix, params.lsg)
-            # AP ** (x(d) − x(0)) as exp((x(d) − x(0)) · ln AP); 0 ** 0 = 1 kept exactly
-            prox = np.exp((expo - _X0) * np.take(np.log(panel.cinc), ix.tj))
+            # AP ** (x(d) − x(0)) = AP ** x(d) · AP ** −x(0); 0 ** 0 = 1 kept exactly
+            if source_projected is None:
+                prox = np.exp((expo - _X0) * np.take(np.log(panel.cinc), ix.tj))
+            else:
+                prox = source_projected * np.take(np.power(panel.cinc, -_X0), ix.tj)
             zero = ap == 0
             if zero.any():
                 prox[zero] = np.power(ap[zero], expo[zero] - _X0)
@@ -328,11 +335,13 @@ def threat_columns(
         udist /= inputs.ideal_range
         if s_unweighted is None:
             s_unweighted = 1.0 - 2.0 * portfolio_distance_rows(blocks, ix, [False])[0]
-        adis = np.where(known, (1.0 - s_unweighted) / 2.0, np.nan)
+        adis = (1.0 - s_unweighted) / 2.0  # NaN where alliances are unknown
         flags = np.take(panel.flags, ix.tij) if alliance_flags is None else alliance_flags
         ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
         f = flags & ally_bits
-        wts = np.where(known, params.alliance_weights.of_flags(f), np.nan)
+        wts = params.alliance_weights.of_flags(f)
+        if not known.all():
+            wts[~known] = np.nan
         intent = _blend(udist, adis, params.unga_weight)
         projected = ap * prox
         threat = _power(ap, params.power_exponent) * prox
@@ -351,7 +360,10 @@ def threat_columns(
     cols["support"] = wts * projected
     cols["nuclear"] = nuc > 0
     cols["allied"] = (f > 0) & known
-    cols["alliance_level"] = np.where(known, np.take(LEVEL_OF_FLAGS, flags), 0).astype(np.int8)
+    level = np.take(LEVEL_OF_FLAGS, flags)
+    if not known.all():
+        level[~known] = 0
+    cols["alliance_level"] = level
     cols["alliance_carried"] = np.take(panel.alliance_status == CARRIED, t)
     return cols
 
@@ -461,6 +473,8 @@ def dyad_threat_frame(
         index=index,
         miles=cols["miles"],  # type: ignore[arg-type]
         lsg_exponent=expo,
+        source_cinc=cols["cinc2"],  # type: ignore[arg-type]
+        source_projected=cols["cinc2_projected"],  # type: ignore[arg-type]
     )
     for name in ("aggregate_power", "proximity", "offensive", "intentions", "threat", "allied"):
         cols[name] = tcols[name]
