@@ -159,6 +159,7 @@ def _synthetic_events(years: range, seed: int) -> pl.DataFrame:
     )
 
 
+@pytest.mark.usefixtures("mirror")  # the structural inputs come from the data files
 def test_dynamic_models_on_a_record_through_2024(tmp_path: Path) -> None:
     """A record of 2012-2024 with its events runs unchanged, one and two years ahead, ex ante:
     capabilities past the data's last year are extended, the rest carried forward."""

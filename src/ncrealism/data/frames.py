@@ -66,9 +66,10 @@ Stinnett et al. (2002); Gibler (2009); Schvitz et al. (2022); Singer, Bremer & S
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar, cast
 
 import polars as pl
 
@@ -94,6 +95,9 @@ from ncrealism.data.nmc import (
 )
 from ncrealism.data.states import gw_state_years, load_system, major_power_years
 from ncrealism.errors import InputError
+
+P = ParamSpec("P")
+_F = TypeVar("_F", "UnitFrame", pl.DataFrame)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,6 +221,46 @@ def _check_new(frame: UnitFrame, cols: Iterable[str]) -> None:
     clash = [c for c in cols if c in frame.data.columns]
     if clash:
         raise InputError(f"the frame already has the columns {clash}; drop them first")
+
+
+def as_unit_frame(frame: UnitFrame | pl.DataFrame, what: str = "the frame") -> UnitFrame:
+    """``frame`` itself, or a plain Polars frame read as a COW unit frame.
+
+    A frame with ``ccode1``, ``ccode2`` and ``year`` is a dyad-year frame (directed unless every
+    ``ccode1 < ccode2``); one with ``ccode`` and ``year`` a state-year frame. Anything else is an
+    :class:`InputError` naming the columns it needs.
+    """
+    if isinstance(frame, UnitFrame):
+        return frame
+    if not isinstance(frame, pl.DataFrame):
+        raise InputError(
+            f"{what} must be a UnitFrame or a polars DataFrame, not {type(frame).__name__}"
+        )
+    cols = set(frame.columns)
+    if {"ccode1", "ccode2", "year"} <= cols:
+        directed = not bool(frame.select((pl.col("ccode1") < pl.col("ccode2")).all()).item())
+        return UnitFrame(frame, "dyad-year", "cow", directed=directed)
+    if {"ccode", "year"} <= cols:
+        return UnitFrame(frame, "state-year", "cow")
+    raise InputError(
+        f"{what} needs the columns ccode and year (state-years) or ccode1, ccode2 and year "
+        f"(dyad-years), with COW codes; it has {frame.columns}"
+    )
+
+
+def _plain_frames(fn: Callable[Concatenate[UnitFrame, P], UnitFrame]) -> _FrameAdder[P]:
+    """Let an ``add_*`` function take a plain Polars frame too (and return one)."""
+
+    @functools.wraps(fn)
+    def wrapper(frame: Any, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        out = fn(as_unit_frame(frame), *args, **kwargs)
+        return out.data if isinstance(frame, pl.DataFrame) else out
+
+    return cast(_FrameAdder[P], wrapper)
+
+
+class _FrameAdder(Protocol[P]):
+    def __call__(self, frame: _F, /, *args: P.args, **kwargs: P.kwargs) -> _F: ...
 
 
 def _require_cow(frame: UnitFrame, what: str) -> None:
@@ -355,6 +399,7 @@ def create_dyadyears(
 
 
 # --------------------------------------------------------------------------- add_*
+@_plain_frames
 def add_nmc(
     frame: UnitFrame, version: NMCVersion = DEFAULT_NMC_VERSION, *, source: DataSource | None = None
 ) -> UnitFrame:
@@ -410,6 +455,7 @@ def _state_alliances(source: DataSource) -> pl.DataFrame:
     )
 
 
+@_plain_frames
 def add_alliances(
     frame: UnitFrame, *, carry_forward: bool = True, source: DataSource | None = None
 ) -> UnitFrame:
@@ -469,6 +515,7 @@ def add_alliances(
     return replace(frame, data=df, sources=_add_sources(frame, labels))
 
 
+@_plain_frames
 def add_contiguity(frame: UnitFrame, *, source: DataSource | None = None) -> UnitFrame:
     """Add COW Direct Contiguity v3.2 (Stinnett et al. 2002) to a COW frame.
 
@@ -513,6 +560,7 @@ def add_contiguity(frame: UnitFrame, *, source: DataSource | None = None) -> Uni
     return replace(frame, data=df, sources=_add_sources(frame, labels))
 
 
+@_plain_frames
 def add_distance(
     frame: UnitFrame,
     kind: Literal["capital", "minimum"] = "capital",
@@ -567,6 +615,7 @@ def add_distance(
     return replace(frame, data=df, sources=_add_sources(frame, labels))
 
 
+@_plain_frames
 def add_major_powers(frame: UnitFrame, *, source: DataSource | None = None) -> UnitFrame:
     """Add COW major-power status (v2016) to a COW frame.
 

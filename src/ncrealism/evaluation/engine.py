@@ -67,7 +67,9 @@ def parse_span(text: str) -> tuple[int, int]:
         ) from None
     if a > b:
         raise InputError(f"year span '{text}' ends before it starts")
-    return a, b
+    from ncrealism.system._common import check_year
+
+    return check_year(a), check_year(b)
 
 
 def _validate_forecast(

@@ -503,7 +503,8 @@ class BargainingModel:
     days as covariate. ``context``: context events as read by
     :func:`ncrealism.negotiation.record_scoring.read_context` (``None``: none);
     ``capabilities``: a stand-in for the system layer's CINC (tests), else COW NMC v7.0
-    extended past its last year.
+    extended past its last year; ``on_episode``: called after each episode's features are
+    computed (progress bars).
     """
 
     context: pl.DataFrame | None = None
@@ -512,6 +513,7 @@ class BargainingModel:
     seed: int = 0
     capabilities: Any = None
     nmc_version: Any = None
+    on_episode: Any = None
     name: str = "bargaining model"
     state: _BargainingState = field(default_factory=_BargainingState, repr=False, compare=False)
 
@@ -565,6 +567,8 @@ class BargainingModel:
         )
         f = episode_features(model, uncertainty=self.uncertainty, seed=self.seed, episode=eid)
         self.state.features[key] = f
+        if self.on_episode is not None:
+            self.on_episode()
         return f
 
     def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
@@ -633,6 +637,7 @@ def case_forecast(
     seed: int = 0,
     partial_value: float = 0.5,
     nmc_version: Any = None,
+    on_episode: Any = None,
 ) -> dict[str, Any]:
     """P(agreement) with its 90% interval and the durability forecast of a case file.
 

@@ -171,6 +171,7 @@ def results(
         out["negotiation"] = {
             "scores": _records(negotiation.scores()),
             "episodes": _records(negotiation.predictions),
+            "reliability": _records(negotiation.reliability()),
             "settings": negotiation.settings(),
         }
     return json_safe(out)  # type: ignore[no-any-return]

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -61,6 +60,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_che
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ncrealism.data._read import read_toml
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMCVersion
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.bargaining import (
@@ -502,12 +502,7 @@ def _validate(model: type[BaseModel], raw: Any, path: Path) -> Any:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(path, f"not valid TOML ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 text ({exc})") from exc
+    return read_toml(path, what="case file")
 
 
 def load_case(name_or_path: str | Path, *, hindsight: bool = False) -> CaseFile:
@@ -956,21 +951,34 @@ class CaseModel:
 
     def commitments(self, nash: NashSolution) -> list[PartyCommitment]:
         """Each coalition member's commitment inputs at the agreement ``nash``."""
+        return self.commitments_at(
+            nash.coalition, nash.slack, nash.point.get(self._assurance_dimension(), 0.0)
+        )
+
+    def _assurance_dimension(self) -> str:
+        s = self.case.survival
+        return s.assurance_dimension if s is not None else ""
+
+    def commitments_at(
+        self, parties: Sequence[str], slack: Mapping[str, float], assurance: float
+    ) -> list[PartyCommitment]:
+        """Commitment inputs of ``parties`` with the given slacks (issue-scale units) and the
+        survival party's credibility read at ``assurance`` on the assurance dimension."""
         v = self.values
         surv = self.survival()
         out = []
-        for name in nash.coalition:
+        for name in parties:
             spec = self.case.commitment.parties[name]
             if isinstance(spec.credibility, DerivedCredibility):
                 assert surv is not None
-                cred = surv.credibility(nash.point[surv.assurance_dimension])
+                cred = surv.credibility(assurance)
             else:
                 cred = _unit(v[f"commitment.{name}.credibility"])
             shift = self.capability_trend[name] + v[f"commitment.{name}.extra_shift"]
             out.append(
                 PartyCommitment(
                     party=name,
-                    slack=min(1.0, max(1e-9, nash.slack[name])),
+                    slack=min(1.0, max(1e-9, slack[name])),
                     shift=shift,
                     credibility=min(1.0, max(0.0, cred)),
                     reversibility=_unit(v[f"commitment.{name}.reversibility"]),
