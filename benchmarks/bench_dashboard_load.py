@@ -179,6 +179,7 @@ class Plan:
     params: list[tuple[str, float, float, float]]  # input id, lo, hi, step
     whatif: list[str]  # input ids of the negotiation sliders
     tab_outputs: dict[str, tuple[str, ...]]  # the outputs of each tab
+    always: frozenset[str]  # outputs computed even while hidden (sent at session start)
     actions: int
     think: float
     timeout: float
@@ -294,7 +295,7 @@ async def session(
         sh = ShinySession(ws, plan.timeout)
         init = {"method": "init", "data": {**plan.start_inputs, **client_data(plan)}}
         try:
-            errs = await sh.request(init, set(plan.tab_outputs["decision"]))
+            errs = await sh.request(init, set(plan.tab_outputs["decision"]) | plan.always)
         except TimeoutError:
             stats.fail("session_start", "timeout")
             return
@@ -310,7 +311,7 @@ async def session(
             if rng.random() < SWITCH_PROBABILITY:
                 tab = "negotiation" if tab == "decision" else "decision"
                 # Outputs never computed in this session are computed when first shown.
-                outputs = set() if tab in visited else set(plan.tab_outputs[tab])
+                outputs = set() if tab in visited else set(plan.tab_outputs[tab]) - plan.always
                 visited.add(tab)
                 kind, what = "tab", f"tab {tab}"
                 payload = {"method": "update", "data": {"tabs": tab, **visibility(plan, tab)}}
@@ -401,6 +402,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Pat
 def build_plan(url: str, args: argparse.Namespace) -> Plan:
     """The start-up inputs and slider specs, from the dashboard's own definitions."""
     from ncrealism.app.dashboard import (
+        ALWAYS_COMPUTED,
         TAB_OUTPUTS,
         initial_inputs,
         neg_input_id,
@@ -424,6 +426,7 @@ def build_plan(url: str, args: argparse.Namespace) -> Plan:
         params=params,
         whatif=[neg_input_id(k) for k in keys],
         tab_outputs=dict(TAB_OUTPUTS),
+        always=ALWAYS_COMPUTED,
         actions=args.actions,
         think=args.think,
         timeout=args.timeout,
