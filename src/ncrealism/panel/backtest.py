@@ -377,7 +377,7 @@ def _run_tasks(
             finish(key, fn(shared, *args))
         return done
     try:
-        from distributed import Client, LocalCluster, as_completed
+        from distributed import Client, as_completed
     except ImportError as exc:
         raise InputError(
             "running the grid on Dask needs dask.distributed: install ncrealism[panel], or "
@@ -388,13 +388,9 @@ def _run_tasks(
     if scheduler == "local":
         if workers < 1:
             raise InputError("workers must be at least 1")
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=processes,
-            dashboard_address=None,
-            silence_logs=50,
-        )
+        from ncrealism.scenario.sweep import local_cluster
+
+        cluster = local_cluster(workers, processes=processes)
         client = Client(cluster)  # type: ignore[no-untyped-call]
     else:
         client = Client(scheduler)  # type: ignore[no-untyped-call]

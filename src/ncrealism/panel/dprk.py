@@ -88,10 +88,12 @@ def dprk_deviations(
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The data-estimated deviations of a state beside its coded profile (module docstring).
 
-    Returns (table, info). Table columns: ``parameter`` (Utf8), ``basis`` (Utf8, what was
-    estimated), ``coded`` (Utf8, the profile's value(s) in the years), ``neutral`` (Float64),
-    ``estimate`` (Float64), ``lower``/``upper`` (Float64, the ``level`` interval), ``verdict``
-    (Utf8). ``info``: the fit's rows, states and events of the state.
+    Returns (table, info). Table columns: ``parameter`` (Utf8, the profile parameter, or
+    ``propensity`` for a random intercept), ``via`` (Utf8, the outcome or source it is read
+    from), ``basis`` (Utf8, what was estimated), ``coded`` (Utf8, the profile's value(s) in
+    the years), ``neutral`` (Float64), ``estimate`` (Float64), ``lower``/``upper`` (Float64,
+    the ``level`` interval), ``verdict`` (Utf8). ``info``: the fit's rows and states, and the
+    state's rows and outcomes.
     """
     if not 0.5 < level < 1.0:
         raise InputError("level must lie between 0.5 and 1")
@@ -113,6 +115,7 @@ def dprk_deviations(
         return rng.multivariate_normal(theta[idx], sub, size=draws, method="cholesky")
 
     def ratio_row(name: str, slope: str, outcome: str, transform: str) -> None:
+        label = "nuclear steps" if outcome == "nuclear" else f"{outcome} balancing"
         b = fitted.flat_index(slope, outcome)
         v = fitted.flat_index(slope, outcome, ccode)
         d = draw([b, v])
@@ -130,7 +133,8 @@ def dprk_deviations(
         out.append(
             {
                 "parameter": name,
-                "basis": f"{outcome} balancing: DPRK slope on {slope} / pooled slope"
+                "via": label,
+                "basis": f"{label}: DPRK slope on {slope} / pooled slope"
                 + (" (1 minus)" if transform == "one_minus" else ""),
                 "coded": text,
                 "neutral": neutral,
@@ -164,6 +168,7 @@ def dprk_deviations(
     out.append(
         {
             "parameter": "extraction",
+            "via": "NMC milper/tpop",
             "basis": "military participation ratio / world median (COW NMC), over years",
             "coded": text,
             "neutral": _neutral("extraction"),
@@ -182,6 +187,7 @@ def dprk_deviations(
     out.append(
         {
             "parameter": "centralisation",
+            "via": "Polity5",
             "basis": "(10 - polity2) / 20 (Polity5), over years",
             "coded": text,
             "neutral": _neutral("centralisation"),
@@ -198,7 +204,8 @@ def dprk_deviations(
         lo, hi = theta[i] - z * sd, theta[i] + z * sd
         out.append(
             {
-                "parameter": f"propensity: {outcome}",
+                "parameter": "propensity",
+                "via": outcome,
                 "basis": "DPRK random intercept (log-odds vs. 'none'); no profile parameter",
                 "coded": "—",
                 "neutral": 0.0,

@@ -43,9 +43,25 @@ from __future__ import annotations
 from types import ModuleType
 
 from ncrealism.app.shared import Start
-from ncrealism.app.tabs import decision, evidence, negotiation, power, scenarios, sources
+from ncrealism.app.tabs import (
+    decision,
+    evidence,
+    negotiation,
+    panel,
+    power,
+    scenarios,
+    sources,
+)
 
 __all__ = ["TABS", "Start"]
 
 #: The tab modules, in the order of the navigation.
-TABS: tuple[ModuleType, ...] = (decision, negotiation, power, evidence, scenarios, sources)
+TABS: tuple[ModuleType, ...] = (
+    decision,
+    negotiation,
+    power,
+    evidence,
+    panel,
+    scenarios,
+    sources,
+)
