@@ -115,7 +115,9 @@ def test_charts_have_titles_units_and_sources(data: DashboardData) -> None:
 
     res = data.decision(731, 2003, data.profile(731, 2003).values)
     row = res.inputs.row(0, named=True)
-    neg = data.negotiation("agreed_framework_1994", {"survival.offer_credibility": 0.8})
+    # A case with a zone of agreement, so that the durability chart has curves and an axis.
+    with_zone = next(c for c in data.cases() if data.negotiation(c, {}).coded.zone.exists)
+    neg = data.negotiation(with_zone, {"survival.offer_credibility": 0.8})
     charts = {
         "threat": views.threat_sources_chart(
             row, data.names(), "DPRK", "Data: nmc6 v6.0 and the others"

@@ -257,3 +257,20 @@ def test_negotiate_and_the_backtest_give_the_same_probability(
     assert fc["median_days"] == row["predicted_held_days"]
     assert fc["n_history"] == row["n_history"] == 4
     assert 0.0 < fc["p_low"] <= fc["p_agreement"] <= fc["p_high"] < 1.0
+
+
+def test_the_docs_quote_the_agreed_framework_forecast(source: Any) -> None:
+    """docs/negotiation.md's case table gives what `ncr negotiate agreed_framework_1994` says."""
+    import re
+
+    from ncrealism.evaluation.negotiation import case_forecast
+    from ncrealism.negotiation.cases import load_case
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "negotiation.md").read_text("utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `agreed_framework_1994`"))
+    m = re.search(r"\*\*([0-9.]+)\*\* \(([0-9.]+) to ([0-9.]+)\)", row)
+    assert m is not None, row
+    fc = case_forecast(load_case("agreed_framework_1994"), source=source)
+    assert [float(g) for g in m.groups()] == [
+        round(fc[k], 3) for k in ("p_agreement", "p_low", "p_high")
+    ]

@@ -91,26 +91,31 @@ def negotiate(
         if name not in LEVERS:
             raise InputError(f"unknown lever '{name}'; choose from {', '.join(LEVERS)}")
     from ncrealism.cli._common import nmc as check_nmc
+    from ncrealism.cli._common import progress
 
     version = check_nmc(nmc) if nmc is not None else None
     src = DataSource.from_env()
     case = load_case(file, hindsight=hindsight)
-    model = case_model(case, source=src, nmc_version=version)
-    # The expected-utility model is a model of group decision: with two parties every
-    # challenge ends in one side's capitulation, so bilateral talks use the bargaining model.
-    multilateral = len(case.parties) >= 3
-    analysis = analyse(model, rounds=rounds, draws=0, seed=seed, with_forecast=multilateral)
-    fc = case_forecast(
-        case,
-        source=src,
-        uncertainty=InputUncertainty(draws=draws),
-        seed=seed,
-        nmc_version=version,
-    )
-    answers = []
-    if model.case.survival is not None:
-        for name in levers:
-            answers.append(what_would_it_take(model, name, target="zone"))
+    with progress(f"negotiate {case.id}", total=len(case.history) + 3) as bar:
+        model = case_model(case, source=src, nmc_version=version)
+        # The expected-utility model is a model of group decision: with two parties every
+        # challenge ends in one side's capitulation, so bilateral talks use the bargaining model.
+        multilateral = len(case.parties) >= 3
+        analysis = analyse(model, rounds=rounds, draws=0, seed=seed, with_forecast=multilateral)
+        bar.advance()
+        fc = case_forecast(
+            case,
+            source=src,
+            uncertainty=InputUncertainty(draws=draws),
+            seed=seed,
+            nmc_version=version,
+            on_episode=bar.advance,
+        )
+        answers = []
+        if model.case.survival is not None:
+            for name in levers:
+                answers.append(what_would_it_take(model, name, target="zone"))
+        bar.advance()
     if fmt is Format.table and out is None:
         _print_tables(analysis, answers, fc)
     else:
@@ -160,7 +165,8 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, 
     model, problem, zone = analysis.model, analysis.problem, analysis.zone
     case = model.case
     src = _source_line(analysis)
-    typer.echo(f"{case.title}  ({case.start_date} to {case.end_date})")
+    label = "  [HINDSIGHT ANALYSIS]" if fc["hindsight"] else ""
+    typer.echo(f"{case.title}  ({case.start_date} to {case.end_date}){label}")
     typer.echo(case.summary)
     shares = problem.power_shares()
     emit(

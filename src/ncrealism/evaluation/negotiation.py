@@ -503,7 +503,8 @@ class BargainingModel:
     days as covariate. ``context``: context events as read by
     :func:`ncrealism.negotiation.record_scoring.read_context` (``None``: none);
     ``capabilities``: a stand-in for the system layer's CINC (tests), else COW NMC v7.0
-    extended past its last year.
+    extended past its last year; ``on_episode``: called after each episode's features are
+    computed (progress bars).
     """
 
     context: pl.DataFrame | None = None
@@ -512,6 +513,7 @@ class BargainingModel:
     seed: int = 0
     capabilities: Any = None
     nmc_version: Any = None
+    on_episode: Any = None
     name: str = "bargaining model"
     state: _BargainingState = field(default_factory=_BargainingState, repr=False, compare=False)
 
@@ -565,6 +567,8 @@ class BargainingModel:
         )
         f = episode_features(model, uncertainty=self.uncertainty, seed=self.seed, episode=eid)
         self.state.features[key] = f
+        if self.on_episode is not None:
+            self.on_episode()
         return f
 
     def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
@@ -633,19 +637,30 @@ def case_forecast(
     seed: int = 0,
     partial_value: float = 0.5,
     nmc_version: Any = None,
+    on_episode: Any = None,
+    model: BargainingModel | None = None,
 ) -> dict[str, Any]:
     """P(agreement) with its 90% interval and the durability forecast of a case file.
 
     An episode case (``case.template`` set) is forecast by the record backtest's own model
     (:class:`BargainingModel` without context events, fitted on the case's ``history``), so the
     two agree for the same episode; a self-contained case by the same features and fit, its
-    model built from the file alone. Keys: ``p_agreement``, ``p_low``, ``p_high``,
+    model built from the file alone. ``model``: a :class:`BargainingModel` to reuse (its
+    per-episode features are then computed once across cases, and its settings apply);
+    ``on_episode`` is called after each episode's features are computed. Keys:
+    ``p_agreement``, ``p_low``, ``p_high``,
     ``median_days`` (days), ``features``, ``n_history``, ``note``, ``hindsight``.
     """
     from ncrealism.negotiation.cases import build_case
     from ncrealism.negotiation.forecast import episode_features
 
-    bm = BargainingModel(source=source, uncertainty=uncertainty, seed=seed, nmc_version=nmc_version)
+    bm = model or BargainingModel(
+        source=source,
+        uncertainty=uncertainty,
+        seed=seed,
+        nmc_version=nmc_version,
+        on_episode=on_episode,
+    )
     fitted = bm.fit(case_history(case, partial_value))
     assert isinstance(fitted, _BargainingForecaster)
     if case.template:

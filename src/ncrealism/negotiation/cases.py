@@ -951,21 +951,34 @@ class CaseModel:
 
     def commitments(self, nash: NashSolution) -> list[PartyCommitment]:
         """Each coalition member's commitment inputs at the agreement ``nash``."""
+        return self.commitments_at(
+            nash.coalition, nash.slack, nash.point.get(self._assurance_dimension(), 0.0)
+        )
+
+    def _assurance_dimension(self) -> str:
+        s = self.case.survival
+        return s.assurance_dimension if s is not None else ""
+
+    def commitments_at(
+        self, parties: Sequence[str], slack: Mapping[str, float], assurance: float
+    ) -> list[PartyCommitment]:
+        """Commitment inputs of ``parties`` with the given slacks (issue-scale units) and the
+        survival party's credibility read at ``assurance`` on the assurance dimension."""
         v = self.values
         surv = self.survival()
         out = []
-        for name in nash.coalition:
+        for name in parties:
             spec = self.case.commitment.parties[name]
             if isinstance(spec.credibility, DerivedCredibility):
                 assert surv is not None
-                cred = surv.credibility(nash.point[surv.assurance_dimension])
+                cred = surv.credibility(assurance)
             else:
                 cred = _unit(v[f"commitment.{name}.credibility"])
             shift = self.capability_trend[name] + v[f"commitment.{name}.extra_shift"]
             out.append(
                 PartyCommitment(
                     party=name,
-                    slack=min(1.0, max(1e-9, nash.slack[name])),
+                    slack=min(1.0, max(1e-9, slack[name])),
                     shift=shift,
                     credibility=min(1.0, max(0.0, cred)),
                     reversibility=_unit(v[f"commitment.{name}.reversibility"]),
