@@ -22,8 +22,8 @@ def negotiate(
     file: Annotated[
         str,
         typer.Argument(
-            help="A case file (TOML) or a shipped case: agreed_framework_1994, four_party_1997, "
-            "six_party_2005, six_party_2007."
+            help="A case file (TOML) or a shipped case: agreed-framework-1994, four-party-1997, "
+            "six-party-2005, six-party-2007 (snake_case names still work)."
         ),
     ],
     rounds: Annotated[int, typer.Option(help="Rounds of the expected-utility model.")] = 50,
@@ -54,7 +54,9 @@ def negotiate(
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    out: Annotated[Path | None, typer.Option(help="Write the results to this file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the results to this file.")
+    ] = None,
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -68,7 +70,7 @@ def negotiate(
     cache or the publisher); positions, red lines and saliences come from the case file, each
     with its source or rationale.
 
-    Example: ncr negotiate agreed_framework_1994 --draws 200 --seed 1 --plot figs
+    Example: ncr negotiate agreed-framework-1994 --draws 200 --seed 1 --plot figs
     """
     from ncrealism.errors import InputError
     from ncrealism.negotiation.cases import analyse, build_case
@@ -87,10 +89,14 @@ def negotiate(
 
     version = check_nmc(nmc) if nmc is not None else None
     model = build_case(file, source=DataSource.from_env(), nmc_version=version)
-    analysis = analyse(model, rounds=rounds, draws=draws, seed=seed)
-    answers = []
-    if model.case.survival is not None:
-        for name in levers:
+    from ncrealism.cli._common import progress
+
+    n_levers = len(levers) if model.case.survival is not None else 0
+    with progress(f"{model.case.id}: forecast", total=1 + n_levers) as bar:
+        analysis = analyse(model, rounds=rounds, draws=draws, seed=seed)
+        answers = []
+        for name in levers[:n_levers]:
+            bar.step(f"{model.case.id}: what would it take ({name})")
             answers.append(what_would_it_take(model, name, target="zone"))
             if draws > 0:
                 answers.append(
@@ -105,6 +111,7 @@ def negotiate(
                         sensitivity=False,
                     )
                 )
+        bar.advance()
     if fmt is Format.table and out is None:
         _print_tables(analysis, answers, draws)
     else:

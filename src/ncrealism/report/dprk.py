@@ -68,6 +68,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -107,7 +108,8 @@ class ReportResult:
 
     ``figures``: every PNG and SVG written; ``tables``: the CSV files; ``summary``: the key
     figures (module docstring); ``citations``: everything the run used; ``skipped``: sections
-    skipped or reduced, with the reason; ``elapsed_seconds``: wall-clock time of the run.
+    skipped or reduced, with the reason; ``elapsed_seconds``: wall-clock time of the run;
+    ``cached``: the report was restored from the derived-data cache, not computed.
     """
 
     out: Path
@@ -122,6 +124,7 @@ class ReportResult:
     citations: list[Citation]
     skipped: tuple[str, ...]
     elapsed_seconds: float
+    cached: bool = False
 
 
 @dataclass
@@ -251,7 +254,8 @@ def _progress(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=Console(stderr=True),
-        disable=quiet,
+        # drawn only on a terminal: no escape codes in logs, pipes or files
+        disable=quiet or not sys.stderr.isatty(),
         transient=False,
     )
     with progress:
@@ -300,6 +304,7 @@ def build_dprk_report(
     train: tuple[int, int] | None = None,
     test: tuple[int, int] | None = None,
     ablations: bool = True,
+    cache: bool = False,
 ) -> ReportResult:
     """Run the DPRK pipeline and write the report folder ``out`` (module docstring).
 
@@ -313,8 +318,147 @@ def build_dprk_report(
     decision inputs, negotiation cases; default v7.0), the share figure drawn from
     ``shares_first`` to its last year; ``cases``: shipped negotiation cases (default: all);
     ``train``/``test``: the backtest's year spans (default: the record's last five years are the
-    test years). ``quiet`` hides the progress bar.
+    test years). ``quiet`` hides the progress bar. ``cache``: reuse the report of an
+    identical earlier run from the derived-data cache (:mod:`ncrealism.data.derived`; keyed by
+    the sha256 of the record files, the parameters, the data registry and the package
+    source), and store this run's report there.
     """
+    started = time.perf_counter()
+    out = Path(out)
+    if not cache:
+        return _build_dprk_report(
+            out,
+            record=record,
+            context=context,
+            negotiations=negotiations,
+            source=source,
+            seed=seed,
+            quiet=quiet,
+            years=years,
+            anatomy_years=anatomy_years,
+            nmc_version=nmc_version,
+            shares_first=shares_first,
+            cases=cases,
+            draws=draws,
+            train=train,
+            test=test,
+            ablations=ablations,
+        )
+    from ncrealism.data.derived import derived_key, fetch_derived, restore_derived, store_derived
+
+    base = source or DataSource.from_env()
+    given = {"record": record, "context": context, "negotiations": negotiations}
+    checked = {k: _check_file(k, v) for k, v in given.items()}
+    params = {
+        "seed": seed,
+        "years": list(years),
+        "anatomy_years": list(anatomy_years),
+        "nmc_version": nmc_version,
+        "shares_first": shares_first,
+        "cases": None if cases is None else list(cases),
+        "draws": draws,
+        "train": None if train is None else list(train),
+        "test": None if test is None else list(test),
+        "ablations": ablations,
+        "names": {k: (None if p is None else p.name) for k, p in checked.items()},
+    }
+    key = derived_key("dprk-report", base, files=checked, params=params)
+    hit = fetch_derived("dprk-report", key, base)
+    if hit is not None:
+        folder, meta = hit
+        out.mkdir(parents=True, exist_ok=True)
+        restore_derived(folder, out)
+        return _result_from_folder(out, meta, time.perf_counter() - started)
+    result = _build_dprk_report(
+        out,
+        record=record,
+        context=context,
+        negotiations=negotiations,
+        source=source,
+        seed=seed,
+        quiet=quiet,
+        years=years,
+        anatomy_years=anatomy_years,
+        nmc_version=nmc_version,
+        shares_first=shares_first,
+        cases=cases,
+        draws=draws,
+        train=train,
+        test=test,
+        ablations=ablations,
+    )
+    files = [
+        result.html,
+        result.markdown,
+        result.summary_json,
+        result.citations_json,
+        result.citations_bib,
+        *result.figures,
+        *result.tables,
+        out / "figures" / "figures.json",
+    ]
+    store_derived(
+        "dprk-report",
+        key,
+        base,
+        out,
+        [f for f in files if f.is_file()],
+        {
+            "html": result.html.name,
+            "markdown": result.markdown.name,
+            "summary_json": result.summary_json.name,
+            "citations_json": result.citations_json.name,
+            "citations_bib": result.citations_bib.name,
+            "figures": [f.relative_to(out).as_posix() for f in result.figures],
+            "tables": [f.relative_to(out).as_posix() for f in result.tables],
+            "skipped": list(result.skipped),
+            "computed_seconds": result.elapsed_seconds,
+        },
+    )
+    return result
+
+
+def _result_from_folder(out: Path, meta: Mapping[str, Any], elapsed: float) -> ReportResult:
+    """The :class:`ReportResult` of a report restored from the derived-data cache."""
+    from ncrealism.report.citations import read_citations
+
+    summary = json.loads((out / meta["summary_json"]).read_text(encoding="utf-8"))
+    return ReportResult(
+        out=out,
+        html=out / meta["html"],
+        markdown=out / meta["markdown"],
+        summary_json=out / meta["summary_json"],
+        citations_json=out / meta["citations_json"],
+        citations_bib=out / meta["citations_bib"],
+        figures=tuple(out / f for f in meta["figures"]),
+        tables=tuple(out / f for f in meta["tables"]),
+        summary=summary,
+        citations=read_citations(out),
+        skipped=tuple(meta["skipped"]),
+        elapsed_seconds=elapsed,
+        cached=True,
+    )
+
+
+def _build_dprk_report(
+    out: Path | str,
+    *,
+    record: Path | str | None = None,
+    context: Path | str | None = None,
+    negotiations: Path | str | None = None,
+    source: DataSource | None = None,
+    seed: int = 0,
+    quiet: bool = False,
+    years: tuple[int, int] = (1990, 2016),
+    anatomy_years: Sequence[int] = (1994, 2006),
+    nmc_version: str = DEFAULT_NMC_VERSION,
+    shares_first: int = 1946,
+    cases: Sequence[str] | None = None,
+    draws: int = 200,
+    train: tuple[int, int] | None = None,
+    test: tuple[int, int] | None = None,
+    ablations: bool = True,
+) -> ReportResult:
     started = time.perf_counter()
     out = Path(out)
     rec_path = _check_file("record", record)
