@@ -29,7 +29,10 @@ Sections, each computed from this run's data:
    of the agreement when a negotiation record is given.
 6. **Backtest** of the model against the yearly record next to honest baselines
    (:func:`ncrealism.evaluation.run.backtest_files`), when a record is given.
-7. **Data and sources**: every dataset file read (``DataSource.used``: version, variant,
+7. **Where the model is wrong** (with a record): the test years in which the calibrated
+   model gave the recorded posture the least probability, the inputs it read in those years,
+   and what the ablations (one cluster of the filter switched off) do to the log loss.
+8. **Data and sources**: every dataset file read (``DataSource.used``: version, variant,
    sha256), the models' papers and the coding sources (:mod:`ncrealism.report.citations`).
 
 Without ``record``, ``context`` or ``negotiations`` the sections that need them are skipped or
@@ -59,6 +62,9 @@ negotiation            case id → ``title``, ``capability_year``, ``zone`` (boo
 backtest               null, or ``train``, ``test`` (years), ``scores`` (rows of model,
                        n_years, accuracy, balanced_accuracy (shares), log_loss (nats), brier
                        (0-2)), ``negotiation_scores`` (rows, or null)
+misses                 ``model``, ``years`` (the largest misses: ``year``, ``recorded``,
+                       ``predicted``, ``p_recorded``), ``ablations`` (``cluster``,
+                       ``log_loss_change`` in nats; positive: worse without the cluster)
 skipped                list of what was skipped and why
 =====================  ======================================================================
 """
@@ -501,6 +507,14 @@ def _build_dprk_report(
             skipped.append(
                 "Recorded durations of agreements: no negotiation record given (--negotiations)."
             )
+        if inputs_files.record is not None and inputs_files.record.height:
+            r0 = int(inputs_files.record["year"].min())  # type: ignore[arg-type]
+            r1 = int(inputs_files.record["year"].max())  # type: ignore[arg-type]
+            if r1 < years[1]:
+                skipped.append(
+                    f"The coded record covers {r0}-{r1}: the postures of {r1 + 1}-{years[1]} "
+                    "are the model's readings with no recorded posture to check them against."
+                )
 
         step("system: capability shares")
         src.stage = "system: capability shares"
@@ -545,6 +559,8 @@ def _build_dprk_report(
                     src, w, summary, rec_path, ctx_path, neg_path, seed, train, test, ablations
                 )
             )
+            per_year = summary.pop("_per_year")
+            sections.append(_misses_section(w, summary, inputs, per_year))
         else:
             from ncrealism.report.html import Section, Text
 
@@ -579,7 +595,10 @@ def _build_dprk_report(
         )
         summary["skipped"] = list(skipped)
         summary = json_safe(summary)
-        paths = _write(out, w, sections, summary, citations, skipped, rec_path, ctx_path, neg_path)
+        title = f"North Korea {years[0]}-{years[1]}: a neoclassical-realist report"
+        paths = _write(
+            out, w, sections, summary, citations, skipped, rec_path, ctx_path, neg_path, title
+        )
         cj, cb = write_citations(citations, out)
 
     return ReportResult(
@@ -1140,8 +1159,9 @@ def _negotiation_section(
                     f"durability_{cid}",
                     dtitle,
                     dnote,
-                    "Black: the probability the agreement still holds, by days since it was "
-                    "reached; dashed: each party's commitment; dash-dot: recorded durations.",
+                    "Black: the probability the agreement holds, by days since it was "
+                    "reached; dashed: the probability each party's commitment holds (\"X's "
+                    'commitment holds" in the legend); dash-dot: recorded durations.',
                 )
             )
         out[cid] = {
@@ -1169,8 +1189,12 @@ def _negotiation_section(
                 "zone": bool(a.zone.exists),
                 "margin (issue scale)": float(a.zone.margin),
                 "P(agreement), EUM draws": fc.agreement_probability if fc is not None else None,
-                "expected days held": float(dur.expected_days) if dur is not None else None,
-                "median days": out[cid]["median_days"],
+                "expected days held": round(dur.expected_days) if dur is not None else None,
+                "median days": (
+                    None
+                    if out[cid]["median_days"] is None
+                    else round(float(out[cid]["median_days"]))
+                ),
                 "recorded (negotiation record)": held_txt or ("—" if neg_path else "not given"),
             }
         )
@@ -1284,7 +1308,106 @@ def _backtest_section(
                 "in nats; durability_rho: Spearman's rho of predicted and recorded days held).",
             )
         )
+    summary["_per_year"] = per_year  # read by the next section, dropped before writing
     return Section("backtest", "Backtest against the record", blocks)
+
+
+# ---------------------------------------------------------------------------- 7. misses
+#: Inputs shown beside each miss (columns of the decision inputs, 0-1 scales).
+_MISS_INPUTS = ("threat", "ally_support", "relative_power", "sanctions", "inducements")
+
+
+def _misses_section(
+    w: _Writer, summary: dict[str, Any], inputs: pl.DataFrame, per_year: pl.DataFrame
+) -> Section:
+    """Where the model is wrong: the test years it gave the recorded posture least
+    probability, their inputs, and what removing each cluster of the filter does."""
+    import polars as pl
+
+    from ncrealism.report.html import Bullets, Section, Table, Text
+
+    model = "NCR (calibrated)"
+    ncr = per_year.filter(pl.col("model") == model).sort("p_recorded")
+    n_miss = min(3, ncr.height)
+    worst = ncr.head(n_miss)
+    cols = [c for c in _MISS_INPUTS if c in inputs.columns]
+    table = worst.select(
+        "year", "recorded", "predicted", "p_recorded", "p_predicted", "confidence"
+    ).join(inputs.select("year", *cols), on="year", how="left")
+    w.table(table, "misses")
+    by_model = per_year.group_by("model").agg(
+        (-pl.col("p_recorded").clip(1e-12, None).log()).mean().alias("log_loss"),
+        pl.col("credit").mean().alias("accuracy"),
+    )
+    base = by_model.filter(pl.col("model") == model)
+    lines: list[str] = []
+    ablation_rows = []
+    if base.height:
+        ll0 = float(base["log_loss"][0])
+        for r in (
+            by_model.filter(pl.col("model").str.starts_with("NCR without"))
+            .sort("model")
+            .iter_rows(named=True)
+        ):
+            delta = float(r["log_loss"]) - ll0
+            cluster = str(r["model"]).removeprefix("NCR without ").strip()
+            ablation_rows.append({"cluster": cluster, "log_loss_change": delta})
+            verdict = (
+                "the forecasts get worse without it (it carries signal)"
+                if delta > 0.005
+                else "the forecasts get better without it (it adds noise here)"
+                if delta < -0.005
+                else "it makes no difference to the forecasts"
+            )
+            lines.append(
+                f"without {cluster.replace('_', ' ')}: log loss {delta:+.3f} nats; {verdict}"
+            )
+    summary["misses"] = {
+        "model": model,
+        "years": [
+            {
+                "year": int(r["year"]),
+                "recorded": r["recorded"],
+                "predicted": r["predicted"],
+                "p_recorded": float(r["p_recorded"]),
+            }
+            for r in worst.iter_rows(named=True)
+        ],
+        "ablations": ablation_rows,
+    }
+    wrong = int((ncr["credit"] < 1).sum())
+    blocks: list[Block] = [
+        Text(
+            f"Out of sample, the calibrated model's most probable posture was not the recorded one "
+            f"in {wrong} of {ncr.height} test years. The {n_miss} years below are those in which "
+            "it gave the recorded posture the least probability, with the inputs it read "
+            "(0-1 scales; threat, ally support and relative power are shares of the "
+            "politically relevant pool; sanctions and inducements are exposures)."
+        ),
+        Table(
+            table.rename(
+                {
+                    "p_recorded": "P(recorded)",
+                    "p_predicted": "P(predicted)",
+                    "ally_support": "ally support",
+                    "relative_power": "relative power",
+                }
+            ),
+            caption=f"The {n_miss} largest misses of {model} in the test years (probabilities "
+            "0-1; inputs of the year's decision, read from the year before). Full list: "
+            "tables/backtest_per_year.csv.",
+        ),
+    ]
+    if lines:
+        blocks += [
+            Text(
+                "What the ablations say (the same backtest with one cluster of intervening "
+                "variables switched off, change of the mean log loss over the test years; "
+                "positive: worse without the cluster):"
+            ),
+            Bullets(lines),
+        ]
+    return Section("misses", "Where the model is wrong", blocks)
 
 
 # ---------------------------------------------------------------------------- writing
@@ -1316,12 +1439,12 @@ def _write(
     rec: Path | None,
     ctx: Path | None,
     neg: Path | None,
+    title: str = "North Korea: a neoclassical-realist report",
 ) -> tuple[Path, Path, Path]:
     from ncrealism.evaluation.report import versions
     from ncrealism.report.html import render_html, render_markdown, sources_section
 
     allsec = [*sections, sources_section(citations, versions=versions())]
-    title = "North Korea 1990-today: a neoclassical-realist report"
     given = "; ".join(
         f"{k}: {p.name}"
         for k, p in (("yearly record", rec), ("context events", ctx), ("negotiations", neg))
