@@ -62,6 +62,8 @@ negotiation            case id → ``title``, ``capability_year``, ``zone`` (boo
 backtest               null, or ``train``, ``test`` (years), ``scores`` (rows of model,
                        n_years, accuracy, balanced_accuracy (shares), log_loss (nats), brier
                        (0-2)), ``negotiation_scores`` (rows, or null)
+notes                  what the reader must know about the spans (e.g. the years after the
+                       record's last year are readings with nothing to check them against)
 misses                 ``model``, ``years`` (the largest misses: ``year``, ``recorded``,
                        ``predicted``, ``p_recorded``), ``ablations`` (``cluster``,
                        ``log_loss_change`` in nats; positive: worse without the cluster)
@@ -487,6 +489,7 @@ def _build_dprk_report(
     sections: list[Section] = []
     stages_run: list[str] = []
     summary["nmc_version"] = nmc_version
+    notes: list[str] = []  # what the reader must know about the spans (shown in the intro)
     if nmc_version != DEFAULT_NMC_VERSION and rec_path is not None:
         skipped.append(
             f"Backtest: the evaluation layer reads COW NMC v{DEFAULT_NMC_VERSION} (its default); "
@@ -511,7 +514,7 @@ def _build_dprk_report(
             r0 = int(inputs_files.record["year"].min())  # type: ignore[arg-type]
             r1 = int(inputs_files.record["year"].max())  # type: ignore[arg-type]
             if r1 < years[1]:
-                skipped.append(
+                notes.append(
                     f"The coded record covers {r0}-{r1}: the postures of {r1 + 1}-{years[1]} "
                     "are the model's readings with no recorded posture to check them against."
                 )
@@ -594,10 +597,20 @@ def _build_dprk_report(
             files=files,
         )
         summary["skipped"] = list(skipped)
+        summary["notes"] = list(notes)
         summary = json_safe(summary)
         title = f"North Korea {years[0]}-{years[1]}: a neoclassical-realist report"
         paths = _write(
-            out, w, sections, summary, citations, skipped, rec_path, ctx_path, neg_path, title
+            out,
+            w,
+            sections,
+            summary,
+            citations,
+            [*notes, *skipped],
+            rec_path,
+            ctx_path,
+            neg_path,
+            title,
         )
         cj, cb = write_citations(citations, out)
 
