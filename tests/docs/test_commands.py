@@ -118,8 +118,7 @@ def _free_port() -> int:
 
 def run_command(cmd: Command, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     """Run one documented command as written (module docstring); return (code, output)."""
-    text = _strip_comment(cmd.text)
-    text = UV_RUN.sub("", text)
+    text = _strip_comment(UV_RUN.sub("", cmd.text))
     if text.startswith("export "):
         for assign in shlex.split(text)[1:]:
             name, _, value = assign.partition("=")
