@@ -66,3 +66,20 @@ class HashMismatchError(NcrError):
 
 class DataUnavailableError(NcrError):
     """A dataset is neither in the mirror, nor in the cache, nor downloadable now."""
+
+
+def os_error_message(exc: OSError, *, reading: bool) -> str:
+    """A one-line explanation of an operating-system error on a path (no file name in it)."""
+    what = "read" if reading else "write"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file or folder" if reading else "its folder does not exist"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder, not a file"
+    if isinstance(exc, NotADirectoryError):
+        return "a part of the path is a file, not a folder"
+    if isinstance(exc, PermissionError):
+        return (
+            f"permission denied: this user may not {what} the file or a folder above it "
+            "(check its permissions)"
+        )
+    return f"cannot {what} it ({exc.strerror or exc})"

@@ -2,8 +2,10 @@
 
 Browser tests need ``/usr/bin/chromium`` (Debian's ``chromium`` package; ``playwright install``
 is not used) and are skipped with that reason when it is absent. The app runs through Shiny's
-own helper (:func:`shiny.run.run_shiny_app`) from :mod:`ncrealism.app.asgi`, reading the data
-mirror (downloads off) and the shared context-event file.
+own helper (:func:`shiny.run.run_shiny_app`) from :mod:`ncrealism.app.asgi`, once per test
+session, reading the data mirror (downloads off) and the shared history folder
+(``NCR_HISTORY_DIR``: context events and the coded record); the browser is shared too
+(pytest-playwright's session-scoped ``browser``), each test getting a fresh page.
 """
 
 from __future__ import annotations
@@ -64,7 +66,7 @@ def context_file(history_dir: Path) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dashboard(
     mirror: Path, context_file: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Any]:
@@ -80,7 +82,8 @@ def dashboard(
         "NCR_DATA_MIRROR": str(mirror),
         "NCR_OFFLINE": "1",
         "NCR_CACHE_DIR": str(tmp_path_factory.mktemp("app-cache")),
-        "NCR_CONTEXT_EVENTS": str(context_file),
+        "NCR_HISTORY_DIR": str(context_file.parent),
+        "NCR_DASHBOARD_WARM": "1",  # the Evidence tab's backtest starts with the app
         "SHINY_TESTMODE": "1",
     }
     proc = run_shiny_app(spec.origin, env=env, timeout_secs=90)
@@ -89,3 +92,29 @@ def dashboard(
     finally:
         proc.close()
         proc.proc.wait(timeout=30)
+
+
+#: The two widths every tab is tested at: a phone (iPhone 12-15, CSS pixels) and a desktop.
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1440, "height": 1000}
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def any_page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
+    """A fresh page at a phone's width, then at a desktop's (shared browser)."""
+    size = PHONE if request.param == "phone" else DESKTOP
+    context = browser.new_context(viewport=size)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A fresh page at a phone's width (390 CSS pixels)."""
+    context = browser.new_context(viewport=PHONE)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

@@ -6,7 +6,6 @@ show exactly what they return) or from the raw NMC file (the years a state can b
 
 from __future__ import annotations
 
-import io
 import itertools
 import math
 import re
@@ -16,7 +15,9 @@ from typing import Any
 import polars as pl
 import pytest
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
 from ncrealism.app.data import DashboardData, case_value_keys
+from ncrealism.app.shared import Start
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError, InputError
 
@@ -145,25 +146,32 @@ def test_charts_have_titles_units_and_sources(data: DashboardData) -> None:
 
 
 def test_series_figure_has_title_units_and_source(data: DashboardData) -> None:
-    from ncrealism.app import views
+    import json
 
-    fig = views.environment_series_figure(data.series(731), 2003, "DPRK", "Data: the files")
-    assert "Measured environment of DPRK" in fig.get_suptitle()
-    ax = fig.axes[0]
-    assert "(0-1)" in ax.get_ylabel()
-    assert "year" in ax.get_xlabel()
-    assert any(t.get_text().startswith("Data:") for t in fig.texts)
-    years = data.series(731)["year"].to_list()
-    assert list(ax.lines[0].get_xdata()) == years
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+    from ncrealism.app.shared import PLOT_FONT_PX
+    from ncrealism.app.tabs.decision import series_figure
+
+    series = data.series(731)
+    html = str(series_figure(series, 2003, "DPRK", "Data: the files"))
+    payload = json.loads(re.search(r"var a = (\[.*\]);", html).group(1))  # type: ignore[union-attr]
+    traces, layout = payload[0], payload[1]
+    assert re.search(r'class="ncr-title">Measured environment of DPRK, 1949-', html)
+    assert "(0-1)" in layout["yaxis"]["title"]["text"]
+    assert "year" in layout["xaxis"]["title"]["text"]
+    assert 'class="ncr-source">Data: the files' in html
+    # The lines are the library's columns, year by year; the chosen year is marked.
+    assert [t["x"] for t in traces] == [series["year"].to_list()] * 4
+    threat = [round(v, 4) for v in series["threat"].to_list()]
+    assert traces[0]["y"] == threat
+    assert layout["shapes"][0]["x0"] == 2003
+    # Readable text: at least 11 px.
+    assert layout["font"]["size"] == PLOT_FONT_PX >= 11
 
 
 def test_tab_outputs_are_the_page_outputs(data: DashboardData) -> None:
     from ncrealism.app.dashboard import TAB_OUTPUTS, _build_ui
 
-    html = str(_build_ui(data, 731, 2003))
+    html = str(_build_ui(data, Start(731, 2003, "agreed_framework_1994")))
     outputs = set(re.findall(r'id="([^"]+)" class="shiny-html-output', html))
     outputs |= set(re.findall(r'class="shiny-html-output[^"]*" id="([^"]+)"', html))
     listed = {o for outs in TAB_OUTPUTS.values() for o in outs}
@@ -174,7 +182,7 @@ def test_initial_inputs_cover_the_page(data: DashboardData) -> None:
     from ncrealism.app.dashboard import _build_ui, initial_inputs, param_input_id
     from ncrealism.perception.filter import PARAM_NAMES
 
-    html = str(_build_ui(data, 731, 2003))
+    html = str(_build_ui(data, Start(731, 2003, "agreed_framework_1994")))
     ids = set(re.findall(r'<(?:input|select)[^>]* id="([^"]+)"', html))
     ids |= set(re.findall(r'<button[^>]* id="([^"]+)"[^>]*action-button', html))
     ids |= set(re.findall(r'<button[^>]*action-button[^>]* id="([^"]+)"', html))
@@ -255,3 +263,62 @@ def test_nice_ticks_are_round_and_span_the_range(lo: float, hi: float) -> None:
     assert ticks[0] <= lo < ticks[0] + step
     assert ticks[-1] <= hi + 1e-9 < ticks[-1] + step
     assert 3 <= len(ticks) <= 9
+
+
+def test_ties_are_shown_as_ties() -> None:
+    from ncrealism.app.data import modal_options
+    from ncrealism.app.tabs.decision import tie_text
+
+    opts = ["internal_balancing", "external_balancing", "engagement", "accommodation", "x"]
+    tied = pl.DataFrame({"option": opts, "probability": [0.2] * 5})
+    modal = modal_options(tied)
+    assert modal == opts
+    assert tie_text(modal, 0.2).startswith("a five-way tie: internal balancing, ")
+    assert tie_text(modal, 0.2).endswith("(0.200 each)")
+    two = pl.DataFrame({"option": opts, "probability": [0.3, 0.3, 0.2, 0.1, 0.1]})
+    assert tie_text(modal_options(two), 0.3) == (
+        "a two-way tie: internal balancing, external balancing (0.300 each)"
+    )
+    one = pl.DataFrame({"option": opts, "probability": [0.1, 0.1, 0.6, 0.1, 0.1]})
+    assert tie_text(modal_options(one), 0.6) == "engagement (0.600)"
+
+
+def test_states_offered_are_those_with_data_in_the_year(
+    data: DashboardData, source: DataSource
+) -> None:
+    from ncrealism.data.nmc import load_nmc
+
+    nmc = load_nmc(DEFAULT_NMC_VERSION, source=source)
+    for year in (1817, 1950, 2003):
+        have = nmc.filter((pl.col("year") == year - 1) & pl.col("cinc").is_not_null())["ccode"]
+        offered = [int(c) for group in data.state_choices(year).values() for c in group]
+        assert sorted(offered) == sorted(int(c) for c in have.to_list())
+        assert len(offered) == len(set(offered))
+    # No state of 1816 alone is offered in 2003 (e.g. Hanover, COW 240, left in 1870).
+    assert 240 not in [s.ccode for s in data.states_in_year(2003)]
+    assert 240 in [s.ccode for s in data.states_in_year(1850)]
+
+
+def test_profile_periods_end_where_they_end(data: DashboardData) -> None:
+    assert data.period_span(731, 1960) == "1948-1994"
+    assert data.period_span(731, 2003) == "1998-2011"
+    assert data.period_span(731, 2015) == "from 2012"
+    assert "Kim Jong Un" in data.profile(731, 2015).label
+    assert data.period_span(710, 2003) is None
+
+
+def test_context_defaults_to_the_history_folder_and_a_banner_says_when_off(
+    source: DataSource, context_file: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from ncrealism.app.dashboard import _build_ui
+
+    monkeypatch.setenv("NCR_HISTORY_DIR", str(context_file.parent))
+    on = DashboardData.create(source)
+    assert not on.shocks_off
+    assert context_file.name in on.context_label
+    assert 'id="shocks-banner"' not in str(_build_ui(on, Start(731, 2003, "six_party_2005")))
+    monkeypatch.setenv("NCR_HISTORY_DIR", str(tmp_path))  # a folder without context events
+    off = DashboardData.create(source)
+    assert off.shocks_off
+    html = str(_build_ui(off, Start(731, 2003, "six_party_2005")))
+    assert 'id="shocks-banner"' in html and "Outside shocks are off" in html

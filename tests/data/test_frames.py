@@ -146,7 +146,9 @@ def test_korean_dyad_values(source: DataSource, mirror: Path) -> None:
     )
     assert row(2, 732, 1990)["defense_pact"] == 1 == row(732, 2, 1990)["defense_pact"]
     assert row(731, 732, 1990)["n_alliances"] == 0  # the first DPRK-ROK agreement is 1991
-    assert row(731, 732, 2013)["defense_pact"] is None  # alliance data end in 2012
+    # alliance data end in 2012; later years carry the 2012 values (no DPRK-ROK pact in 2012)
+    assert row(731, 732, 2013)["defense_pact"] == 0
+    assert row(2, 732, 2016)["defense_pact"] == 1
     # Contiguity from contdird.csv.
     cont = {
         (int(x["state1no"]), int(x["state2no"]), int(x["year"])): int(x["conttype"])
@@ -195,10 +197,10 @@ def test_stateyear_values(source: DataSource, mirror: Path) -> None:
         if x["state1no"] == "731" and x["year"] == "1990" and x["conttype"] == "1"
     }
     assert prk["n_land"] == len(land) > 0
-    assert (
-        df.filter(pl.col("year") > 2012)["n_alliances"].null_count()
-        == df.filter(pl.col("year") > 2012).height
-    )
+    unknown = add_alliances(
+        create_stateyears(years=(2013, 2016), source=source), carry_forward=False, source=source
+    ).data
+    assert unknown["n_alliances"].null_count() == unknown.height > 0
     with pytest.raises(InputError, match="dyad-years"):
         add_distance(frame, source=source)
     with pytest.raises(InputError, match="already has"):
@@ -227,7 +229,14 @@ def test_coverage_rules_on_a_user_frame(source: DataSource) -> None:
     for add in (add_alliances, add_contiguity, add_major_powers):
         frame = add(frame, source=source)  # type: ignore[operator]
     df = frame.data
-    assert df["n_alliances"].to_list()[1:3] == [None, None]  # alliance data end in 2012
+    # alliance data end in 2012: later years carry the 2012 values, or are null if not carried
+    us_2012 = add_alliances(
+        UnitFrame(pl.DataFrame({"ccode": [2], "year": [2012]}), "state-year", "cow"),
+        source=source,
+    ).data["n_alliances"][0]
+    assert df["n_alliances"].to_list()[1:3] == [us_2012, us_2012] and us_2012 > 0
+    plain = add_alliances(UnitFrame(data, "state-year", "cow"), carry_forward=False, source=source)
+    assert plain.data["n_alliances"].to_list()[1:3] == [None, None]
     assert df["n_alliances"][0] is not None and df["n_alliances"][3] == 0
     assert df["n_land"][2] is None and df["n_land"][1] is not None  # contiguity ends 2016
     assert df["major_power"].to_list()[2:] == [None, 0]
@@ -301,10 +310,13 @@ def test_full_directed_frame_with_all_variables(directed: UnitFrame, source: Dat
         assert frame.data.columns[-len(cols) :] == cols
     df = frame.data
     assert df.select(["ccode1", "ccode2", "year"]).equals(directed.data)
-    # After 2012 the alliance flags are unknown (null), before they are 0/1 without gaps other
-    # than blank publisher flags.
+    # After 2012 the alliance flags are those of 2012, carried; before they are 0/1 without
+    # gaps other than blank publisher flags.
     late = df.filter(pl.col("year") > 2012)
-    assert late["defense_pact"].null_count() == late.height > 0
+    assert late["defense_pact"].null_count() == 0 and late.height > 0
+    last = df.filter(pl.col("year") == 2012).select("ccode1", "ccode2", "defense_pact")
+    both = late.join(last, on=["ccode1", "ccode2"], suffix="_2012")
+    assert (both["defense_pact"] == both["defense_pact_2012"]).all() and both.height > 0
     early = df.filter(pl.col("year") <= 2012)
     assert early["defense_pact"].null_count() == 0
     assert early["n_alliances"].null_count() == 0

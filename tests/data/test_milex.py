@@ -137,6 +137,7 @@ def test_synthetic_sheet_parses_codes(tmp_path: Path) -> None:
     assert df.filter(pl.col("sipri_name") == "Canada")["value"].to_list() == [1.5, 2.0, 3.0]
 
 
+@pytest.mark.usefixtures("mirror")  # country names resolve through the COW code list
 def test_malformed_sheet_names_row_and_year(tmp_path: Path) -> None:
     p = tmp_path / "bad.xlsx"
     _write_xlsx(p, [["notes"], ["Country", "Notes", 2000, 2001], ["Canada", "", 1.0, "n/a"]])

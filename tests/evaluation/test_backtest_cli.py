@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 import typer
@@ -55,7 +56,7 @@ def test_baselines_on_a_record_of_unseen_years(tmp_path: Path) -> None:
     ]
     assert res["settings"]["test_years"] == list(range(2045, 2055))
     # the summary printed is the run's score table
-    printed = pl.read_csv(output.split("wrote ")[0].encode())
+    printed = pl.read_csv(output.split("wrote ")[0].encode()).filter(pl.col("h") == 1)
     assert printed["model"].to_list() == ["persistence", "base rate", "uniform"]
     assert printed["brier"].to_list() == pytest.approx(
         [r["brier"] for r in res["scores"]["all_years"]]
@@ -117,37 +118,75 @@ def test_ncr_against_the_four_baselines_from_one_command(tmp_path: Path, history
     assert code == 0, (output, exc)
     res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     models = [r["model"] for r in res["scores"]["all_years"]]
-    for m in ("NCR (calibrated)", "structural realism", "persistence", "base rate", "uniform"):
+    for m in (
+        "NCR (dynamic)",
+        "structural realism (dynamic)",
+        "statistical reference",
+        "persistence",
+        "base rate",
+        "uniform",
+    ):
         assert m in models
-    assert any(m.startswith("NCR without ") for m in models)
+    assert "NCR without inertia" in models
     assert res["settings"]["scheme"] == "fixed"
+    assert res["forecast_type"] == "ex ante"
+    assert set(res["log_loss"]) == set(models)
     assert {d["name"] for d in res["datasets"]} >= {"nmc7", "alliance_dyad", "contdird"}
     assert all(len(d["sha256"]) == 64 for d in res["datasets"])
     # every test year was forecast by the calibration on the training span
     assert {p["fit_end"] for p in res["predictions"]} == {2004}
     assert {p["fit_start"] for p in res["predictions"]} == {1990}
     md = (tmp_path / "report.md").read_text(encoding="utf-8")
-    ncr = next(r for r in res["scores"]["all_years"] if r["model"] == "NCR (calibrated)")
-    assert f"| NCR (calibrated) | 5 | {ncr['accuracy']:.3f} |" in md
-    assert "NCR (calibrated)" in output  # the summary table is printed
+    ncr = next(r for r in res["scores"]["all_years"] if r["model"] == "NCR (dynamic)")
+    assert f"| NCR (dynamic) | 5 | {ncr['accuracy']:.3f} |" in md
+    assert "Paired comparison" in md and "Forecast type: ex ante." in md
+    assert "NCR (dynamic)" in output  # the summary table is printed
 
 
-def test_theory_models_on_a_record_of_unseen_years(tmp_path: Path) -> None:
-    """A record of 2012-2027 runs unchanged: inputs past the data carry its last year."""
-    record, _ = synthetic(2, start=2012, n=16)
-    path = tmp_path / "yearly_2012_2027.csv"
+def _synthetic_events(years: range, seed: int) -> pl.DataFrame:
+    """An event record in the shared schema: a few dated events of every category per year."""
+    from ncrealism.data.records import EVENT_CATEGORIES
+
+    rng = np.random.default_rng(seed)
+    rows = []
+    for y in years:
+        for cat in EVENT_CATEGORIES:
+            for _ in range(int(rng.poisson(1.0))):
+                m, d = int(rng.integers(1, 13)), int(rng.integers(1, 29))
+                rows.append((f"{y}-{m:02d}-{d:02d}", "day", y, f"synthetic {cat}", cat))
+    return pl.DataFrame(
+        rows, schema=["date", "date_precision", "year", "event", "category"], orient="row"
+    )
+
+
+@pytest.mark.usefixtures("mirror")  # the structural inputs come from the data files
+def test_dynamic_models_on_a_record_through_2024(tmp_path: Path) -> None:
+    """A record of 2012-2024 with its events runs unchanged, one and two years ahead, ex ante:
+    capabilities past the data's last year are extended, the rest carried forward."""
+    record, _ = synthetic(2, start=2012, n=13)
+    path = tmp_path / "yearly_2012_2024.csv"
     record.write_csv(path)
+    events = tmp_path / "events_2012_2024.csv"
+    _synthetic_events(range(2012, 2025), 5).write_csv(events)
     code, output, exc = _invoke(
         [
-            "--record", str(path), "--train", "2012:2022", "--test", "2023:2027",
-            "--out", str(tmp_path / "out"), "--scheme", "fixed", "--no-ablations", "--quiet",
+            "--record", str(path), "--events", str(events), "--train", "2012:2016",
+            "--test", "2017:2024", "--out", str(tmp_path / "out"), "--quiet",
         ]
     )  # fmt: skip
     assert code == 0, (output, exc)
     res = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
     models = [r["model"] for r in res["scores"]["all_years"]]
-    assert models[0] == "NCR (calibrated)" and "structural realism" in models
-    assert res["settings"]["test_years"] == [2023, 2024, 2025, 2026, 2027]
+    assert models[0] == "NCR (dynamic)" and "structural realism (dynamic)" in models
+    assert res["settings"]["test_years"] == list(range(2017, 2025))
+    assert res["forecast_type"] == "ex ante"
+    assert set(res["horizons"]) == {"1", "2"}
+    for h in ("1", "2"):
+        p = [r["probability"] for r in res["horizons"][h]["predictions"]]
+        assert len(p) == len(models) * 8 * 5
+        assert min(p) > 0.0 and max(p) < 1.0
+    assert all(np.isfinite(v) for v in res["log_loss"].values())
+    assert {r["baseline"] for r in res["paired_comparison"]} >= {"persistence", "uniform"}
 
 
 def test_duplicate_years_and_bad_dates_are_reported(tmp_path: Path, history_dir: Path) -> None:

@@ -143,27 +143,28 @@ def test_theory_models_inventory(history_dir: Path, source: DataSource) -> None:
 def test_bargaining_model_reproduces_the_negotiation_layer(
     history_dir: Path, source: DataSource
 ) -> None:
-    """Wrapped in the negotiation backtest, the bargaining model gives the layer's own answers."""
+    """Wrapped in the negotiation backtest, the bargaining model's features are the layer's own
+    answers for each episode, and its probabilities stay strictly inside (0, 1)."""
     from ncrealism.data.records import read_negotiation_record
     from ncrealism.evaluation.ncr import BargainingModel
     from ncrealism.evaluation.negotiation import run_negotiation_backtest
+    from ncrealism.negotiation.forecast import InputUncertainty
     from ncrealism.negotiation.record_scoring import read_context, score_record
 
-    own = score_record(history_dir, source=source)
-    nb = run_negotiation_backtest(
-        [BargainingModel(read_context(history_dir / CONTEXT), source=source)],
-        read_negotiation_record(history_dir / "negotiations_1993_2009.csv"),
-        partial_value=0.0,  # strict coding: only "agreement" counts
+    own = score_record(history_dir, source=source).episodes
+    record = read_negotiation_record(history_dir / "negotiations_1993_2009.csv").head(8)
+    bm = BargainingModel(
+        read_context(history_dir / CONTEXT), source=source, uncertainty=InputUncertainty(draws=3)
     )
-    got = nb.predictions.sort("episode_id")
-    ref = own.episodes.sort("episode_id")
-    assert got["episode_id"].to_list() == ref["episode_id"].to_list()
-    assert got["p_agreement"].to_list() == [float(z) for z in ref["zone_exists"].to_list()]
-    assert got["predicted_held_days"].to_list() == pytest.approx(ref["expected_days"].to_list())
-    row = nb.scores().row(0, named=True)
-    assert row["accuracy"] == pytest.approx(own.summary["accuracy"])
-    assert row["durability_rho"] == pytest.approx(own.summary["spearman_rho"])
-    assert row["durability_n"] == own.summary["n_durability"]
+    nb = run_negotiation_backtest([bm], record)
+    p = nb.predictions["p_agreement"].to_numpy()
+    assert ((p > 0.0) & (p < 1.0)).all()
+    for row in record.iter_rows(named=True):
+        f = bm.features(row)
+        ref = own.filter(pl.col("episode_id") == row["episode_id"]).row(0, named=True)
+        assert f.zone_exists == ref["zone_exists"]
+        assert f.point_margin == pytest.approx(ref["margin"], abs=1e-12)
+        assert f.expected_days == pytest.approx(ref["expected_days"], rel=1e-9)
 
 
 def test_ex_ante_inputs_ignore_the_year_s_own_shocks(

@@ -192,3 +192,85 @@ def test_parse_date_precisions() -> None:
     assert parse_date("1998-02", last=True) == dt.date(1998, 2, 28)
     assert parse_date("2000", last=True) == dt.date(2000, 12, 31)
     assert parse_date("") is None
+
+
+# ------------------------------------------------------------------ the bargaining model
+
+
+def _fake_cinc(codes: Any, years: Any) -> dict[tuple[int, int], float]:
+    """Stand-in capabilities (CINC-like shares), defined for any year."""
+    base = {2: 0.15, 731: 0.012, 732: 0.023, 710: 0.15, 365: 0.05, 740: 0.045}
+    return {(c, y): base[c] * (1.0 + 0.01 * (y - 1990)) for c in codes for y in years}
+
+
+def test_a_record_running_to_2024_backtests(source: Any) -> None:
+    """Episodes after the last template and after COW NMC's last year run without error."""
+    from ncrealism.evaluation.negotiation import BargainingModel
+    from ncrealism.negotiation.forecast import InputUncertainty
+
+    record = pl.DataFrame(
+        {
+            "episode_id": ["S1", "S2", "S3", "S4", "S5"],
+            "start_date": ["2009-12-08", "2018-06-12", "2019-02-27", "2023-05", "2024-03-01"],
+            "end_date": ["2009-12-10", "2018-06-12", "2019-02-28", "2023-05", "2024-03-02"],
+            "parties": ["US;DPRK", "US;DPRK", "US;DPRK", "DPRK;Atlantis", SIX],
+            "outcome": ["no agreement", "agreement", "collapsed", "no agreement", "partial"],
+            "agreement_date": ["", "2018-06-12", "", "", ""],
+            "held_until": ["", "2019-02-28", "", "", ""],
+            "held_days": ["", "261", "", "", ""],
+        }
+    )
+    bm = BargainingModel(
+        source=source, uncertainty=InputUncertainty(draws=2), capabilities=_fake_cinc
+    )
+    bt = run_negotiation_backtest([bm, NegotiationBaseRate()], record)
+    p = bt.predictions["p_agreement"].to_numpy()
+    assert ((p > 0.0) & (p < 1.0)).all()
+    got = bt.predictions.filter(pl.col("model") == "bargaining model")
+    # A party no template codes: no model, and the note says so.
+    note = got.filter(pl.col("episode_id") == "S4")["note"][0]
+    assert "no coded template" in note
+    assert got.filter(pl.col("episode_id") == "S5")["n_history"][0] == 4
+
+
+SIX = "China;DPRK;Japan;ROK;Russia;US"
+
+
+def test_negotiate_and_the_backtest_give_the_same_probability(
+    history_dir: Path, source: Any
+) -> None:
+    """One model per episode: the shipped case and the record backtest agree."""
+    from ncrealism.data.records import read_negotiation_record
+    from ncrealism.evaluation.negotiation import BargainingModel, case_forecast
+    from ncrealism.negotiation.cases import load_case
+    from ncrealism.negotiation.forecast import InputUncertainty
+
+    unc = InputUncertainty(draws=3)
+    record = read_negotiation_record(history_dir / NEGOTIATIONS)
+    upto = record.filter(pl.col("episode_id").is_in(record["episode_id"].head(5).to_list()))
+    assert upto["episode_id"][-1] == "US-DPRK-1994-AF"
+    bt = run_negotiation_backtest([BargainingModel(source=source, uncertainty=unc)], upto)
+    row = bt.predictions.filter(pl.col("episode_id") == "US-DPRK-1994-AF").row(0, named=True)
+    fc = case_forecast(load_case("agreed_framework_1994"), source=source, uncertainty=unc)
+    assert fc["p_agreement"] == row["p_agreement"]
+    assert (fc["p_low"], fc["p_high"]) == (row["p_low"], row["p_high"])
+    assert fc["median_days"] == row["predicted_held_days"]
+    assert fc["n_history"] == row["n_history"] == 4
+    assert 0.0 < fc["p_low"] <= fc["p_agreement"] <= fc["p_high"] < 1.0
+
+
+def test_the_docs_quote_the_agreed_framework_forecast(source: Any) -> None:
+    """docs/negotiation.md's case table gives what `ncr negotiate agreed_framework_1994` says."""
+    import re
+
+    from ncrealism.evaluation.negotiation import case_forecast
+    from ncrealism.negotiation.cases import load_case
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "negotiation.md").read_text("utf-8")
+    row = next(line for line in doc.splitlines() if line.startswith("| `agreed_framework_1994`"))
+    m = re.search(r"\*\*([0-9.]+)\*\* \(([0-9.]+) to ([0-9.]+)\)", row)
+    assert m is not None, row
+    fc = case_forecast(load_case("agreed_framework_1994"), source=source)
+    assert [float(g) for g in m.groups()] == [
+        round(fc[k], 3) for k in ("p_agreement", "p_low", "p_high")
+    ]

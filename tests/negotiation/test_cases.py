@@ -52,33 +52,133 @@ CAPS = {2: 0.15, 731: 0.012, 732: 0.023, 710: 0.15, 365: 0.05, 740: 0.045}
 # ------------------------------------------------------------------ loading and validation
 
 
+TEMPLATES = [
+    "record_template_1993",
+    "record_template_1996",
+    "record_template_2002",
+    "record_template_2003",
+    "record_template_2006",
+]
+#: Fields that may hold a modelling convention instead of a dated, sourced value.
+CONVENTION_FIELDS = {
+    "quota",
+    "sanctions_weight",
+    "survival_threshold",
+    "threat_reduction",
+    "juche_discount",
+    "reservation_floor",
+    "volatility",
+    "horizon_years",
+    "extra_shift",
+    "credibility",
+    "reversibility",
+}
+
+
 def test_shipped_cases_are_listed_and_load() -> None:
     assert list_cases() == sorted(SHIPPED)
-    assert set(list_cases(templates=True)) == {
-        *SHIPPED,
-        "record_template_1993",
-        "record_template_2001",
-    }
+    assert set(list_cases(templates=True)) == {*SHIPPED, *TEMPLATES}
     for name in list_cases(templates=True):
         case = load_case(name)
         assert case.capability_year < case.start_date.year + 1
         assert len(case.parties) >= 2
         assert case.survival is not None
+        assert not case.hindsight
 
 
-def test_every_number_in_the_shipped_files_has_a_source_or_rationale() -> None:
-    def walk(node: object, where: str) -> None:
-        if isinstance(node, dict):
-            if "value" in node:
-                assert node.get("source") or node.get("rationale"), where
-            for k, v in node.items():
-                walk(v, f"{where}.{k}")
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, f"{where}[{i}]")
+def _coded(node: object, where: str) -> list[tuple[str, dict[str, object]]]:
+    """Every ``{ value = ... }`` table of a raw TOML document, with its key."""
+    out: list[tuple[str, dict[str, object]]] = []
+    if isinstance(node, dict):
+        if "value" in node:
+            out.append((where, node))
+        for k, v in node.items():
+            out.extend(_coded(v, f"{where}.{k}"))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            out.extend(_coded(v, f"{where}[{i}]"))
+    return out
 
-    for name in list_cases(templates=True):
-        walk(tomllib.loads(case_path(name).read_text(encoding="utf-8")), name)
+
+def test_no_shipped_value_is_dated_on_or_after_its_episode_start() -> None:
+    """Scans the raw files (not the loader): each coded value has a date before the start of
+    every episode it serves and a source, or is a convention of a convention field."""
+    import datetime as dt
+
+    from ncrealism.negotiation.record_scoring import TEMPLATES as RULES
+
+    raw = {
+        n: tomllib.loads(case_path(n).read_text(encoding="utf-8"))
+        for n in list_cases(templates=True)
+    }
+    starts = {n: raw[n]["start_date"] for n in raw}
+    # A template serves episodes from its start_date on; the rules switch on that date.
+    assert {name: when for when, name in RULES} == {n: starts[n] for n in TEMPLATES}
+    # An episode file serves its own start, through its template's values.
+    for n in SHIPPED:
+        tpl = raw[n]["template"]
+        assert starts[n] >= starts[tpl], n
+        later = [w for w, t in RULES if w <= starts[n]]
+        assert dict((w, t) for w, t in RULES)[max(later)] == tpl, f"{n}: not the template in force"
+        for h in raw[n]["history"]:
+            end = h["end_date"]
+            assert end < starts[n].isoformat()[: len(end)], f"{n}: {h['episode_id']} not ended"
+            if "held_until" in h:
+                assert h["held_until"] < starts[n].isoformat(), f"{n}: {h['episode_id']}"
+    n_checked = 0
+    for name in TEMPLATES:
+        for key, node in _coded(raw[name], name):
+            field = key.rsplit(".", 1)[-1]
+            if "convention" in node:
+                assert field in CONVENTION_FIELDS, f"{key}: a convention must be dated"
+                assert "date" not in node, key
+                continue
+            assert isinstance(node.get("source"), str) and node["source"].strip(), key
+            when = node.get("date")
+            assert isinstance(when, dt.date), f"{key}: no date"
+            assert when < starts[name], f"{key}: dated {when}, template starts {starts[name]}"
+            n_checked += 1
+    assert n_checked > 200
+
+
+def test_a_value_dated_after_the_start_is_refused(tmp_path: Path) -> None:
+    text = case_path("record_template_1993").read_text(encoding="utf-8")
+    old = "reservation = { value = 0.5, date = 1993-05-11"
+    assert old in text
+    path = tmp_path / "late.toml"
+    # The Agreed Framework (21 October 1994) is after the template's start (2 June 1993).
+    path.write_text(text.replace(old, "reservation = { value = 0.5, date = 1994-10-21", 1))
+    with pytest.raises(InputError) as info:
+        load_case(path)
+    msg = str(info.value)
+    for part in (
+        str(path),
+        "parties[0].stances.nuclear_status.reservation",
+        "1994-10-21",
+        "1993-06-02",
+        "--hindsight",
+    ):
+        assert part in msg, part
+    # Allowed, and marked, in an analysis with hindsight.
+    case = load_case(path, hindsight=True)
+    assert case.hindsight
+    # A value dated on the start day itself is refused too.
+    path.write_text(text.replace(old, "reservation = { value = 0.5, date = 1993-06-02", 1))
+    with pytest.raises(InputError, match="on or after the episode start 1993-06-02"):
+        load_case(path)
+
+
+def test_an_episode_refuses_template_values_dated_after_it(tmp_path: Path) -> None:
+    from ncrealism.negotiation.cases import episode_case
+
+    template = load_case("record_template_2006")
+    # An episode before the template's values were public cannot use them.
+    import datetime as dt
+
+    with pytest.raises(InputError, match="on or after the episode start"):
+        episode_case(template, ["US", "DPRK"], dt.date(2006, 1, 1), "EARLY")
+    late = episode_case(template, ["US", "DPRK"], dt.date(2006, 1, 1), "EARLY", hindsight=True)
+    assert late.hindsight
 
 
 def _write(tmp_path: Path, text: str, edit: tuple[str, str]) -> Path:
@@ -93,30 +193,26 @@ def _write(tmp_path: Path, text: str, edit: tuple[str, str]) -> Path:
     ("edit", "key", "message"),
     [
         (
-            (
-                'quota = { value = 1.0, rationale = "Bilateral talks: an agreement needs both '
-                'signatures." }',
-                "quota = { value = 1.0 }",
-            ),
-            "forum.quota",
-            "source",
+            ("ideal = { value = 0.0, date = 1993-02-25", "ideal = { value = 0.0"),
+            "parties[0].stances.nuclear_status.ideal",
+            "date",
         ),
         (
             (
-                'reservation = { value = 0.5, source = "Record US-DPRK-1994-AF',
-                'reservation = { value = 1.5, source = "Record US-DPRK-1994-AF',
+                "reservation = { value = 0.5, date = 1993-05-11",
+                "reservation = { value = 1.5, date = 1993-05-11",
             ),
             "parties[0].stances.nuclear_status.reservation",
             "[0, 1]",
         ),
         (("trend_years = 5", "trend_years = 5\ncolour = 3"), "commitment.colour", "Extra"),
-        (("capability_year = 1993", "capability_year = 1995"), None, "capability_year"),
+        (("capability_year = 1992", "capability_year = 1994"), None, "capability_year"),
     ],
 )
 def test_errors_name_the_file_and_the_key(
     tmp_path: Path, edit: tuple[str, str], key: str | None, message: str
 ) -> None:
-    text = case_path("agreed_framework_1994").read_text(encoding="utf-8")
+    text = case_path("record_template_1993").read_text(encoding="utf-8")
     path = _write(tmp_path, text, edit)
     with pytest.raises(DataFileError) as info:
         load_case(path)
@@ -144,7 +240,7 @@ def test_survival_reservation_follows_its_formula_with_a_stand_in_filter() -> No
         "agreed_framework_1994",
         capabilities=fake_capabilities(CAPS),  # type: ignore[arg-type]
         reader=StandInReader(),
-    )
+    ).with_values({"survival.reservation_floor": 0.0})
     surv = model.survival()
     assert surv is not None
     v = model.values
@@ -283,7 +379,9 @@ def test_each_case_is_analysed_from_real_data(source: DataSource, name: str) -> 
             assert n2.point[d] == pytest.approx(x, abs=1e-5)
 
 
-def test_cli_prints_forecast_zone_durability_and_levers(source: DataSource, tmp_path: Path) -> None:
+def test_cli_prints_probability_zone_durability_and_levers(
+    source: DataSource, tmp_path: Path
+) -> None:
     import typer
     from typer.testing import CliRunner
 
@@ -302,16 +400,49 @@ def test_cli_prints_forecast_zone_durability_and_levers(source: DataSource, tmp_
     )
     assert res.exit_code == 0, res.output
     pngs = sorted(p.name for p in (tmp_path / "figs").glob("*.png"))
-    assert {"bargaining_range.png", "durability.png", "positions_nuclear_status.png"} <= set(pngs)
+    assert "bargaining_range.png" in pngs
     assert all((tmp_path / "figs" / p).stat().st_size > 10_000 for p in pngs)
-    for part in ("Forecast", "Zone of agreement", "Durability", "What would it take"):
-        assert part in res.output
+    for part in (
+        "Forecast: every coded value is dated before",
+        "P(agreement) = ",
+        "Expected-utility model not run: bilateral",
+        "Zone of agreement",
+        "Durability forecast",
+        "What would it take",
+    ):
+        assert part in res.output, part
     res = runner.invoke(
-        app, ["six_party_2005", "--draws", "0", "--format", "json", "--lever", "credibility"]
+        app, ["agreed_framework_1994", "--draws", "5", "--format", "json", "--lever", "sanctions"]
     )
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
-    sections = {r["section"] for r in rows}
-    assert {"party", "forecast", "zone", "lever:credibility"} <= sections
+    got = {(r["section"], r["item"]): r for r in rows}
+    p, lo, hi = (got[("agreement", k)]["value"] for k in ("p_agreement", "p_low", "p_high"))
+    assert 0.0 < lo <= p <= hi < 1.0
+    assert ("mode", "forecast") in got and ("eum", "not_run") in got
     bad = runner.invoke(app, ["agreed_framework_1994", "--lever", "bribes"])
     assert bad.exit_code != 0
+
+
+def test_cli_labels_a_hindsight_analysis(source: DataSource, tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from ncrealism.cli.negotiate import negotiate
+
+    text = case_path("record_template_1993").read_text(encoding="utf-8")
+    path = tmp_path / "late.toml"
+    old = "reservation = { value = 0.5, date = 1993-05-11"
+    path.write_text(text.replace(old, "reservation = { value = 0.5, date = 1994-10-21", 1))
+    app = typer.Typer()
+    app.command()(negotiate)
+    runner = CliRunner()
+    refused = runner.invoke(app, [str(path), "--draws", "2", "--lever", "sanctions"])
+    assert refused.exit_code != 0
+    res = runner.invoke(
+        app, [str(path), "--hindsight", "--draws", "2", "--format", "json", "--lever", "sanctions"]
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    assert any(r["section"] == "mode" and r["item"] == "hindsight" for r in rows)
+    assert any("HINDSIGHT" in (r["detail"] or "") for r in rows)

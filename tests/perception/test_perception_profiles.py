@@ -29,6 +29,7 @@ def test_dprk_periods_and_literature_values() -> None:
         "kim_il_sung",
         "succession",
         "military_first",
+        "kim_jong_un",
     ]
     f94 = load_profile("DPRK", 1994)
     f96 = load_profile("North Korea", 1996)
@@ -41,8 +42,13 @@ def test_dprk_periods_and_literature_values() -> None:
     assert f96["cohesion"] < f94["cohesion"]
     assert f05["extraction"] > f94["extraction"]
     assert f94.misperception == {2: 1.5}
-    # A year beyond every coded period keeps the last, open-ended period.
-    assert load_profile("DPRK", 2040).period == "military_first"
+    # Leadership periods end where they end: Kim Jong Un succeeded in December 2011, so the
+    # decision years from 2012 are his (open-ended); the founder's period starts in 1948.
+    assert load_profile("DPRK", 2011).period == "military_first"
+    assert load_profile("DPRK", 2012).period == "kim_jong_un"
+    assert load_profile("DPRK", 2040).period == "kim_jong_un"
+    assert load_profile("DPRK", 1949).period == "kim_il_sung"
+    assert "military-first" not in load_profile("DPRK", 2015).label
 
 
 def test_unknown_state_gets_the_neutral_generic_filter() -> None:

@@ -124,7 +124,7 @@ def test_backtest_rows(dprk_report: ReportResult) -> None:
     rows = {r["model"]: r for r in bt["scores"]}
     # every posture equally likely: log loss ln 5 over the five options, whatever the record
     assert rows["uniform"]["log_loss"] == pytest.approx(math.log(5))
-    assert {"structural realism", "persistence", "base rate"} <= set(rows)
+    assert {"structural realism (dynamic)", "persistence", "base rate"} <= set(rows)
     assert bt["negotiation_scores"] is not None
 
 

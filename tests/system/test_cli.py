@@ -16,6 +16,8 @@ from ncrealism.errors import InputError
 from ncrealism.system import NORTHEAST_ASIA, shares
 
 runner = CliRunner()
+# Every command here reads the capability data: without the mirror, skip (fixture's reason).
+pytestmark = pytest.mark.usefixtures("mirror")
 
 
 def test_shares_csv_matches_the_api(source: DataSource, tmp_path: Path) -> None:

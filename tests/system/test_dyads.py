@@ -232,3 +232,37 @@ def test_alliances_after_2012_are_carried_or_unknown(source: DataSource) -> None
     unknown = s_score([2014], variants=["s_unweighted"], carry_forward=False, source=source)
     assert unknown["s_unweighted"].null_count() == unknown.height
     assert unknown["defense_pact"].null_count() == unknown.height
+
+
+@pytest.mark.parametrize("carry_forward", [True, False])
+def test_both_alliance_routes_give_the_same_values(source: DataSource, carry_forward: bool) -> None:
+    """data.add_alliances and system.dyad_years agree on every flag, with one rule for the
+    years after 2012 (carried from 2012, or null) and for the publisher's blank entente flag
+    (Iran-Turkey, alliance 122, 1926-1936: null on both routes)."""
+    years = [1930, 2012, 2013, 2016]
+    data = add_alliances(
+        create_dyadyears(True, years=years, source=source),
+        carry_forward=carry_forward,
+        source=source,
+    ).data
+    system = dyad_years(
+        years, measures=("alliances",), version="6.0", carry_forward=carry_forward, source=source
+    )
+    keys = ["ccode1", "ccode2", "year"]
+    j = system.join(data, on=keys, how="inner", suffix="_data")
+    assert j.height == system.height == data.height
+    for flag in ("defense_pact", "neutrality", "nonaggression", "entente"):
+        a = j[flag].cast(pl.Int8)
+        b = j[f"{flag}_data"].cast(pl.Int8)
+        assert a.null_count() == b.null_count(), flag
+        assert (a.is_null() == b.is_null()).all(), flag
+        assert (a == b).fill_null(True).all(), flag
+    blank = j.filter(
+        (pl.col("year") == 1930) & (pl.col("ccode1") == 630) & (pl.col("ccode2") == 640)
+    )
+    assert blank["entente"].null_count() == 1 and blank["neutrality"][0] is True
+    later = j.filter(pl.col("year") > 2012)
+    if carry_forward:
+        assert later["defense_pact"].null_count() == 0 and later["defense_pact"].any()
+    else:
+        assert later["defense_pact"].null_count() == later.height

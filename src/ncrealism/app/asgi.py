@@ -5,8 +5,12 @@ module builds the app (it reads data), so the package never imports it itself. S
 
 * ``NCR_DATA_MIRROR``, ``NCR_CACHE_DIR``, ``NCR_OFFLINE``: the data source
   (:meth:`ncrealism.data.fetch.DataSource.from_env`);
-* ``NCR_CONTEXT_EVENTS``: a context-event file (outside shocks), optional;
-* ``NCR_DASHBOARD_STATE``, ``NCR_DASHBOARD_YEAR``: what the page opens on (default 731, 2003).
+* ``NCR_CONTEXT_EVENTS``: a context-event file (outside shocks); by default the
+  ``context_events_*.csv`` of ``NCR_HISTORY_DIR`` (the coded record's folder, which also gives
+  the Evidence tab its record);
+* ``NCR_DASHBOARD_STATE``, ``NCR_DASHBOARD_YEAR``: what the page opens on (default 731, 2003);
+* ``NCR_DASHBOARD_WARM=1``: run the Evidence tab's backtest on a background thread at start-up
+  (it takes tens of seconds), so that the tab is ready when first shown.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ CONTEXT_ENV = "NCR_CONTEXT_EVENTS"
 STATE_ENV = "NCR_DASHBOARD_STATE"
 YEAR_ENV = "NCR_DASHBOARD_YEAR"
 
+WARM_ENV = "NCR_DASHBOARD_WARM"
+
 app = create_app(
     DataSource.from_env(),
     context=os.environ.get(CONTEXT_ENV) or None,
     state=int(os.environ.get(STATE_ENV, DEFAULT_STATE)),
     year=int(os.environ.get(YEAR_ENV, DEFAULT_YEAR)),
+    warm=os.environ.get(WARM_ENV) == "1",
 )

@@ -8,8 +8,9 @@ their units and sources, and draws them. No model quantity is derived here; a fi
 columns as they come.
 
 Charts are HTML and inline SVG (:mod:`ncrealism.app.charts`), cheap to update while a slider
-moves; the long time series is a Matplotlib :class:`~matplotlib.figure.Figure` (no pyplot
-state). Each has a title, an axis label with its unit, and a source line.
+moves; the charts people would rather hover (time series, distributions) are interactive
+Plotly figures (:func:`ncrealism.app.shared.plotly_figure`). Each has a title, an axis label
+with its unit, and a source line.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from ncrealism.app import charts
 if TYPE_CHECKING:
     import polars as pl
     from htmltools import Tag
-    from matplotlib.figure import Figure
 
     from ncrealism.data.registry import Registry
     from ncrealism.decision.anatomy import Anatomy
@@ -39,7 +39,6 @@ __all__ = [
     "anatomy_chart",
     "dataset_label",
     "durability_chart",
-    "environment_series_figure",
     "environment_table",
     "fmt_num",
     "fmt_prob",
@@ -360,46 +359,3 @@ def durability_chart(coded: Analysis, whatif: Analysis, title: str, *, points: i
         ylabel="P(still holds) (0-1)",
         source=source,
     )
-
-
-def environment_series_figure(
-    series: pl.DataFrame, year: int, state: str, source: str, *, width_px: int = 640,
-    height_px: int = 300,
-) -> Figure:  # fmt: skip
-    """Threat T, ally support A, relative power r and regime vulnerability RV by year, with
-    the chosen year marked (``series``: :func:`~ncrealism.decision.inputs.build_inputs` over
-    a span of years). A Matplotlib figure (no pyplot state), laid out by the tight engine
-    with room for the source line at the bottom."""
-    from matplotlib.figure import Figure
-
-    dpi = 100
-    fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
-    fig.set_layout_engine("tight", rect=(0.0, min(0.3, 34 / height_px), 1.0, 1.0), pad=0.4)
-    years = series["year"].to_list()
-    ax = fig.add_subplot()
-    ax.plot(years, series["threat"].to_list(), color=RED, label="threat T")
-    ax.plot(years, series["ally_support"].to_list(), color=BLUE, label="ally support A")
-    ax.plot(years, series["relative_power"].to_list(), color=GREEN, label="relative power r")
-    ax.plot(
-        years,
-        series["regime_vulnerability"].to_list(),
-        color=PURPLE,
-        linestyle=":",
-        label="regime vulnerability RV",
-    )
-    ax.axvline(year, color=GREY, linestyle="--", linewidth=1)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("year of decision (data of the year before)", fontsize=8)
-    ax.set_ylabel("share of pool / index (0-1)", fontsize=8)
-    fig.suptitle(
-        f"Measured environment of {state}, {years[0]}-{years[-1]} (dashed line: {year})",
-        x=0.01,
-        ha="left",
-        fontsize=9,
-        wrap=True,
-    )
-    ax.legend(fontsize=6.5, ncols=2, loc="upper right", framealpha=0.8)
-    ax.tick_params(labelsize=7)
-    fig.text(0.005, 0.005, source, fontsize=6.5, color="#444444", ha="left", va="bottom",
-             wrap=True)  # fmt: skip
-    return fig

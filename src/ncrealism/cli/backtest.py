@@ -5,9 +5,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 
 from ncrealism.cli._output import Format
+from ncrealism.evaluation.run import BacktestRun
+
+
+def summary_table(run: BacktestRun, bins: int = 10) -> pl.DataFrame:
+    """The printed table: every model at every horizon, with the paired comparison to NCR."""
+    frames = []
+    for h, bt in sorted(run.horizons.items()):
+        sc = bt.scores(n_bins=bins).select(
+            pl.lit(h, dtype=pl.Int64).alias("h"),
+            "model",
+            "n_years",
+            "log_loss",
+            "brier",
+            "balanced_accuracy",
+            "ece",
+        )
+        if run.comparison is not None:
+            cmp = run.comparison.filter(pl.col("horizon") == h).select(
+                pl.col("baseline").alias("model"),
+                pl.format(
+                    "{} [{}, {}]",
+                    pl.col("diff").round(3),
+                    pl.col("ci_low").round(3),
+                    pl.col("ci_high").round(3),
+                ).alias("vs NCR"),
+            )
+            sc = sc.join(cmp, on="model", how="left")
+        frames.append(sc)
+    return pl.concat(frames, how="diagonal_relaxed").fill_nan(None)
 
 
 def backtest(
@@ -46,13 +76,27 @@ def backtest(
     theory: Annotated[
         bool, typer.Option(help="Include the NCR and structural-realism models (else baselines).")
     ] = True,
-    ex_ante_context: Annotated[
+    conditional: Annotated[
         bool,
         typer.Option(
-            help="Read only context events dated before 1 January of each year (stricter: a "
-            "year's own shocks, e.g. sanctions reacting to its tests, are left out)."
+            "--conditional",
+            help="Conditional forecasts: each year's inputs also read the context shocks dated "
+            "during that year (some react to its own behaviour). Default: ex ante, only inputs "
+            "dated before the year starts.",
         ),
     ] = False,
+    horizons: Annotated[
+        str, typer.Option(help="Forecast horizons in years ahead, comma-separated.")
+    ] = "1,2",
+    static: Annotated[
+        bool,
+        typer.Option(
+            "--static", help="Also score the static calibrated filter of earlier versions (slow)."
+        ),
+    ] = False,
+    nmc: Annotated[
+        str | None, typer.Option(help="COW NMC version of the capabilities (6.0 or 7.0).")
+    ] = None,
     bins: Annotated[int, typer.Option(help="Bins of the reliability diagram / ECE.")] = 10,
     credit_medium: Annotated[
         float, typer.Option(help="Partial credit: weight of a medium-confidence posture.")
@@ -68,13 +112,16 @@ def backtest(
 ) -> None:
     """Backtest the model on a coded record: rolling-origin forecasts, scores and a report.
 
-    For each test year the models are calibrated on earlier years only and forecast the year
-    from its inputs; NCR, structural realism (neutral filter, calibrated the same way) and the
-    persistence, base-rate and uniform baselines are scored on the same years.
+    For each test year the models are fitted on earlier years only and forecast the year one
+    and two years ahead from inputs dated before the forecast origin (ex ante; --conditional
+    adds the year's own shocks). The dynamic NCR model, structural realism (same dynamic model,
+    neutral filter, free effects of the system inputs), a statistical reference (regularised
+    multinomial logit) and the persistence, base-rate and uniform baselines are scored on the
+    same years, with a paired bootstrap comparison.
 
     Example: ncr backtest --record history/dprk_yearly_1990_2009.csv
-    --context history/context_events_1990_2009.csv --train 1990:2004 --test 2005:2009
-    --out backtest
+    --context history/context_events_1990_2009.csv --events history/dprk_events_1990_2009.csv
+    --train 1990:1994 --test 1995:2009 --out backtest
     """
     from ncrealism.cli._output import emit
     from ncrealism.errors import InputError
@@ -111,12 +158,22 @@ def backtest(
     if theory:
         argv += ["--ccode", str(ccode), "--profile", profile]
         argv += ["--ablations" if ablations else "--no-ablations"]
-        if ex_ante_context:
-            argv += ["--ex-ante-context"]
+        if conditional:
+            argv += ["--conditional"]
+        if static:
+            argv += ["--static"]
+        if nmc:
+            argv += ["--nmc", nmc]
     else:
         argv += ["--no-theory"]
     argv += ["--bins", str(bins), "--credit-medium", f"{credit_medium:g}"]
-    argv += ["--credit-low", f"{credit_low:g}", "--seed", str(seed)]
+    argv += ["--credit-low", f"{credit_low:g}", "--seed", str(seed), "--horizons", horizons]
+    try:
+        hs = tuple(int(h) for h in horizons.split(",") if h.strip())
+    except ValueError:
+        raise InputError(
+            f"--horizons: whole numbers separated by commas, not '{horizons}'"
+        ) from None
     with progress("Backtest: calibrating on earlier years and forecasting each test year"):
         run = backtest_files(
             record,
@@ -130,23 +187,35 @@ def backtest(
             profile=profile,
             ablations=ablations,
             theory=theory,
-            ex_ante_context=ex_ante_context,
+            conditional=conditional,
+            horizons=hs,
+            static=static,
+            nmc_version=nmc,
             seed=seed,
             command=command_line(argv),
         )
     files = write_report(
-        out, run.backtest, run.info, credit=credit, n_bins=bins, negotiation=run.negotiation
+        out,
+        run.backtest,
+        run.info,
+        credit=credit,
+        n_bins=bins,
+        negotiation=run.negotiation,
+        horizons=run.horizons,
+        comparison=run.comparison,
+        posterior=run.posterior,
     )
-    bt = run.backtest
     if not quiet:
         emit(
-            bt.scores(n_bins=bins).fill_nan(None),
+            summary_table(run, bins),
             fmt,
-            title=f"Backtest, test years {min(bt.test_years)}-{max(bt.test_years)}",
+            title=f"Backtest ({run.info.settings.get('forecast_type')}), test years "
+            f"{min(run.backtest.test_years)}-{max(run.backtest.test_years)}",
             caption=(
-                f"Record: {record.name}. Accuracy: share of years; log loss: nats; Brier: "
-                f"multi-category [0, 2]; ECE: {bins} bins; spearman_*: rho of P(internal "
-                "balancing) with the counts (— when undefined). Report: " + str(files.report_html)
+                f"Record: {record.name}. h: years ahead. Log loss: nats; Brier: multi-category "
+                f"[0, 2]; balanced accuracy: mean recall; ECE (reliability): {bins} bins. "
+                "vs NCR: baseline minus NCR log loss, mean and 95% paired-bootstrap interval "
+                "(positive: NCR better). Report: " + str(files.report_html)
             ),
         )
     typer.echo(f"wrote {files.results_json}, {files.report_md}, {files.report_html}")

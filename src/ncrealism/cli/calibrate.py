@@ -63,6 +63,8 @@ def calibrate(
 
     if bootstrap < 0:
         raise InputError("--bootstrap must be 0 (Laplace) or a positive number of replicates")
+    if profile is not None:
+        load_profile(state, None, path=profile)  # a bad profile is refused before any work
     source = DataSource.from_env()
     ccode = resolve_state(state, source)
     rec = read_yearly_record(record)

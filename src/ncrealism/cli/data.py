@@ -140,6 +140,8 @@ def verify(
     from ncrealism.errors import NcrError
 
     source = DataSource.from_env()
+    for n in names or []:
+        source.registry[n]  # an unknown name is a usage error (exit 2), not a failed check
     rows = []
     failed = 0
     for n in names or source.registry.names():

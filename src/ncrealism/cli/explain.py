@@ -78,6 +78,8 @@ def explain(
     if year is not None and years is not None and year != years:
         raise InputError("give the year once, as an argument or with --year")
     wanted = parse_years(spec)
+    if profile is not None and not neutral:
+        load_profile(state, None, path=profile)  # a bad profile is refused before any work
     source = DataSource.from_env()
     ccode = resolve_state(state, source)
     if context is not None:

@@ -28,8 +28,12 @@ def negotiate(
     ],
     rounds: Annotated[int, typer.Option(help="Rounds of the expected-utility model.")] = 50,
     draws: Annotated[
-        int, typer.Option(help="Monte Carlo draws for the agreement probability (0: none).")
-    ] = 200,
+        int,
+        typer.Option(
+            help="Draws of the coded inputs (positions, red lines, saliences) behind "
+            "P(agreement); the record backtest uses 40."
+        ),
+    ] = 40,
     seed: Annotated[int, typer.Option(help="Seed of the random draws.")] = 0,
     lever: Annotated[
         list[str] | None,
@@ -38,13 +42,14 @@ def negotiate(
             "sanctions (default: all)."
         ),
     ] = None,
-    threshold: Annotated[
-        float,
+    hindsight: Annotated[
+        bool,
         typer.Option(
-            help="With --draws > 0, also find the change lifting the agreement probability to "
-            "this level (0-1)."
+            "--hindsight",
+            help="Analysis mode: accept coded values dated on or after the episode's start "
+            "(refused for a forecast). Every output is labelled HINDSIGHT.",
         ),
-    ] = 0.5,
+    ] = False,
     nmc: Annotated[
         str | None,
         typer.Option(
@@ -64,65 +69,85 @@ def negotiate(
         ),
     ] = None,
 ) -> None:
-    """Analyse a negotiation: forecast, zone of agreement, durability, what it would take.
+    """Forecast a negotiation: P(agreement) with its interval, zone, durability, levers.
 
     Capabilities are COW CINC for the year before the talks (read through NCR_DATA_MIRROR, the
     cache or the publisher); positions, red lines and saliences come from the case file, each
-    with its source or rationale.
+    dated before the talks and sourced. A shipped case is one episode of the negotiation
+    record, modelled exactly as the record backtest models it.
 
-    Example: ncr negotiate agreed-framework-1994 --draws 200 --seed 1 --plot figs
+    Example: ncr negotiate agreed-framework-1994 --format json
     """
+    from ncrealism.data.fetch import DataSource
     from ncrealism.errors import InputError
-    from ncrealism.negotiation.cases import analyse, build_case
+    from ncrealism.evaluation.negotiation import case_forecast
+    from ncrealism.negotiation.cases import analyse, load_case
+    from ncrealism.negotiation.forecast import InputUncertainty
     from ncrealism.negotiation.levers import LEVERS, what_would_it_take
+    from ncrealism.negotiation.record_scoring import case_model
 
-    if draws < 0 or rounds < 1:
-        raise InputError("--draws must be ≥ 0 and --rounds ≥ 1")
+    if draws < 1 or rounds < 1:
+        raise InputError("--draws and --rounds must be at least 1")
     levers = lever or list(LEVERS)
     for name in levers:
         if name not in LEVERS:
             raise InputError(f"unknown lever '{name}'; choose from {', '.join(LEVERS)}")
-    if not (0.0 < threshold <= 1.0):
-        raise InputError("--threshold must be in (0, 1]")
     from ncrealism.cli._common import nmc as check_nmc
-    from ncrealism.data.fetch import DataSource
-
-    version = check_nmc(nmc) if nmc is not None else None
-    model = build_case(file, source=DataSource.from_env(), nmc_version=version)
     from ncrealism.cli._common import progress
 
-    n_levers = len(levers) if model.case.survival is not None else 0
-    with progress(f"{model.case.id}: forecast", total=1 + n_levers) as bar:
-        analysis = analyse(model, rounds=rounds, draws=draws, seed=seed)
+    version = check_nmc(nmc) if nmc is not None else None
+    src = DataSource.from_env()
+    case = load_case(file, hindsight=hindsight)
+    with progress(f"negotiate {case.id}", total=len(case.history) + 3) as bar:
+        model = case_model(case, source=src, nmc_version=version)
+        # The expected-utility model is a model of group decision: with two parties every
+        # challenge ends in one side's capitulation, so bilateral talks use the bargaining model.
+        multilateral = len(case.parties) >= 3
+        analysis = analyse(model, rounds=rounds, draws=0, seed=seed, with_forecast=multilateral)
+        bar.advance()
+        fc = case_forecast(
+            case,
+            source=src,
+            uncertainty=InputUncertainty(draws=draws),
+            seed=seed,
+            nmc_version=version,
+            on_episode=bar.advance,
+        )
         answers = []
-        for name in levers[:n_levers]:
-            bar.step(f"{model.case.id}: what would it take ({name})")
-            answers.append(what_would_it_take(model, name, target="zone"))
-            if draws > 0:
-                answers.append(
-                    what_would_it_take(
-                        model,
-                        name,
-                        target="probability",
-                        threshold=threshold,
-                        rounds=rounds,
-                        draws=draws,
-                        seed=seed,
-                        sensitivity=False,
-                    )
-                )
+        if model.case.survival is not None:
+            for name in levers:
+                answers.append(what_would_it_take(model, name, target="zone"))
         bar.advance()
     if fmt is Format.table and out is None:
-        _print_tables(analysis, answers, draws)
+        _print_tables(analysis, answers, fc)
     else:
         from ncrealism.cli._output import emit
 
-        emit(_long_frame(analysis, answers), fmt, out=out, title=model.case.title)
+        title = model.case.title + (" [HINDSIGHT ANALYSIS]" if fc["hindsight"] else "")
+        emit(_long_frame(analysis, answers, fc), fmt, out=out, title=title)
     if plot is not None:
         from ncrealism.report.figures_negotiation import save_case_figures
 
         for path in save_case_figures(analysis, plot):
             typer.echo(f"wrote {path}")
+
+
+def _mode(fc: dict[str, Any]) -> str:
+    if fc["hindsight"]:
+        return (
+            "HINDSIGHT ANALYSIS: values dated on or after the episode's start were admitted; "
+            "this is not a forecast."
+        )
+    return "Forecast: every coded value is dated before the episode's start."
+
+
+def _agreement_line(fc: dict[str, Any]) -> str:
+    n = fc["n_history"]
+    return (
+        f"P(agreement) = {fc['p_agreement']:.3f} (90% interval {fc['p_low']:.3f}-"
+        f"{fc['p_high']:.3f}); Bayesian logit on the zone share, margin, Nash gains and EUM "
+        f"distance, fitted on {n} earlier episode(s), prior at their base rate."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -134,7 +159,7 @@ def _source_line(analysis: Analysis) -> str:
     return f"Sources: {cinc} (Singer, Bremer & Stuckey 1972); case file {case.id}."
 
 
-def _print_tables(analysis: Analysis, answers: list[LeverAnswer], draws: int) -> None:
+def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, Any]) -> None:
     import polars as pl
 
     from ncrealism.cli._output import emit
@@ -142,7 +167,8 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], draws: int) ->
     model, problem, zone = analysis.model, analysis.problem, analysis.zone
     case = model.case
     src = _source_line(analysis)
-    typer.echo(f"{case.title}  ({case.start_date} to {case.end_date})")
+    label = "  [HINDSIGHT ANALYSIS]" if fc["hindsight"] else ""
+    typer.echo(f"{case.title}  ({case.start_date} to {case.end_date}){label}")
     typer.echo(case.summary)
     shares = problem.power_shares()
     emit(
@@ -160,34 +186,32 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], draws: int) ->
         caption=f"cinc: share of world capabilities (0-1); power_share: share of the forum's "
         f"summed CINC. Forum quota {problem.forum.quota:g}. {src}",
     )
-    fc = analysis.forecast
-    if fc is not None:
-        rows: dict[str, list[Any]] = {"dimension": [], "forecast": [], "status": []}
-        if draws:
-            rows["q05"] = []
-            rows["q95"] = []
-        for j, d in enumerate(problem.dimension_names):
-            rows["dimension"].append(d)
-            rows["forecast"].append(fc.point[d])
-            rows["status"].append(fc.status[d])
-            if draws:
-                col = fc.draws[:, j]
-                rows["q05"].append(float(_quantile(col, 0.05)))
-                rows["q95"].append(float(_quantile(col, 0.95)))
-        prob = (
-            f" Agreement probability (share of {draws} draws whose forecast lies in the zone): "
-            f"{fc.agreement_probability:.3f}."
-            if fc.agreement_probability is not None
-            else ""
+    typer.echo(_mode(fc))
+    typer.echo(_agreement_line(fc))
+    if fc.get("note"):
+        typer.echo(str(fc["note"]))
+    eum = analysis.forecast
+    if eum is None:
+        typer.echo(
+            "Expected-utility model not run: bilateral talks. With two actors each EUM "
+            "challenge ends with one side adopting the other's position (capitulation), which "
+            "says nothing about a bargain; the bargaining model (zone, Nash solution) is used."
         )
-        inside = "inside" if fc.point_in_zone else "outside"
+    else:
+        rows: dict[str, list[Any]] = {"dimension": [], "forecast": [], "status": []}
+        for d in problem.dimension_names:
+            meaningful = eum.status[d] in ("converged", "consensus")
+            rows["dimension"].append(d)
+            rows["forecast"].append(eum.point[d] if meaningful else None)
+            rows["status"].append(eum.status[d])
         emit(
-            pl.DataFrame(rows),
+            pl.DataFrame(
+                rows, schema={"dimension": pl.Utf8, "forecast": pl.Float64, "status": pl.Utf8}
+            ),
             Format.table,
-            title="Forecast: expected-utility model (Bueno de Mesquita 1994)",
-            caption=f"Issue scale 0-1 (anchors in the case file). The point forecast lies "
-            f"{inside} the zone of agreement.{prob} q05/q95: Monte Carlo quantiles (saliences "
-            f"±10%). {src}",
+            title="Expected-utility model (Bueno de Mesquita 1994)",
+            caption="Issue scale 0-1 (anchors in the case file). A cycle or a run that did not "
+            f"settle has no point forecast (shown empty). {src}",
         )
     verdict = "a zone of agreement exists" if zone.exists else "NO zone of agreement"
     emit(
@@ -231,7 +255,11 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], draws: int) ->
             f"{dur.horizon_years:g} years. Weakest commitment: {dur.weakest}.",
         )
     else:
-        typer.echo("Durability: no agreement inside a zone, so nothing to hold.")
+        typer.echo("Commitment model: no agreement inside the coded zone, so nothing to hold.")
+    typer.echo(
+        f"Durability forecast (Weibull model fitted on earlier agreements, commitment model's "
+        f"expected days as covariate): median {fc['median_days']:.0f} days."
+    )
     if answers:
         typer.echo("")
         typer.echo("What would it take (smallest change of one lever):")
@@ -262,7 +290,7 @@ def _interp(dur: Any, years: float) -> float:
     return float(np.interp(years, dur.times, dur.survival))
 
 
-def _long_frame(analysis: Analysis, answers: list[LeverAnswer]) -> pl.DataFrame:
+def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, Any]) -> pl.DataFrame:
     """Every result as rows of (section, item, dimension, value, detail, unit)."""
     import polars as pl
 
@@ -284,13 +312,28 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer]) -> pl.DataFrame:
     src = _source_line(analysis)
     for n, share in problem.power_shares().items():
         add("party", n, "", model.capability[n], f"power share {share:.4f}", "CINC (0-1); " + src)
-    fc = analysis.forecast
-    if fc is not None:
+    mode = "hindsight" if fc["hindsight"] else "forecast"
+    add("mode", mode, "", None, _mode(fc), "")
+    interval = f"90% interval {fc['p_low']:.4f}-{fc['p_high']:.4f}"
+    detail = f"{interval}; fitted on {fc['n_history']} earlier episode(s)"
+    add("agreement", "p_agreement", "", fc["p_agreement"], detail, "probability")
+    add("agreement", "p_low", "", fc["p_low"], "5th percentile", "probability")
+    add("agreement", "p_high", "", fc["p_high"], "95th percentile", "probability")
+    f = fc.get("features")
+    if f is not None:
+        add("agreement", "zone_share", "", f.zone_share, "share of input draws", "share")
+        add("agreement", "margin", "", f.margin, "mean over draws", "issue scale 0-1")
+        add("agreement", "nash_gain", "", f.nash_gain, "", "salience-weighted issue scale")
+        add("agreement", "eum_distance", "", f.eum_distance, "", "issue scale 0-1")
+    add("durability", "median_days_forecast", "", fc["median_days"], "Weibull model", "days")
+    eum = analysis.forecast
+    if eum is None:
+        add("eum", "not_run", "", None, "bilateral talks: bargaining model used", "")
+    else:
         for d in problem.dimension_names:
-            add("forecast", "eum", d, fc.point[d], fc.status[d], "issue scale 0-1")
-        if fc.agreement_probability is not None:
+            ok = eum.status[d] in ("converged", "consensus")
             add(
-                "forecast", "agreement_probability", "", fc.agreement_probability, "", "probability"
+                "eum", "forecast", d, eum.point[d] if ok else None, eum.status[d], "issue scale 0-1"
             )
     add("zone", "exists", "", 1.0 if zone.exists else 0.0, ", ".join(zone.coalition), "boolean")
     add("zone", "margin", "", zone.margin, "", "issue scale 0-1")

@@ -20,6 +20,7 @@ from ncrealism.cli._output import Format, emit
 if TYPE_CHECKING:
     from ncrealism.scenario.backends import DecisionBackend, NegotiationBackend
     from ncrealism.scenario.engine import Plan
+    from ncrealism.scenario.limits import Limits
     from ncrealism.scenario.loader import LoadedScenario
 
 app = typer.Typer(
@@ -98,21 +99,67 @@ def _plan(
     seed: int | None = None,
     chunk_size: int | None = None,
     context: Path | None = None,
+    limits: Limits | None = None,
 ) -> tuple[LoadedScenario, Plan]:
+    import warnings
+
     from ncrealism.scenario.loader import resolve
 
     loaded = _load(file)
     dec, neg = _backends(backend)
-    plan = resolve(
-        loaded,
-        backend=dec,
-        negotiation=neg,
-        draws=draws,
-        seed=seed,
-        chunk_size=chunk_size,
-        context=context,
-    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        plan = resolve(
+            loaded,
+            backend=dec,
+            negotiation=neg,
+            draws=draws,
+            seed=seed,
+            chunk_size=chunk_size,
+            context=context,
+            limits=limits,
+        )
+    for w in caught:
+        typer.secho(f"warning: {w.message}", err=True, fg=typer.colors.YELLOW)
     return loaded, plan
+
+
+def _presize(file: str, draws: int | None, limits: Limits) -> None:
+    """Size the sweep from the scenario file alone (no model, no data: instant) and refuse it
+    above ``limits``; the full check of the file follows."""
+    from ncrealism.scenario._toml import read_toml
+    from ncrealism.scenario.builtins import locate
+    from ncrealism.scenario.limits import grid_size
+
+    path = locate(file)
+    data, _ = read_toml(path)
+    sweep = data.get("sweep")
+    grid = sweep.get("grid") if isinstance(sweep, dict) else None
+    lengths = (
+        [len(v) for v in grid.values() if isinstance(v, list)] if isinstance(grid, dict) else []
+    )
+    # the file's own [run] draws are checked by its schema (with line and key) when it loads
+    n = draws if draws is not None else 1
+    limits.check_size(grid_size(lengths), n, where=str(path))
+
+
+def _limits(max_variants: int | None, max_draws: int | None, max_memory: float | None) -> Limits:
+    from ncrealism.errors import InputError
+    from ncrealism.scenario.limits import Limits
+
+    base = Limits()
+    for flag, value in (
+        ("--max-variants", max_variants),
+        ("--max-draws", max_draws),
+        ("--max-memory", max_memory),
+    ):
+        if value is not None and not value > 0:
+            raise InputError(f"{flag} must be positive, not {value}")
+    return Limits(
+        max_variants=base.max_variants if max_variants is None else max_variants,
+        max_draws=base.max_draws if max_draws is None else max_draws,
+        max_memory_gib=base.max_memory_gib if max_memory is None else max_memory,
+    )
 
 
 FileArg = Annotated[str, typer.Argument(help="Scenario TOML file or built-in scenario name.")]
@@ -126,6 +173,27 @@ ContextOpt = Annotated[
     ),
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (default: [run] seed).")]
+MaxVariantsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-variants",
+        help="Refuse grids with more variants than this (default 10,000; counted, not built).",
+    ),
+]
+MaxDrawsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-draws",
+        help="Refuse more draws per variant than this (default 100,000,000, the file's cap).",
+    ),
+]
+MaxMemoryOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--max-memory",
+        help="Refuse sweeps whose estimated peak memory exceeds this many GiB (default 4).",
+    ),
+]
 
 
 @app.command()
@@ -137,12 +205,17 @@ def validate(
     ] = False,
     context: ContextOpt = None,
     backend: BackendOpt = None,
+    max_variants: MaxVariantsOpt = None,
+    max_draws: MaxDrawsOpt = None,
 ) -> None:
     """Check a scenario file: schema, then parameter names, data versions and cases.
 
     Example: ncr scenario validate my_scenario.toml
     """
-    loaded = _load(file) if schema_only else _plan(file, backend, context=context)[0]
+    limits = _limits(max_variants, max_draws, None)
+    if not schema_only:
+        _presize(file, None, limits)
+    loaded = _load(file) if schema_only else _plan(file, backend, context=context, limits=limits)[0]
     s = loaded.spec
     extra = "" if schema_only else " against the model, the data registry and the cases"
     typer.echo(
@@ -191,20 +264,43 @@ def run(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Summary format.")] = Format.table,
     context: ContextOpt = None,
     backend: BackendOpt = None,
+    max_variants: MaxVariantsOpt = None,
+    max_draws: MaxDrawsOpt = None,
+    max_memory: MaxMemoryOpt = None,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="If another run is writing the same --out: wait for it (then reuse its "
+            "results) or refuse at once.",
+        ),
+    ] = True,
 ) -> None:
     """Run a scenario's Monte Carlo sweep and store the results with provenance.
 
     Killed and restarted with the same command, a sweep computes only the missing chunks.
+    The sweep's size is checked before anything is built: grids above --max-variants, draws
+    above --max-draws and plans whose estimated memory exceeds --max-memory are refused. A
+    second run on the same --out waits for the first (or, with --no-wait, refuses).
 
     Example: ncr scenario run dprk-baseline --draws 4000 --seed 7 --out baseline.duckdb
     """
+    from ncrealism.errors import InputError
+
+    if scheduler is not None and workers is not None:
+        raise InputError("give either --scheduler (an existing cluster) or --workers, not both")
+    limits = _limits(max_variants, max_draws, max_memory)
+    _presize(file, draws, limits)  # before the scientific stack is even imported
+
     import polars as pl
     from rich.console import Console
 
+    from ncrealism.scenario.engine import sweep_memory
     from ncrealism.scenario.store import read_results
     from ncrealism.scenario.sweep import run_sweep
 
-    loaded, plan = _plan(file, backend, draws, seed, chunk_size, context)
+    loaded, plan = _plan(file, backend, draws, seed, chunk_size, context, limits)
+    limits.check_memory(sweep_memory(plan, keep_draws))
     target = out if out is not None else Path(f"{plan.name}.duckdb")
     report = run_sweep(
         plan,
@@ -216,6 +312,7 @@ def run(
         progress=not quiet,
         scenario_json=loaded.to_json(),
         console=Console(stderr=True),
+        wait=wait,
     )
     summary = read_results(target)["summary"].filter(pl.col("variant") == 0)
     posture = summary.filter(pl.col("quantity") == "posture_probability")

@@ -22,7 +22,15 @@ def serve(
         Path | None,
         typer.Option(
             help="Context-event CSV: outside shocks (sanctions, inducements, patrons' "
-            "defection, leadership changes), e.g. history/context_events_1990_2009.csv."
+            "defection, leadership changes). Default: context_events_*.csv in --history."
+        ),
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder of the coded record (context events, yearly record): the default "
+            "outside shocks and the Evidence tab's record.",
+            envvar="NCR_HISTORY_DIR",
         ),
     ] = None,
     state: Annotated[int, typer.Option(help="COW code the page opens on.")] = 731,
@@ -32,9 +40,14 @@ def serve(
     ] = False,
 ) -> None:
     """Start the dashboard: choose a state and year, move the perception sliders, run
-    negotiation what-ifs. Stop it with Ctrl+C.
+    negotiation what-ifs, see the distribution of power, the backtest evidence and scenario
+    sweeps. Stop it with Ctrl+C.
 
-    Example: ncr serve --context history/context_events_1990_2009.csv --port 8000
+    The outside shocks come from the coded record's context events (--context, else the
+    context_events_*.csv of --history / NCR_HISTORY_DIR); without them a banner says that the
+    shocks are off.
+
+    Example: ncr serve --history ../shared/history --port 8000
     """
     from ncrealism.errors import InputError, NcrError
 
@@ -43,6 +56,8 @@ def serve(
             raise InputError(f"--port {port} is not a TCP port (0-65535)")
         if context is not None and not context.is_file():
             raise InputError(f"--context {context}: no such file")
+        if history is not None and not history.is_dir():
+            raise InputError(f"--history {history}: not a folder")
         try:
             import shiny
         except ImportError:
@@ -56,7 +71,9 @@ def serve(
         from ncrealism.app.dashboard import create_app
         from ncrealism.data.fetch import DataSource
 
-        app = create_app(DataSource.from_env(), context=context, state=state, year=year)
+        app = create_app(
+            DataSource.from_env(), context=context, state=state, year=year, history=history
+        )
     except NcrError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(exc.exit_code) from None

@@ -1,38 +1,143 @@
 """Low-level readers shared by the loaders: encodings, line endings, missing codes, validation.
 
+Every file ncrealism reads goes through :func:`read_bytes` (the one place that opens a file):
+a missing file, a folder given for a file, a file or folder the user may not read, or any other
+operating-system fault becomes a :class:`~ncrealism.errors.DataFileError` naming the file. Text
+goes through :func:`decode` and TOML through :func:`read_toml`, which turn any decoding fault
+into the same error, naming the row (line) of the first byte that cannot be read.
+
 Files are read as the publishers ship them: UTF-8 with or without a byte-order mark, UTF-16 with
-a BOM, and CRLF, LF or old-Mac CR-only line endings all load the same. Every cell is parsed as
-text first and then cast column by column, so that a non-numeric cell, a truncated row or a
-duplicate key is reported with the file, the row (1-based, the header is row 1) and the field.
+a BOM, Windows-1252 (the usual "ANSI" export), and CRLF, LF or old-Mac CR-only line endings all
+load the same. Every cell is parsed as text first and then cast column by column, so that a
+non-numeric cell, a truncated row or a duplicate key is reported with the file, the row (1-based,
+the header is row 1) and the field.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
+import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from ncrealism.errors import DataFileError
+from ncrealism.errors import DataFileError, os_error_message
 
 #: Polars dtypes accepted in a schema.
 Schema = Mapping[str, type[pl.DataType] | pl.DataType]
 
 
+def read_bytes(path: Path | str) -> bytes:
+    """The bytes of the file at ``path``; any operating-system fault is a :class:`DataFileError`.
+
+    The error names the file and says what is wrong: no such file, a folder, a path through a
+    file, no permission to read the file or a folder above it, or another I/O error.
+    """
+    p = Path(path)
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise DataFileError(p, os_error_message(exc, reading=True)) from None
+
+
+def _bad_byte(raw: bytes, exc: UnicodeDecodeError, offset: int, path: Path | str, why: str) -> None:
+    """Raise :class:`DataFileError` naming the line of the first byte that cannot be decoded."""
+    start = offset + exc.start
+    row = raw[offset:start].count(b"\n") + 1
+    byte = raw[start : start + 1].hex()
+    raise DataFileError(
+        path,
+        f"{why}: byte 0x{byte} at offset {start} cannot be decoded; save the file as UTF-8 "
+        "text (is it a binary or damaged file?)",
+        row=row,
+    ) from None
+
+
 def decode(raw: bytes, path: Path | str) -> str:
-    """Decode bytes honouring a BOM (UTF-8 or UTF-16), falling back to cp1252, with LF newlines."""
+    """Decode bytes honouring a BOM (UTF-8 or UTF-16), falling back to Windows-1252, with LF
+    newlines.
+
+    Bytes that no such reading can decode (0x81, 0x8d, 0x8f, 0x90, 0x9d outside UTF-8, Latin-1
+    after a UTF-8 byte-order mark, a UTF-16 file with an odd number of bytes, binary data)
+    raise :class:`DataFileError` naming the file and the line of the first bad byte; a NUL byte
+    outside UTF-16 marks a binary file and is refused the same way.
+    """
     if raw.startswith(b"\xef\xbb\xbf"):
-        text = raw[3:].decode("utf-8")
+        try:
+            text = raw[3:].decode("utf-8")
+        except UnicodeDecodeError as exc:
+            _bad_byte(
+                raw, exc, 3, path, "the file starts with a UTF-8 byte-order mark but is not UTF-8"
+            )
+            raise  # pragma: no cover - _bad_byte raises
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = raw.decode("utf-16")
+        if len(raw) % 2:
+            raise DataFileError(
+                path,
+                f"the file starts with a UTF-16 byte-order mark but has an odd number of bytes "
+                f"({len(raw)}): it is truncated or not UTF-16",
+            )
+        try:
+            text = raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            unit = raw[: exc.start]
+            row = unit.decode("utf-16", errors="replace").count("\n") + 1
+            raise DataFileError(
+                path,
+                f"not valid UTF-16: bytes at offset {exc.start} cannot be decoded",
+                row=row,
+            ) from None
     else:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            text = raw.decode("cp1252")
+            try:
+                text = raw.decode("cp1252")
+            except UnicodeDecodeError as exc:
+                _bad_byte(raw, exc, 0, path, "neither UTF-8 nor Windows-1252 text")
+                raise  # pragma: no cover - _bad_byte raises
+    if "\x00" in text:
+        nul = text.index("\x00")
+        raise DataFileError(
+            path,
+            "contains a NUL character: a binary file, or UTF-16 without a byte-order mark; "
+            "save it as UTF-8 text",
+            row=text[:nul].count("\n") + 1,
+        )
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(path: Path | str) -> str:
+    """The text of a file (:func:`read_bytes` then :func:`decode`)."""
+    return decode(read_bytes(path), path)
+
+
+def read_toml(path: Path | str, *, what: str = "TOML file") -> dict[str, Any]:
+    """Parse a TOML file (UTF-8, an optional BOM); any fault is a :class:`DataFileError`.
+
+    A file that cannot be opened, bytes that are not UTF-8 and TOML syntax errors are all
+    reported with the file and, where there is one, the line (as ``row``).
+    """
+    raw = read_bytes(path)
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _bad_byte(raw, exc, len(raw) - len(body), path, f"a {what} must be UTF-8 text")
+        raise  # pragma: no cover - _bad_byte raises
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", msg)
+        raise DataFileError(
+            path, f"not valid TOML ({detail})", row=int(m.group(1)) if m else None
+        ) from None
 
 
 def read_rows(
@@ -42,10 +147,15 @@ def read_rows(
 
     A row with a different number of fields from the header is an error naming the row.
     """
-    text = decode(Path(path).read_bytes(), path)
+    text = read_text(path)
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     # Skip blank lines (a single empty or whitespace-only field); keep every other row.
-    rows = [r for r in reader if len(r) > 1 or (r and r[0].strip())]
+    try:
+        rows = [r for r in reader if len(r) > 1 or (r and r[0].strip())]
+    except csv.Error as exc:
+        raise DataFileError(
+            path, f"not a readable delimited file ({exc})", row=reader.line_num
+        ) from None
     if not rows:
         raise DataFileError(path, "the file is empty")
     if header:

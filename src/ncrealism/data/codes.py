@@ -62,7 +62,6 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -406,7 +405,6 @@ def _index(aliases: Iterable[Alias], what: str) -> dict[str, tuple[Alias, ...]]:
     return {k: tuple(v) for k, v in grouped.items()}
 
 
-@lru_cache(maxsize=4)
 def _build(cow_path: Path, unga_path: Path, capitals_path: Path) -> _Tables:
     cow = _read_cow(cow_path)
     iso_pairs, unga_names = _read_pairs(unga_path, "ccode", "iso3c", "Countryname")
@@ -524,8 +522,11 @@ def _build(cow_path: Path, unga_path: Path, capitals_path: Path) -> _Tables:
 
 
 def _tables(source: DataSource | None) -> _Tables:
-    source = source or DataSource.from_env()
-    return _build(source.path("cow_codes"), source.path("unga"), source.path("capitals"))
+    src = source or DataSource.from_env()
+    return src.memo(
+        "codes_tables",
+        lambda: _build(src.path("cow_codes"), src.path("unga"), src.path("capitals")),
+    )
 
 
 # ----------------------------------------------------------------------------- lookups

@@ -64,7 +64,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from ncrealism.data._read import decode, read_xlsx_rows
+from ncrealism.data._read import read_text, read_xlsx_rows
 from ncrealism.data.codes import Alias, dataset_label, join_state_year, key_by_ccode
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError
@@ -109,7 +109,7 @@ def read_wb(path: Path | str) -> pl.DataFrame:
     Returns ``country`` (Utf8), ``iso3`` (Utf8), ``year`` (Int64), ``value`` (Float64; null
     where the publisher left the cell blank). Errors name the file's physical line and the field.
     """
-    text = decode(Path(path).read_bytes(), path)
+    text = read_text(path)
     reader = csv.reader(io.StringIO(text))
     lines = [(reader.line_num, r) for r in reader]
     header_at = next(

@@ -48,6 +48,7 @@ from pathlib import Path
 
 import polars as pl
 
+from ncrealism.data._read import read_bytes
 from ncrealism.data.codes import year_span
 from ncrealism.data.dates import parse_partial_date
 from ncrealism.data.fetch import DataSource
@@ -114,7 +115,7 @@ def read_missile_tests(path: Path | str) -> pl.DataFrame:
     """
     p = Path(path)
     try:
-        raw = json.loads(p.read_bytes().decode("utf-8-sig"))
+        raw = json.loads(read_bytes(p).decode("utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataFileError(p, f"not valid JSON ({exc})") from exc
     bins = raw.get("timeBins") if isinstance(raw, dict) else None

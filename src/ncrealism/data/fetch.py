@@ -31,7 +31,12 @@ from typing import Any, TypeVar
 import platformdirs
 
 from ncrealism.data.registry import Dataset, FileSpec, Registry, Variant, load_registry
-from ncrealism.errors import DataUnavailableError, HashMismatchError
+from ncrealism.errors import (
+    DataFileError,
+    DataUnavailableError,
+    HashMismatchError,
+    os_error_message,
+)
 
 MIRROR_ENV = "NCR_DATA_MIRROR"
 CACHE_ENV = "NCR_CACHE_DIR"
@@ -44,12 +49,26 @@ ProgressCallback = Callable[[int, int | None], None]
 
 
 def sha256_file(path: Path) -> str:
-    """The sha256 hex digest of a file, read in 1 MiB blocks."""
+    """The sha256 hex digest of a file, read in 1 MiB blocks.
+
+    A file that cannot be read raises :class:`DataFileError` naming it.
+    """
     h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
+    try:
+        with Path(path).open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError as exc:
+        raise DataFileError(path, os_error_message(exc, reading=True)) from None
     return h.hexdigest()
+
+
+def _is_file(path: Path, where: str) -> bool:
+    """``path.is_file()``, with a folder that may not be searched reported as an error."""
+    try:
+        return path.is_file()
+    except OSError as exc:
+        raise DataFileError(path, f"{os_error_message(exc, reading=True)} ({where})") from None
 
 
 @dataclass(frozen=True)
@@ -132,9 +151,10 @@ class DataSource:
         """``mirror``, ``cached`` or ``missing``, without hashing or downloading anything."""
         ds = self.registry[name]
         for variant, spec in ds.files():
-            if self.mirror is not None and (self.mirror / spec.mirror_path).is_file():
+            mirror = f"the mirror folder, {MIRROR_ENV}"
+            if self.mirror is not None and _is_file(self.mirror / spec.mirror_path, mirror):
                 return f"mirror ({variant})"
-            if self.cache_path(name, variant).is_file():
+            if _is_file(self.cache_path(name, variant), f"the cache, {CACHE_ENV}"):
                 return f"cached ({variant})"
         return "missing"
 
@@ -175,7 +195,7 @@ class DataSource:
             return None
         for variant, spec in ds.files():
             p = self.mirror / spec.mirror_path
-            if p.is_file():
+            if _is_file(p, f"the mirror folder, {MIRROR_ENV}={self.mirror}"):
                 digest = sha256_file(p)
                 if digest != spec.sha256:
                     raise HashMismatchError(
@@ -193,12 +213,20 @@ class DataSource:
     def _from_cache(self, ds: Dataset) -> ResolvedFile | None:
         for variant, spec in ds.files():
             p = self.cache_path(ds.name, variant)
-            if p.is_file():
+            if _is_file(p, f"the cache, {CACHE_ENV}={self.cache_root}"):
                 digest = sha256_file(p)
                 if digest == spec.sha256:
                     return ResolvedFile(ds.name, ds.version, variant, spec, p, digest, "cache")
                 # A cached file that no longer verifies is removed, never used.
-                p.unlink()
+                try:
+                    p.unlink()
+                except OSError as exc:
+                    raise DataFileError(
+                        p,
+                        f"this cached copy of '{ds.name}' no longer matches its pinned sha256 "
+                        f"and cannot be removed ({os_error_message(exc, reading=False)}); "
+                        f"delete it, or point {CACHE_ENV} at a writable folder",
+                    ) from None
         return None
 
     def _download(self, ds: Dataset) -> ResolvedFile:

@@ -66,9 +66,10 @@ Stinnett et al. (2002); Gibler (2009); Schvitz et al. (2022); Singer, Bremer & S
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar, cast
 
 import polars as pl
 
@@ -95,6 +96,9 @@ from ncrealism.data.nmc import (
 from ncrealism.data.states import gw_state_years, load_system, major_power_years
 from ncrealism.errors import InputError
 
+P = ParamSpec("P")
+_F = TypeVar("_F", "UnitFrame", pl.DataFrame)
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -115,6 +119,8 @@ Years = range | tuple[int, int] | list[int] | set[int] | frozenset[int] | None
 
 #: First year of every COW source read here (the COW state system begins in 1816).
 _COW_FIRST_YEAR = 1816
+#: Upper end of the coverage of carried-forward values (no limit in practice).
+_CARRIED_TO = 10**6
 
 
 @dataclass(frozen=True, eq=False)
@@ -215,6 +221,46 @@ def _check_new(frame: UnitFrame, cols: Iterable[str]) -> None:
     clash = [c for c in cols if c in frame.data.columns]
     if clash:
         raise InputError(f"the frame already has the columns {clash}; drop them first")
+
+
+def as_unit_frame(frame: UnitFrame | pl.DataFrame, what: str = "the frame") -> UnitFrame:
+    """``frame`` itself, or a plain Polars frame read as a COW unit frame.
+
+    A frame with ``ccode1``, ``ccode2`` and ``year`` is a dyad-year frame (directed unless every
+    ``ccode1 < ccode2``); one with ``ccode`` and ``year`` a state-year frame. Anything else is an
+    :class:`InputError` naming the columns it needs.
+    """
+    if isinstance(frame, UnitFrame):
+        return frame
+    if not isinstance(frame, pl.DataFrame):
+        raise InputError(
+            f"{what} must be a UnitFrame or a polars DataFrame, not {type(frame).__name__}"
+        )
+    cols = set(frame.columns)
+    if {"ccode1", "ccode2", "year"} <= cols:
+        directed = not bool(frame.select((pl.col("ccode1") < pl.col("ccode2")).all()).item())
+        return UnitFrame(frame, "dyad-year", "cow", directed=directed)
+    if {"ccode", "year"} <= cols:
+        return UnitFrame(frame, "state-year", "cow")
+    raise InputError(
+        f"{what} needs the columns ccode and year (state-years) or ccode1, ccode2 and year "
+        f"(dyad-years), with COW codes; it has {frame.columns}"
+    )
+
+
+def _plain_frames(fn: Callable[Concatenate[UnitFrame, P], UnitFrame]) -> _FrameAdder[P]:
+    """Let an ``add_*`` function take a plain Polars frame too (and return one)."""
+
+    @functools.wraps(fn)
+    def wrapper(frame: Any, /, *args: P.args, **kwargs: P.kwargs) -> Any:
+        out = fn(as_unit_frame(frame), *args, **kwargs)
+        return out.data if isinstance(frame, pl.DataFrame) else out
+
+    return cast(_FrameAdder[P], wrapper)
+
+
+class _FrameAdder(Protocol[P]):
+    def __call__(self, frame: _F, /, *args: P.args, **kwargs: P.kwargs) -> _F: ...
 
 
 def _require_cow(frame: UnitFrame, what: str) -> None:
@@ -353,6 +399,7 @@ def create_dyadyears(
 
 
 # --------------------------------------------------------------------------- add_*
+@_plain_frames
 def add_nmc(
     frame: UnitFrame, version: NMCVersion = DEFAULT_NMC_VERSION, *, source: DataSource | None = None
 ) -> UnitFrame:
@@ -408,21 +455,36 @@ def _state_alliances(source: DataSource) -> pl.DataFrame:
     )
 
 
-def add_alliances(frame: UnitFrame, *, source: DataSource | None = None) -> UnitFrame:
+@_plain_frames
+def add_alliances(
+    frame: UnitFrame, *, carry_forward: bool = True, source: DataSource | None = None
+) -> UnitFrame:
     """Add COW Formal Alliances v4.1 indicators (Gibler 2009) to a COW frame.
 
     Columns ``defense_pact``, ``neutrality``, ``nonaggression``, ``entente`` (Int8, 0/1) and
     ``n_alliances`` (Int64). Dyad-years (directed or not): the dyad's alliances in force that
     year, from the dyad spell file. State-years: the state's own obligations in its alliances
     that year, from the member-year file (years corrected, see
-    :mod:`ncrealism.data.alliances`). 0 where there is no alliance in 1816-2012; null for years
-    after 2012 (the data end, so absence is unknown) and where the publisher left a flag blank.
+    :mod:`ncrealism.data.alliances`). 0 where there is no alliance in 1816-2012; null before
+    1816 and where the publisher left a flag blank (unknown, never 0).
+
+    The data end in 2012 (:data:`~ncrealism.data.alliances.ALLIANCE_LAST_YEAR`). Years after it
+    follow the package's one rule, shared with :func:`ncrealism.system.dyad_years`: with
+    ``carry_forward=True`` (default) every later year carries the 2012 values of the same dyad
+    or state (2013-2016 for COW system frames; any later year of a user frame), 0 for a dyad or
+    state without an alliance in 2012; with ``carry_forward=False`` they are null.
     """
     _require_cow(frame, "COW Formal Alliances")
     source = source or DataSource.from_env()
     cols = [*ALLIANCE_FLAGS, "n_alliances"]
     _check_new(frame, cols)
     df = frame.data
+    # the year whose alliances a row reads: its own, or 2012 for later years when carried
+    year_read = (
+        pl.min_horizontal(pl.col("year"), pl.lit(ALLIANCE_LAST_YEAR))
+        if carry_forward
+        else pl.col("year")
+    ).alias("__ay")
     if frame.unit == "dyad-year":
         table, labels = _table(
             "alliance_dyad_years",
@@ -434,24 +496,26 @@ def add_alliances(frame: UnitFrame, *, source: DataSource | None = None) -> Unit
         df = df.with_columns(
             pl.min_horizontal("ccode1", "ccode2").alias("__lo"),
             pl.max_horizontal("ccode1", "ccode2").alias("__hi"),
+            year_read,
         )
-        df = _left_join(df, table, ["__lo", "__hi", "year"], ["ccode1", "ccode2", "year"])
-        df = df.drop("__lo", "__hi")
+        df = _left_join(df, table, ["__lo", "__hi", "__ay"], ["ccode1", "ccode2", "year"])
+        df = df.drop("__lo", "__hi", "__ay")
     else:
         table, labels = _table(
             "alliance_state_years", ("alliance_member_yearly",), source, _state_alliances
         )
         table = table.with_columns(pl.lit(True).alias("__matched"))
-        df = _left_join(df, table, ["ccode", "year"], ["ccode", "year"])
+        df = _left_join(df.with_columns(year_read), table, ["ccode", "__ay"], ["ccode", "year"])
+        df = df.drop("__ay")
+    last = _CARRIED_TO if carry_forward else ALLIANCE_LAST_YEAR
     df = df.with_columns(
-        *_fill_coverage(ALLIANCE_FLAGS, "__matched", _COW_FIRST_YEAR, ALLIANCE_LAST_YEAR),
-        *_fill_coverage(
-            ["n_alliances"], "__matched", _COW_FIRST_YEAR, ALLIANCE_LAST_YEAR, pl.Int64
-        ),
+        *_fill_coverage(ALLIANCE_FLAGS, "__matched", _COW_FIRST_YEAR, last),
+        *_fill_coverage(["n_alliances"], "__matched", _COW_FIRST_YEAR, last, pl.Int64),
     ).drop("__matched")
     return replace(frame, data=df, sources=_add_sources(frame, labels))
 
 
+@_plain_frames
 def add_contiguity(frame: UnitFrame, *, source: DataSource | None = None) -> UnitFrame:
     """Add COW Direct Contiguity v3.2 (Stinnett et al. 2002) to a COW frame.
 
@@ -496,6 +560,7 @@ def add_contiguity(frame: UnitFrame, *, source: DataSource | None = None) -> Uni
     return replace(frame, data=df, sources=_add_sources(frame, labels))
 
 
+@_plain_frames
 def add_distance(
     frame: UnitFrame,
     kind: Literal["capital", "minimum"] = "capital",
@@ -550,6 +615,7 @@ def add_distance(
     return replace(frame, data=df, sources=_add_sources(frame, labels))
 
 
+@_plain_frames
 def add_major_powers(frame: UnitFrame, *, source: DataSource | None = None) -> UnitFrame:
     """Add COW major-power status (v2016) to a COW frame.
 

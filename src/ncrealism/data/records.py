@@ -302,6 +302,10 @@ def read_yearly_record(path: Path | str, *, postures: Sequence[str] = POSTURES) 
     pass an extended list when a record codes options of an extended registry.
     """
     r = _Rows(path, ("year", "dominant_posture"))
+    if not r.body:
+        raise DataFileError(
+            path, "the record has a header but no rows; give at least one coded year", row=2
+        )
     cols: dict[str, pl.Series] = {}
     years = r.integer("year", required=True, lo=1, hi=9999)
     r.check_unique("year", years)

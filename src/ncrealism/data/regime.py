@@ -63,7 +63,7 @@ import polars as pl
 from ncrealism.data._read import read_rows, to_frame
 from ncrealism.data.codes import dataset_label, join_state_year, key_by_ccode
 from ncrealism.data.fetch import DataSource
-from ncrealism.errors import DataFileError
+from ncrealism.errors import DataFileError, os_error_message
 
 T = TypeVar("T")
 
@@ -107,8 +107,11 @@ _BIFF_BOF = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")
 
 
 def _is_xls(path: Path) -> bool:
-    with path.open("rb") as fh:
-        head = fh.read(8)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        raise DataFileError(path, os_error_message(exc, reading=True)) from None
     return head.startswith(_OLE2) or head[:2] in _BIFF_BOF
 
 

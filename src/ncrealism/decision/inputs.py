@@ -116,7 +116,7 @@ import polars as pl
 
 from ncrealism.data.fetch import DataSource
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMC_LAST_YEAR
-from ncrealism.errors import InputError
+from ncrealism.errors import DataFileError, InputError
 
 __all__ = [
     "CHANNELS",
@@ -270,7 +270,9 @@ def _actor_codes(actor: str | None, source: DataSource) -> set[int]:
             continue
         try:
             out.add(resolve_state(t, source))
-        except Exception:  # a body such as UNSC or KEDO is not a state
+        except DataFileError:  # a broken data file is not an unknown actor
+            raise
+        except InputError:  # a body such as UNSC or KEDO is not a state
             continue
     return out
 
@@ -282,8 +284,12 @@ def context_channels(
     *,
     allies: dict[int, list[int]] | None = None,
     source: DataSource | None = None,
+    ex_ante: bool = False,
 ) -> pl.DataFrame:
     """Exposure of each context channel by year (see the module docstring).
+
+    ``ex_ante``: the row of year t reads only the events dated before 1 January of t (the
+    inputs known when a forecast of year t is made); by default it also reads the events of t.
 
     Returns one row per year: ``year`` (Int64) and Float64 columns ``sanctions``,
     ``inducements``, ``signals``, ``succession``, ``crisis`` (exposures E, years of effect),
@@ -310,6 +316,8 @@ def context_channels(
         unmapped = 0
         yr_allies = set((allies or {}).get(y, []))
         for t, ty, actors in events:
+            if ex_ante and t >= y:
+                continue
             if ty not in CHANNELS:
                 if math.floor(t) == y:
                     unmapped += 1
@@ -399,14 +407,17 @@ def build_inputs(
     context: pl.DataFrame | None = None,
     source: DataSource | None = None,
     nmc_version: str = DEFAULT_NMC_VERSION,
+    ex_ante: bool = False,
 ) -> pl.DataFrame:
     """The model's inputs for state ``ccode`` (COW code), one row per year.
 
     ``years``: a year, an inclusive ``(first, last)`` pair or any iterable of years.
     ``context``: outside shocks as read by
-    :func:`ncrealism.data.records.read_context_events` (``None``: no shocks). Columns, units and
-    sources are documented in this module's docstring. ``nmc_version``: the COW NMC release the
-    capabilities come from (default :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION`, v7.0).
+    :func:`ncrealism.data.records.read_context_events` (``None``: no shocks). ``ex_ante``: each
+    year reads only the context events dated before it starts (:func:`context_channels`).
+    Columns, units and sources are documented in this module's docstring. ``nmc_version``: the
+    COW NMC release the capabilities come from (default
+    :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION`, v7.0).
     """
     source = source or DataSource.from_env()
     yrs = _year_list(years)
@@ -414,7 +425,9 @@ def build_inputs(
     struct = _structural(int(ccode), data_years, source, nmc_version)
     allies_by_year = {y: s["allies"] for y, s in zip(yrs, struct, strict=True)}
     if context is not None and context.height > 0:
-        ch = context_channels(context, int(ccode), yrs, allies=allies_by_year, source=source)
+        ch = context_channels(
+            context, int(ccode), yrs, allies=allies_by_year, source=source, ex_ante=ex_ante
+        )
     else:
         ch = context_channels(
             pl.DataFrame(schema={"time": pl.Float64, "type": pl.Utf8, "actor": pl.Utf8}),

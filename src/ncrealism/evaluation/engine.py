@@ -67,7 +67,9 @@ def parse_span(text: str) -> tuple[int, int]:
         ) from None
     if a > b:
         raise InputError(f"year span '{text}' ends before it starts")
-    return a, b
+    from ncrealism.system._common import check_year
+
+    return check_year(a), check_year(b)
 
 
 def _validate_forecast(
@@ -127,6 +129,7 @@ class Backtest:
     test_years: tuple[int, ...]
     scheme: Scheme
     counts: tuple[str, ...] = COUNT_COLUMNS
+    horizon: int = 1
 
     # ---------------------------------------------------------------- matrices
     def probabilities(self, model: str) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -341,6 +344,7 @@ def run_backtest(
     test: Sequence[int],
     scheme: Scheme = "expanding",
     counts: Sequence[str] = COUNT_COLUMNS,
+    horizon: int = 1,
 ) -> Backtest:
     """Calibrate each model on the past and forecast each test year from its inputs alone.
 
@@ -352,6 +356,13 @@ def run_backtest(
     expanding scheme, before the forecast year); test years must come after the training span.
     ``counts`` names the record's count columns correlated with forecast internal-balancing
     intensity.
+
+    ``horizon`` h (expanding scheme): year ``t`` is forecast from the origin ``t - h + 1``:
+    models are calibrated on the record years up to ``t - h`` and receive the inputs row of the
+    origin year (what is known when the forecast is made), relabelled ``t`` and with a
+    ``horizon`` column h; h = 1 is the one-step-ahead forecast from year ``t``'s own row. With
+    the fixed scheme the origin is the year after the training span for every test year and
+    the horizon is ``t`` minus the span's last year.
     """
     options = tuple(options)
     check_record(record, options)
@@ -387,19 +398,32 @@ def run_backtest(
     if inputs["year"].is_duplicated().any():
         raise InputError("inputs have more than one row for some year")
 
-    if scheme == "fixed":
-        folds = [(train_years_all, test_years)]
-    else:
-        folds = []
-        for t in test_years:
-            fit_years = sorted(y for y in rec_years if train[0] <= y < t)
-            folds.append((fit_years, [t]))
+    if horizon < 1:
+        raise InputError(f"the forecast horizon must be at least 1, got {horizon}")
+    folds: list[tuple[list[int], list[int], int, int]] = []
+    for t in test_years:
+        if scheme == "fixed":
+            fit_years, h = train_years_all, t - train[1]
+        else:
+            fit_years, h = sorted(y for y in rec_years if train[0] <= y <= t - horizon), horizon
+        if not fit_years:
+            raise InputError(
+                f"no record year in {train[0]}:{t - h} to calibrate the forecast of {t} "
+                f"({h} year(s) ahead)"
+            )
+        folds.append((fit_years, [t], t - h + 1, h))
+    origin_absent = sorted({o for _, _, o, _ in folds if o not in in_years})
+    if origin_absent:
+        raise InputError(f"inputs do not cover the forecast origin year(s) {origin_absent}")
 
     frames = []
-    for fit_years, fc_years in folds:
+    for fit_years, fc_years, origin, h in folds:
         fit_inputs = inputs.filter(pl.col("year").is_in(fit_years)).sort("year")
         fit_record = record.filter(pl.col("year").is_in(fit_years)).sort("year")
-        fc_inputs = inputs.filter(pl.col("year").is_in(fc_years)).sort("year")
+        fc_inputs = inputs.filter(pl.col("year") == origin).with_columns(
+            pl.lit(fc_years[0], dtype=pl.Int64).alias("year"),
+            pl.lit(h, dtype=pl.Int64).alias("horizon"),
+        )
         for model in models:
             forecaster = model.fit(fit_inputs, fit_record, options)
             fc = _validate_forecast(forecaster.predict(fc_inputs), model.name, fc_years, options)
@@ -424,4 +448,5 @@ def run_backtest(
         test_years=tuple(test_years),
         scheme=scheme,
         counts=tuple(counts),
+        horizon=horizon,
     )

@@ -25,6 +25,8 @@ mean square error and their relationships to the correlation coefficient", Month
   persists estimated on the training record, ``s = (repeats + α)/(transitions + 2α)`` (repeats:
   consecutive training years with the same posture), the rest ``(1 - s)/(K - 1)`` on each other
   option. With the rolling origin the last training year is the year before the forecast year.
+  A forecast ``h`` years ahead (a ``horizon`` column in the forecast frame) chains that
+  transition matrix ``h`` times.
 """
 
 from __future__ import annotations
@@ -147,7 +149,12 @@ class _Persist:
 
     def predict(self, inputs: pl.DataFrame) -> pl.DataFrame:
         k = len(self.options)
-        probs = [self.stay if o == self.last else (1.0 - self.stay) / (k - 1) for o in self.options]
+        h = int(inputs["horizon"][0]) if "horizon" in inputs.columns and inputs.height else 1
+        # h steps of the chain that stays with probability s and moves to each other option
+        # with (1 - s)/(K - 1): P(same after h) = 1/K + (1 - 1/K) r^h, r = (sK - 1)/(K - 1).
+        r = (self.stay * k - 1.0) / (k - 1)
+        same = 1.0 / k + (1.0 - 1.0 / k) * r**h
+        probs = [same if o == self.last else (1.0 - same) / (k - 1) for o in self.options]
         return constant_forecast(_years(inputs), self.options, probs)
 
 

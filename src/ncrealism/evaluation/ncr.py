@@ -23,26 +23,19 @@
 Every variant calibrates on the training years handed to it by the engine; the calibrated NCR
 fit is computed once per training window and shared by the ablations.
 
-For negotiations, :class:`BargainingModel` wraps the negotiation layer's episode model
-(:func:`ncrealism.negotiation.record_scoring.episode_model`: the record template of the US
-administration in office, capabilities of the year before the start, sanctions and inducements
-dated before the start) and its analysis (:func:`ncrealism.negotiation.cases.analyse`): the
-forecast probability of agreement is 1 when a zone of agreement exists and 0 otherwise (the
-model is deterministic), the forecast durability its expected days held (0 without a zone).
-It is not calibrated on earlier episodes.
+For negotiations, :class:`BargainingModel` (defined in :mod:`ncrealism.evaluation.negotiation`,
+re-exported here) is the negotiation layer's model of an episode, calibrated on earlier episodes.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from ncrealism.data.dates import parse_date
 from ncrealism.data.fetch import DataSource
 from ncrealism.decision.calibrate import DEFAULT_FREE, CalibrationResult, calibrate
 from ncrealism.decision.inputs import build_inputs
@@ -50,7 +43,7 @@ from ncrealism.decision.model import FilterLike, posture_probabilities
 from ncrealism.decision.options import DEFAULT_OPTIONS, OptionSet
 from ncrealism.errors import InputError
 from ncrealism.evaluation.models import Forecaster, Model
-from ncrealism.evaluation.negotiation import NegotiationForecaster
+from ncrealism.evaluation.negotiation import BargainingModel
 from ncrealism.perception.filter import CLUSTERS, PerceptionFilter
 from ncrealism.perception.profiles import load_profile, profile_for
 
@@ -162,82 +155,6 @@ class FixedFilter:
         return FilterForecaster(self.filt, self.options)
 
 
-@dataclass
-class _BargainingState:
-    status: dict[int, int] | None = None
-    templates: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class _BargainingForecaster:
-    model: BargainingModel
-
-    def predict(self, episode: Mapping[str, Any]) -> tuple[float, float | None]:
-        return self.model.forecast(episode)
-
-
-@dataclass(frozen=True)
-class BargainingModel:
-    """The negotiation layer's bargaining model of an episode, from information at its start.
-
-    ``context``: context events as read by
-    :func:`ncrealism.negotiation.record_scoring.read_context` (with the ``latest`` possible
-    date of each event); ``None`` for no outside shocks.
-    """
-
-    context: pl.DataFrame | None = None
-    source: DataSource | None = None
-    name: str = "bargaining model"
-    state: _BargainingState = field(default_factory=_BargainingState, repr=False, compare=False)
-
-    def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
-        """No calibration: the model's inputs are coded templates and dated data."""
-        return _BargainingForecaster(self)
-
-    def forecast(self, episode: Mapping[str, Any]) -> tuple[float, float]:
-        """``(1 or 0, expected days held)`` for one episode (ex-ante columns only)."""
-        from ncrealism.negotiation.cases import analyse, load_case
-        from ncrealism.negotiation.record_scoring import (
-            RecordRules,
-            _nuclear_status,
-            episode_model,
-        )
-
-        rules = RecordRules()
-        if self.state.status is None:
-            self.state.status = _nuclear_status(self.source)
-        if self.state.templates is None:
-            self.state.templates = {name: load_case(name) for _, name in rules.templates}
-        start = parse_date(episode.get("start_date"), where=f"episode {episode.get('episode_id')}")
-        if start is None:
-            raise InputError(f"episode {episode.get('episode_id')}: no start date")
-        raw = episode.get("parties")
-        parties = (
-            [str(p).strip() for p in raw]
-            if isinstance(raw, list | tuple)
-            else [p.strip() for p in str(raw or "").split(";")]
-        )
-        context = (
-            self.context
-            if self.context is not None
-            else pl.DataFrame(schema={"type": pl.Utf8, "latest": pl.Date})
-        )
-        model, _ = episode_model(
-            str(episode.get("episode_id")),
-            start,
-            [p for p in parties if p],
-            context,
-            self.state.status,
-            rules=rules,
-            source=self.source,
-            templates=self.state.templates,
-        )
-        res = analyse(model, with_forecast=False)
-        if not res.zone.exists:
-            return 0.0, 0.0
-        return 1.0, float(res.durability.expected_days) if res.durability else 0.0
-
-
 @dataclass(frozen=True)
 class TheoryModels:
     """The inputs frame and the theory-driven models of a backtest, with descriptions."""
@@ -267,6 +184,7 @@ def ex_ante_inputs(
     *,
     context: pl.DataFrame | None = None,
     source: DataSource | None = None,
+    nmc_version: str | None = None,
 ) -> pl.DataFrame:
     """Inputs of each year from the context events dated before 1 January of that year.
 
@@ -275,15 +193,12 @@ def ex_ante_inputs(
     (including reactions to that year's behaviour, e.g. a sanction after a test) never enter
     its forecast. Earlier events still enter with the decay ``build_inputs`` gives them.
     """
-    frames = []
-    for t in sorted({int(y) for y in years}):
-        ctx = None
-        if context is not None:
-            if "date" not in context.columns:
-                raise InputError("the context frame needs a 'date' column (read_context_events)")
-            ctx = context.filter(pl.col("date") < pl.lit(dt.date(t, 1, 1)))
-        frames.append(build_inputs(ccode, [t], context=ctx, source=source))
-    return pl.concat(frames, how="vertical_relaxed")
+    if context is not None and "time" not in context.columns:
+        raise InputError("the context frame needs a 'time' column (read_context_events)")
+    kw = {} if nmc_version is None else {"nmc_version": nmc_version}
+    return build_inputs(
+        ccode, sorted({int(y) for y in years}), context=context, source=source, ex_ante=True, **kw
+    )
 
 
 def theory_models(

@@ -40,7 +40,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -94,30 +94,48 @@ class NegotiationModel(Protocol):
 @dataclass(frozen=True)
 class _Const:
     p: float
-    days: float | None
+    durability: Any
 
     def predict(self, episode: Mapping[str, Any]) -> tuple[float, float | None]:
-        return self.p, self.days
+        return self.p, self.durability.median_days(0.0)
+
+    def detail(self, episode: Mapping[str, Any]) -> dict[str, Any]:
+        return {"durability": self.durability, "durability_covariate": 0.0}
+
+
+def durations(history: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Days held and censoring flags of the earlier agreements in ``history``."""
+    if not history.height:
+        return np.zeros(0), np.zeros(0, dtype=bool)
+    held = history.filter(pl.col("held_days").is_not_null())
+    return (
+        held["held_days"].to_numpy().astype(float),
+        held["held_censored"].fill_null(False).to_numpy().astype(bool),
+    )
 
 
 @dataclass(frozen=True)
 class NegotiationBaseRate:
     """Share of earlier episodes that ended in agreement (Laplace-smoothed,
-    ``(Σ y + 1)/(n + 2)``) and the median ``held_days`` of earlier agreements (censored values
-    count at their lower bound, so the median is biased low while agreements are still holding).
+    ``(Σ y + 1)/(n + 2)``) and, for durability, the Weibull model of the negotiation layer
+    (:func:`ncrealism.negotiation.forecast.fit_weibull`) without covariate, fitted on earlier
+    agreements with those still holding censored: its median is the forecast.
     """
 
     name: str = "base rate"
 
     def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
+        from ncrealism.negotiation.forecast import fit_weibull
+
         y = history["agreed"].to_numpy() if history.height else np.zeros(0)
         p = (float(y.sum()) + 1.0) / (len(y) + 2.0)
-        held = history["held_days"].drop_nulls().to_numpy() if history.height else np.zeros(0)
-        days = float(np.median(held)) if len(held) else None
-        return _Const(p, days)
+        days, cens = durations(history)
+        return _Const(p, fit_weibull(days, cens))
 
 
-def _prepare(record: pl.DataFrame, partial_value: float, where: str) -> pl.DataFrame:
+def prepare_record(record: pl.DataFrame, partial_value: float, where: str) -> pl.DataFrame:
+    """The record typed and sorted by start: ``start``, ``end`` (Date), ``agreed`` (target),
+    ``agreement_date``, ``held_until`` (Date), ``held_days`` (Float64), ex-ante columns."""
     need = ("episode_id", "start_date", "end_date", "outcome")
     for c in need:
         if c not in record.columns:
@@ -175,7 +193,7 @@ def _prepare(record: pl.DataFrame, partial_value: float, where: str) -> pl.DataF
     )
 
 
-def _history(prepared: pl.DataFrame, start: dt.date) -> pl.DataFrame:
+def history_before(prepared: pl.DataFrame, start: dt.date) -> pl.DataFrame:
     """Episodes that ended before ``start``, durability censored at ``start``.
 
     Columns: the ex-ante columns, ``outcome`` (Utf8), ``agreed`` (Float64, target),
@@ -235,6 +253,7 @@ class NegotiationBacktest:
                 pl.col("held_days").is_not_null() & pl.col("predicted_held_days").is_not_null()
             )
             rc = M.spearman(both["predicted_held_days"].to_numpy(), both["held_days"].to_numpy())
+            ls = d["durability_log_score"].drop_nulls().to_numpy()
             out.append(
                 {
                     "model": m,
@@ -245,6 +264,7 @@ class NegotiationBacktest:
                     "durability_rho": rc.rho,
                     "durability_p": rc.p_value,
                     "durability_n": rc.n,
+                    "durability_nll": float(-np.mean(ls)) if len(ls) else math.nan,
                 }
             )
         return pl.DataFrame(
@@ -258,6 +278,43 @@ class NegotiationBacktest:
                 "durability_rho": pl.Float64,
                 "durability_p": pl.Float64,
                 "durability_n": pl.Int64,
+                "durability_nll": pl.Float64,
+            },
+        )
+
+    def reliability(self, bins: int = 5) -> pl.DataFrame:
+        """Reliability of P(agreement): per model and probability bin of width ``1/bins``.
+
+        Columns: ``model`` (Utf8), ``bin`` (Utf8, ``[lo, hi)``), ``n`` (Int64, episodes),
+        ``mean_p`` (Float64, mean forecast), ``observed`` (Float64, mean target).
+        """
+        rows = []
+        for m in self.models:
+            d = self.predictions.filter(pl.col("model") == m)
+            p = d["p_agreement"].to_numpy()
+            y = d["agreed"].to_numpy()
+            idx = np.minimum((p * bins).astype(int), bins - 1)
+            for b in range(bins):
+                sel = idx == b
+                if not sel.any():
+                    continue
+                rows.append(
+                    {
+                        "model": m,
+                        "bin": f"[{b / bins:.1f}, {(b + 1) / bins:.1f})",
+                        "n": int(sel.sum()),
+                        "mean_p": float(p[sel].mean()),
+                        "observed": float(y[sel].mean()),
+                    }
+                )
+        return pl.DataFrame(
+            rows,
+            schema={
+                "model": pl.Utf8,
+                "bin": pl.Utf8,
+                "n": pl.Int64,
+                "mean_p": pl.Float64,
+                "observed": pl.Float64,
             },
         )
 
@@ -272,14 +329,23 @@ class NegotiationBacktest:
             "model's log loss mostly counts its misses); durability_rho is Spearman's rho of "
             "forecast against observed days an agreement held.",
             self.scores(),
+            "Reliability of P(agreement): episodes per forecast bin, mean forecast and observed "
+            "share of agreement (partial counted as above).",
+            self.reliability(),
+            "Per episode: p_low/p_high the 90% interval of P(agreement); durability_log_score the "
+            "censored log-likelihood of the recorded days held (nats, higher is better; "
+            "durability_nll in the scores is its negative mean over agreements).",
             self.predictions.select(
                 "model",
                 "episode_id",
                 "start_date",
                 "outcome",
                 "p_agreement",
+                "p_low",
+                "p_high",
                 "held_days",
                 "predicted_held_days",
+                "durability_log_score",
                 "n_history",
             ),
         ]
@@ -303,20 +369,31 @@ def run_negotiation_backtest(
     names = [m.name for m in models]
     if len(set(names)) != len(names):
         raise InputError(f"negotiation model names must be unique, got {names}")
-    prepared = _prepare(record, partial_value, where)
+    prepared = prepare_record(record, partial_value, where)
     rows = []
     for r in prepared.iter_rows(named=True):
         start: dt.date = r["start"]
         if first_year is not None and start.year < first_year:
             continue
-        history = _history(prepared, start)
+        history = history_before(prepared, start)
         episode = {c: r[c] for c in EX_ANTE_COLUMNS if c in r}
         for model in models:
-            p, days = model.fit(history).predict(episode)
+            fitted = model.fit(history)
+            p, days = fitted.predict(episode)
             if not (isinstance(p, float | int) and 0.0 <= float(p) <= 1.0):
                 raise InputError(f"model '{model.name}' gave P(agreement) = {p} for {episode}")
             if days is not None and not (math.isfinite(days) and days >= 0):
                 raise InputError(f"model '{model.name}' gave held days {days}")
+            detail = getattr(fitted, "detail", None)
+            info: dict[str, Any] = detail(episode) if callable(detail) else {}
+            score = None
+            surv = info.get("durability")
+            if surv is not None and r["held_days"] is not None:
+                score = surv.log_score(
+                    float(r["held_days"]),
+                    float(info.get("durability_covariate", 0.0)),
+                    censored=r["held_until"] is None,
+                )
             rows.append(
                 {
                     "model": model.name,
@@ -325,9 +402,13 @@ def run_negotiation_backtest(
                     "outcome": r["outcome"],
                     "agreed": r["agreed"],
                     "p_agreement": float(p),
+                    "p_low": info.get("p_low"),
+                    "p_high": info.get("p_high"),
                     "held_days": r["held_days"],
                     "predicted_held_days": None if days is None else float(days),
+                    "durability_log_score": score,
                     "n_history": history.height,
+                    "note": info.get("note"),
                 }
             )
     if not rows:
@@ -341,9 +422,263 @@ def run_negotiation_backtest(
             "outcome": pl.Utf8,
             "agreed": pl.Float64,
             "p_agreement": pl.Float64,
+            "p_low": pl.Float64,
+            "p_high": pl.Float64,
             "held_days": pl.Float64,
             "predicted_held_days": pl.Float64,
+            "durability_log_score": pl.Float64,
             "n_history": pl.Int64,
+            "note": pl.Utf8,
         },
     )
     return NegotiationBacktest(predictions, tuple(names), partial_value)
+
+
+# --------------------------------------------------------------------------------------------
+# The negotiation layer's model of an episode
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _BargainingState:
+    status: dict[int, int] | None = None
+    templates: dict[str, Any] | None = None
+    features: dict[str, Any] = field(default_factory=dict)
+
+
+def _parties(raw: Any) -> list[str]:
+    items = raw if isinstance(raw, list | tuple) else str(raw or "").split(";")
+    return [str(p).strip() for p in items if str(p).strip()]
+
+
+@dataclass(frozen=True)
+class _BargainingForecaster:
+    model: BargainingModel
+    logit: Any
+    durability: Any
+    n_history: int
+
+    def detail(self, episode: Mapping[str, Any]) -> dict[str, Any]:
+        """P(agreement) with its 90% interval, the features, the durability model."""
+        f = self.model.features(episode)
+        if f is None:
+            p, lo, hi = self.logit.predict(self.logit.center)
+            z = self.durability.center
+            note: str | None = "no coded template covers this episode's parties or date: base rate"
+        else:
+            p, lo, hi = self.logit.predict(f.vector())
+            z = f.durability_covariate
+            status = "; ".join(sorted(set(f.eum_status.values())))
+            note = f"EUM: {status}" if status else None
+        return {
+            "p_agreement": p,
+            "p_low": lo,
+            "p_high": hi,
+            "features": f,
+            "durability": self.durability,
+            "durability_covariate": z,
+            "median_days": self.durability.median_days(z),
+            "n_history": self.n_history,
+            "note": note,
+        }
+
+    def predict(self, episode: Mapping[str, Any]) -> tuple[float, float | None]:
+        d = self.detail(episode)
+        return float(d["p_agreement"]), float(d["median_days"])
+
+
+@dataclass(frozen=True)
+class BargainingModel:
+    """The negotiation layer's model of an episode, calibrated on earlier episodes.
+
+    Each episode's model is built from information dated before its start
+    (:func:`ncrealism.negotiation.record_scoring.episode_model`: the record template of its
+    period, capabilities of the year before, sanctions and inducements dated before the start);
+    its features (:func:`ncrealism.negotiation.forecast.episode_features`: share of drawn
+    inputs with a zone of agreement, mean zone margin, Nash gains, distance of the EUM forecast
+    from the zone in multilateral talks) are mapped to P(agreement) by the Bayesian logit of
+    :func:`ncrealism.negotiation.forecast.fit_agreement_logit`, fitted on the episodes that
+    ended before the start, and the days an agreement holds by the Weibull model of
+    :func:`ncrealism.negotiation.forecast.fit_weibull` with the commitment model's expected
+    days as covariate. ``context``: context events as read by
+    :func:`ncrealism.negotiation.record_scoring.read_context` (``None``: none);
+    ``capabilities``: a stand-in for the system layer's CINC (tests), else COW NMC v7.0
+    extended past its last year; ``on_episode``: called after each episode's features are
+    computed (progress bars).
+    """
+
+    context: pl.DataFrame | None = None
+    source: Any = None
+    uncertainty: Any = None
+    seed: int = 0
+    capabilities: Any = None
+    nmc_version: Any = None
+    on_episode: Any = None
+    name: str = "bargaining model"
+    state: _BargainingState = field(default_factory=_BargainingState, repr=False, compare=False)
+
+    def features(self, episode: Mapping[str, Any]) -> Any:
+        """The features of one episode (ex-ante columns only), computed once per episode."""
+        from ncrealism.negotiation.cases import load_case
+        from ncrealism.negotiation.forecast import episode_features
+        from ncrealism.negotiation.record_scoring import (
+            RecordRules,
+            episode_model,
+            nuclear_status,
+            template_parties,
+        )
+
+        eid = str(episode.get("episode_id"))
+        start = parse_date(episode.get("start_date"), where=f"episode {eid}")
+        if start is None:
+            raise InputError(f"episode {eid}: no start date")
+        key = f"{eid}@{start.isoformat()}@{';'.join(_parties(episode.get('parties')))}"
+        if key in self.state.features:
+            return self.state.features[key]
+        rules = RecordRules()
+        if self.state.status is None:
+            self.state.status = nuclear_status(self.source)
+        if self.state.templates is None:
+            self.state.templates = {name: load_case(name) for _, name in rules.templates}
+        context = (
+            self.context
+            if self.context is not None
+            else pl.DataFrame(schema={"type": pl.Utf8, "latest": pl.Date})
+        )
+        parties = _parties(episode.get("parties"))
+        first = min(when for when, _ in rules.templates)
+        if start < first or (
+            len(template_parties(self.state.templates[rules.template_for(start)], parties)) < 2
+        ):
+            # No coded template covers this episode: no model, the logit's base rate speaks.
+            self.state.features[key] = None
+            return None
+        model, _ = episode_model(
+            eid,
+            start,
+            parties,
+            context,
+            self.state.status,
+            rules=rules,
+            source=self.source,
+            templates=self.state.templates,
+            capabilities=self.capabilities,
+            nmc_version=self.nmc_version,
+        )
+        f = episode_features(model, uncertainty=self.uncertainty, seed=self.seed, episode=eid)
+        self.state.features[key] = f
+        if self.on_episode is not None:
+            self.on_episode()
+        return f
+
+    def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
+        """Fit the agreement logit and the durability model on ``history`` (earlier episodes)."""
+        from ncrealism.negotiation.forecast import FEATURES, fit_agreement_logit, fit_weibull
+
+        rows = list(history.iter_rows(named=True))
+        pairs = [(r, self.features(r)) for r in rows]
+        pairs = [(r, f) for r, f in pairs if f is not None]
+        x = np.array([f.vector() for _, f in pairs]).reshape(len(pairs), len(FEATURES))
+        y = np.array([float(r["agreed"]) for r, _ in pairs])
+        logit = fit_agreement_logit(x, y)
+        held = [
+            (float(r["held_days"]), bool(r["held_censored"]), f.durability_covariate)
+            for r, f in pairs
+            if r["held_days"] is not None
+        ]
+        surv = fit_weibull(
+            [h[0] for h in held], [h[1] for h in held], [h[2] for h in held] if held else None
+        )
+        return _BargainingForecaster(self, logit, surv, history.height)
+
+
+def case_history(case: Any, partial_value: float = 0.5) -> pl.DataFrame:
+    """The earlier episodes embedded in an episode case file, as the backtest sees them at the
+    case's start (:func:`history_before`)."""
+    rows = [h.model_dump() for h in case.history]
+    schema = {
+        "episode_id": pl.Utf8,
+        "framework": pl.Utf8,
+        "start_date": pl.Utf8,
+        "end_date": pl.Utf8,
+        "parties": pl.Utf8,
+        "outcome": pl.Utf8,
+        "agreement_date": pl.Utf8,
+        "held_until": pl.Utf8,
+        "held_days": pl.Int64,
+    }
+    frame = pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema)
+    if not frame.height:
+        prepared = pl.DataFrame(
+            schema={
+                "episode_id": pl.Utf8,
+                "start_date": pl.Utf8,
+                "parties": pl.Utf8,
+                "framework": pl.Utf8,
+                "start": pl.Date,
+                "end": pl.Date,
+                "outcome": pl.Utf8,
+                "agreed": pl.Float64,
+                "agreement_date": pl.Date,
+                "held_until": pl.Date,
+                "held_days": pl.Float64,
+            }
+        )
+    else:
+        prepared = prepare_record(frame, partial_value, f"case {case.id}, history")
+    return history_before(prepared, case.start_date)
+
+
+def case_forecast(
+    case: Any,
+    *,
+    source: Any = None,
+    uncertainty: Any = None,
+    seed: int = 0,
+    partial_value: float = 0.5,
+    nmc_version: Any = None,
+    on_episode: Any = None,
+) -> dict[str, Any]:
+    """P(agreement) with its 90% interval and the durability forecast of a case file.
+
+    An episode case (``case.template`` set) is forecast by the record backtest's own model
+    (:class:`BargainingModel` without context events, fitted on the case's ``history``), so the
+    two agree for the same episode; a self-contained case by the same features and fit, its
+    model built from the file alone. Keys: ``p_agreement``, ``p_low``, ``p_high``,
+    ``median_days`` (days), ``features``, ``n_history``, ``note``, ``hindsight``.
+    """
+    from ncrealism.negotiation.cases import build_case
+    from ncrealism.negotiation.forecast import episode_features
+
+    bm = BargainingModel(source=source, uncertainty=uncertainty, seed=seed, nmc_version=nmc_version)
+    fitted = bm.fit(case_history(case, partial_value))
+    assert isinstance(fitted, _BargainingForecaster)
+    if case.template:
+        row = {
+            "episode_id": case.episodes[0],
+            "start_date": case.start_date,
+            "parties": [p.name for p in case.parties],
+        }
+        out = fitted.detail(row)
+    else:
+        f = episode_features(
+            build_case(case, source=source, nmc_version=nmc_version),
+            uncertainty=uncertainty,
+            seed=seed,
+            episode=case.id,
+        )
+        p, lo, hi = fitted.logit.predict(f.vector())
+        status = "; ".join(sorted(set(f.eum_status.values())))
+        out = {
+            "p_agreement": p,
+            "p_low": lo,
+            "p_high": hi,
+            "features": f,
+            "durability": fitted.durability,
+            "durability_covariate": f.durability_covariate,
+            "median_days": fitted.durability.median_days(f.durability_covariate),
+            "n_history": fitted.n_history,
+            "note": f"EUM: {status}" if status else None,
+        }
+    out["hindsight"] = bool(case.hindsight)
+    return out

@@ -91,8 +91,18 @@ def results(
     credit: M.ConfidenceCredit = M.ConfidenceCredit(),  # noqa: B008 - frozen, immutable
     n_bins: int = 10,
     negotiation: NegotiationBacktest | None = None,
+    horizons: Mapping[int, Backtest] | None = None,
+    comparison: pl.DataFrame | None = None,
+    posterior: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the run computed, as a JSON-ready dictionary (the content of results.json)."""
+    """Everything the run computed, as a JSON-ready dictionary (the content of results.json).
+
+    ``log_loss`` maps each model to its mean log loss over the test periods (nats, one year
+    ahead, all years); ``horizons`` holds the scores of every horizon (``"1"``, ``"2"``, ...),
+    ``paired_comparison`` the paired bootstrap table
+    (:func:`ncrealism.evaluation.compare.paired_table`) and ``posterior`` the parameter table of
+    the dynamic NCR model.
+    """
     datasets = []
     if run.source is not None:
         for r in run.source.used:
@@ -126,6 +136,10 @@ def results(
             **dict(run.settings),
         },
         "model_descriptions": dict(run.descriptions),
+        "forecast_type": run.settings.get("forecast_type", "conditional"),
+        "log_loss": {
+            r["model"]: r["log_loss"] for r in bt.scores(n_bins=n_bins).iter_rows(named=True)
+        },
         "scores": {
             "all_years": _records(bt.scores(n_bins=n_bins)),
             "high_confidence_only": _records(bt.scores(high_confidence_only=True, n_bins=n_bins)),
@@ -138,10 +152,26 @@ def results(
         "predictions": _records(bt.predictions),
         "notes": list(run.notes),
     }
+    if horizons:
+        out["horizons"] = {
+            str(h): {
+                "log_loss": {
+                    r["model"]: r["log_loss"] for r in b.scores(n_bins=n_bins).iter_rows(named=True)
+                },
+                "scores": _records(b.scores(n_bins=n_bins)),
+                "predictions": _records(b.predictions),
+            }
+            for h, b in horizons.items()
+        }
+    if comparison is not None:
+        out["paired_comparison"] = _records(comparison)
+    if posterior:
+        out["posterior"] = dict(posterior)
     if negotiation is not None:
         out["negotiation"] = {
             "scores": _records(negotiation.scores()),
             "episodes": _records(negotiation.predictions),
+            "reliability": _records(negotiation.reliability()),
             "settings": negotiation.settings(),
         }
     return json_safe(out)  # type: ignore[no-any-return]
@@ -307,6 +337,9 @@ def _sections(
     n_bins: int,
     negotiation: NegotiationBacktest | None,
     figures: Mapping[str, str],
+    horizons: Mapping[int, Backtest] | None = None,
+    comparison: pl.DataFrame | None = None,
+    posterior: Mapping[str, Any] | None = None,
 ) -> list[tuple[str, list[str | pl.DataFrame]]]:
     """The report as (heading, [paragraph or table or ``img:<file>``, …]) sections."""
     years = f"{min(bt.test_years)}–{max(bt.test_years)}"
@@ -382,9 +415,36 @@ def _sections(
     for m in bt.models:
         confusion.append(f"{m} (rows: recorded posture; columns: modal forecast; years)")
         confusion.append(bt.confusion(m))
+    label = str(run.settings.get("forecast_type", "conditional"))
+    scores.insert(0, f"Forecast type: {label}.")
+    paired: list[str | pl.DataFrame] = []
+    if comparison is not None:
+        paired = [
+            "Paired bootstrap over the test years (seeded; percentile interval of the mean "
+            "difference): diff = baseline log loss − model log loss in nats, positive when the "
+            "model scored better; share_better: share of resamples with a positive mean. Where "
+            "the interval contains 0 the test years cannot tell the two apart.",
+            comparison,
+        ]
+    more: list[str | pl.DataFrame] = []
+    for h, b in sorted((horizons or {}).items()):
+        if h == bt.horizon:
+            continue
+        more += [f"{h} years ahead ({label}; same test years):", b.scores(n_bins=n_bins)]
+    post: list[str | pl.DataFrame] = []
+    if posterior:
+        post = [
+            f"{posterior.get('model')} fitted on {posterior.get('fit_years')} "
+            f"({posterior.get('n_obs')} years): Gaussian prior, maximum a posteriori (MAP) and "
+            "Laplace posterior standard deviation of each parameter (log-odds units).",
+            pl.DataFrame(list(posterior.get("parameters", []))),
+        ]
     sections: list[tuple[str, list[str | pl.DataFrame]]] = [
         ("Set-up", setup),
         ("Models × metrics", scores),
+        *([("Paired comparison", paired)] if paired else []),
+        *([("Other horizons", more)] if more else []),
+        *([("Posterior of the dynamic model", post)] if post else []),
         ("Counts", counts),
         ("Per-year forecasts against the recorded posture", per_year),
         ("Reliability diagram", reliability),
@@ -476,8 +536,15 @@ def write_report(
     credit: M.ConfidenceCredit = M.ConfidenceCredit(),  # noqa: B008 - frozen, immutable
     n_bins: int = 10,
     negotiation: NegotiationBacktest | None = None,
+    horizons: Mapping[int, Backtest] | None = None,
+    comparison: pl.DataFrame | None = None,
+    posterior: Mapping[str, Any] | None = None,
 ) -> ReportFiles:
-    """Write results.json, report.md, report.html, reliability.png and per_year.png."""
+    """Write results.json, report.md, report.html, reliability.png and per_year.png.
+
+    ``horizons``, ``comparison`` and ``posterior``: as in :func:`results` (from a
+    :class:`~ncrealism.evaluation.run.BacktestRun`).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     record = run.files.get("record")
@@ -488,11 +555,28 @@ def write_report(
     )
     rel = plot_reliability(bt, out_dir / "reliability.png", n_bins=n_bins, source_note=note)
     per = plot_per_year(bt, out_dir / "per_year.png", source_note=note)
-    res = results(bt, run, credit=credit, n_bins=n_bins, negotiation=negotiation)
+    res = results(
+        bt,
+        run,
+        credit=credit,
+        n_bins=n_bins,
+        negotiation=negotiation,
+        horizons=horizons,
+        comparison=comparison,
+        posterior=posterior,
+    )
     json_path = out_dir / "results.json"
     json_path.write_text(json.dumps(res, indent=2, allow_nan=False) + "\n", encoding="utf-8")
     sections = _sections(
-        bt, run, credit, n_bins, negotiation, {"reliability": rel.name, "per_year": per.name}
+        bt,
+        run,
+        credit,
+        n_bins,
+        negotiation,
+        {"reliability": rel.name, "per_year": per.name},
+        horizons,
+        comparison,
+        posterior,
     )
     md = out_dir / "report.md"
     md.write_text(render_markdown(sections, _title(bt)), encoding="utf-8")

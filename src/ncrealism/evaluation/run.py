@@ -2,22 +2,25 @@
 
 :func:`backtest_files` is what ``ncr backtest`` runs; the tutorial calls it too. It reads the
 record files with the data layer's validating readers (:mod:`ncrealism.data.records`), builds
-the model inputs for every year from the context file (outside shocks, test years included) and
-the registered datasets, and backtests the theory-driven models (see :mod:`ncrealism.evaluation.
-ncr`) next to the baselines of :mod:`ncrealism.evaluation.models` on the same years.
+the model inputs of every year ex ante (data of the year before, context events dated before the
+year starts; ``conditional=True`` adds the year's own shocks) with last year's event counts, and
+backtests the dynamic models (:mod:`ncrealism.evaluation.dynamic`) next to the baselines of
+:mod:`ncrealism.evaluation.models` on the same years, one and two years ahead, with a paired
+bootstrap comparison (:mod:`ncrealism.evaluation.compare`).
 """
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import InputError
+from ncrealism.evaluation.dynamic import DYNAMIC_NCR
 from ncrealism.evaluation.engine import COUNT_COLUMNS, Backtest, Scheme, run_backtest
 from ncrealism.evaluation.models import BaseRate, Model, Persistence, Uniform
 from ncrealism.evaluation.negotiation import (
@@ -28,6 +31,9 @@ from ncrealism.evaluation.negotiation import (
 )
 from ncrealism.evaluation.report import RunInfo
 
+#: Forecast horizons of a backtest (years ahead).
+HORIZONS: tuple[int, ...] = (1, 2)
+
 #: COW code of North Korea, the state the negotiation layer's record templates describe.
 DPRK = 731
 
@@ -35,7 +41,8 @@ DPRK = 731
 EVENT_COUNT_CATEGORIES: tuple[str, ...] = ("missile_test", "nuclear_development")
 
 BASELINE_DESCRIPTIONS: dict[str, str] = {
-    "persistence": "last training year's posture, held with the training persistence rate",
+    "persistence": "last recorded posture, held with the training persistence rate (Laplace-"
+    "smoothed, never 0 or 1); chained for two years ahead",
     "base rate": "training-year posture frequencies (Laplace-smoothed)",
     "uniform": "every posture equally likely",
 }
@@ -45,13 +52,20 @@ BASELINE_DESCRIPTIONS: dict[str, str] = {
 class BacktestRun:
     """A finished run: the posture backtest, the negotiation backtest (if a negotiation record
     was given), what the report needs to say about provenance, and the inputs frame the models
-    read (one row per year; columns of :func:`ncrealism.decision.inputs.build_inputs`, or only
-    ``year`` for a baselines-only run)."""
+    read (one row per year; columns of :func:`ncrealism.decision.inputs.build_inputs` plus the
+    ``lag_*`` event counts, or only ``year`` for a baselines-only run), the backtest of every
+    horizon (years ahead -> :class:`Backtest`; ``backtest`` is the first), the paired bootstrap
+    comparison of NCR with each baseline (:func:`ncrealism.evaluation.compare.paired_table`,
+    every horizon) and the NCR posterior fitted on every record year before the last test
+    year (parameter table)."""
 
     backtest: Backtest
     negotiation: NegotiationBacktest | None
     info: RunInfo
     inputs: pl.DataFrame
+    horizons: dict[int, Backtest] = field(default_factory=dict)
+    comparison: pl.DataFrame | None = None
+    posterior: dict[str, object] = field(default_factory=dict)
 
 
 def event_counts(events: pl.DataFrame, years: Sequence[int]) -> pl.DataFrame:
@@ -92,29 +106,46 @@ def backtest_files(
     seed: int = 0,
     source: DataSource | None = None,
     theory: bool = True,
-    ex_ante_context: bool = False,
+    conditional: bool = False,
+    horizons: Sequence[int] = HORIZONS,
+    static: bool = False,
+    nmc_version: str | None = None,
     command: str = "",
 ) -> BacktestRun:
-    """Backtest the theory-driven models and the baselines on a record file.
+    """Backtest the dynamic NCR model and its baselines on a record file.
 
-    ``train``/``test`` are inclusive year spans. ``theory=False`` runs the baselines only (for
-    a record of a state without a perception profile). ``ex_ante_context=True`` builds each
-    year's inputs from the context events dated before that year only (by default the shocks of
-    the year itself enter too). ``seed`` seeds any randomness of the calibration; the baselines
-    use none.
+    ``train``/``test`` are inclusive year spans. Forecasts are *ex ante* by default: the inputs
+    of year ``t`` read data of ``t - 1`` and the context events dated before 1 January of ``t``
+    (:func:`ncrealism.evaluation.ncr.ex_ante_inputs`). ``conditional=True`` also reads the
+    shocks dated during ``t`` (forecasts conditional on them; labelled so in every output).
+    ``horizons``: years ahead (1 and 2 by default; the first is the main backtest).
+    ``theory=False`` runs the baselines only (for a record of a state without a perception
+    profile). ``static=True`` adds the static calibrated filter of earlier versions (slow).
+    ``ablations``: add the dynamic model without its status-quo term (and, with ``static``,
+    the static cluster ablations). ``seed`` seeds the posterior draws and the paired
+    bootstrap. ``nmc_version``: COW NMC version of the capabilities (default: the inputs'
+    default).
     """
     from ncrealism.data.records import (
+        EVENT_CATEGORIES,
         read_context_events,
         read_event_record,
         read_negotiation_record,
         read_yearly_record,
     )
+    from ncrealism.evaluation.compare import paired_table
 
     source = source or DataSource.from_env()
     files: dict[str, Path] = {"record": Path(record)}
     yearly = read_yearly_record(record)
     test_years = list(range(test[0], test[1] + 1))
+    hs = sorted({int(h) for h in horizons})
+    if not hs or hs[0] < 1:
+        raise InputError(f"horizons must be positive whole years, got {list(horizons)}")
+    if scheme == "fixed":
+        hs = [1]  # one calibration, every test year forecast from the same origin
     counts: list[str] = [c for c in COUNT_COLUMNS if c in yearly.columns]
+    ev = None
     if events is not None:
         files["events"] = Path(events)
         ev = read_event_record(events)
@@ -130,41 +161,105 @@ def backtest_files(
     models: list[Model] = []
     descriptions: dict[str, str] = {}
     notes: list[str] = []
-    settings: dict[str, object] = {"ccode": ccode, "profile": profile if theory else None}
+    label = "conditional" if conditional else "ex ante"
+    settings: dict[str, object] = {
+        "ccode": ccode,
+        "profile": profile if theory else None,
+        "forecast_type": label,
+        "ex_ante_context": not conditional,
+        "horizons": hs,
+    }
+    posterior: dict[str, object] = {}
     if theory:
-        from ncrealism.evaluation.ncr import theory_models
+        from ncrealism.evaluation.dynamic import lagged_event_counts
+        from ncrealism.evaluation.ncr import ex_ante_inputs
 
-        built = theory_models(
-            ccode,
-            years,
-            profile=profile,
-            context=ctx,
-            source=source,
-            seed=seed,
-            ablations=ablations,
-            ex_ante_context=ex_ante_context,
-        )
-        inputs = built.inputs
-        models += built.models
-        descriptions.update(built.descriptions)
-        notes += built.notes
-        settings.update(built.settings)
+        kw: dict[str, object] = {} if nmc_version is None else {"nmc_version": nmc_version}
+        if conditional:
+            from ncrealism.decision.inputs import build_inputs
+
+            inputs = build_inputs(ccode, years, context=ctx, source=source, **kw)  # type: ignore[arg-type]
+        else:
+            inputs = ex_ante_inputs(ccode, years, context=ctx, source=source, **kw)  # type: ignore[arg-type]
+        if ev is not None:
+            lagged = lagged_event_counts(ev, years, EVENT_CATEGORIES)
+            inputs = inputs.join(lagged, on="year", how="left")
+            uncovered = lagged.filter(pl.any_horizontal(pl.exclude("year").is_null()))
+            if uncovered.height:
+                notes.append(
+                    "Event record: no coverage of the year before "
+                    f"{', '.join(map(str, uncovered['year'].to_list()))}; last year's acts read "
+                    "as none there."
+                )
+        dyn = dynamic_models(ccode, profile, seed=seed, ablations=ablations)
+        models += dyn.models
+        descriptions.update(dyn.descriptions)
+        notes += dyn.notes
+        if static:
+            from ncrealism.evaluation.ncr import theory_models
+
+            built = theory_models(
+                ccode,
+                years,
+                profile=profile,
+                context=ctx,
+                source=source,
+                seed=seed,
+                ablations=ablations,
+                ex_ante_context=not conditional,
+            )
+            models += built.models
+            descriptions.update(built.descriptions)
+            settings["static_free_parameters"] = built.settings["free_parameters"]
     else:
         inputs = pl.DataFrame({"year": years}, schema={"year": pl.Int64})
     baselines: list[Model] = [Persistence(), BaseRate(), Uniform()]
     models += baselines
     descriptions.update(BASELINE_DESCRIPTIONS)
-    options = _options(theory, yearly)
-    bt = run_backtest(
-        models,
-        inputs,
-        yearly,
-        options=options,
-        train=train,
-        test=test_years,
-        scheme=scheme,
-        counts=counts,
+    notes.append(
+        f"Forecast type: {label}. "
+        + (
+            "Conditional forecasts: each year's inputs include the context shocks dated during "
+            "that year, some of which react to the year's own behaviour."
+            if conditional
+            else "Each year's inputs read the data of the year before and only the context "
+            "events dated before 1 January of the year forecast."
+        )
     )
+    options = _options(theory, yearly)
+    runs: dict[int, Backtest] = {}
+    for h in hs:
+        runs[h] = run_backtest(
+            models,
+            inputs,
+            yearly,
+            options=options,
+            train=train,
+            test=test_years,
+            scheme=scheme,
+            counts=counts,
+            horizon=h,
+        )
+    bt = runs[hs[0]]
+    compared = [m for m in bt.models if m != DYNAMIC_NCR and not m.startswith("NCR")]
+    comparison = (
+        pl.concat([paired_table(runs[h], DYNAMIC_NCR, compared, seed=seed) for h in hs])
+        if theory
+        else None
+    )
+    if theory:
+        ncr = next(m for m in models if m.name == DYNAMIC_NCR)
+        last = max(test_years) - 1
+        fit_rec = yearly.filter((pl.col("year") >= train[0]) & (pl.col("year") <= last))
+        fit = ncr.fit_record(inputs, fit_rec, options)  # type: ignore[attr-defined]
+        from ncrealism.evaluation.dynamic import describe_fit
+
+        posterior = {
+            "model": DYNAMIC_NCR,
+            "fit_years": [train[0], last],
+            "n_obs": fit.n_obs,
+            "parameters": describe_fit(fit),
+        }
     neg = None
     if negotiations is not None:
         files["negotiations"] = Path(negotiations)
@@ -177,11 +272,17 @@ def backtest_files(
                 BargainingModel(
                     context=read_context(context) if context is not None else None,
                     source=source,
+                    seed=seed,
+                    nmc_version=nmc_version,
                 )
             )
             descriptions["bargaining model"] = (
-                "negotiation layer: zone of agreement (1/0) and expected days held of the "
-                "episode's model built from information dated before its start"
+                "negotiation layer: the episode's model from information dated before its "
+                "start (record template of its period), inputs drawn around their coded "
+                "values; zone share, margin, Nash gains and (3+ parties) EUM distance mapped "
+                "to P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
+                "base rate); days held by a Weibull model with the commitment model's "
+                "expected days as covariate, fitted on earlier agreements"
             )
         elif theory:
             notes.append(
@@ -191,7 +292,8 @@ def backtest_files(
         neg_models.append(NegotiationBaseRate())
         descriptions["base rate"] += (
             "; for negotiations, the share of earlier episodes that ended in agreement "
-            "(Laplace-smoothed) and the median days earlier agreements held"
+            "(Laplace-smoothed) and the median of a Weibull model of the days earlier "
+            "agreements held (no covariate; those still holding censored)"
         )
         neg = run_negotiation_backtest(
             neg_models, read_negotiation_record(negotiations), where=str(negotiations)
@@ -205,7 +307,63 @@ def backtest_files(
         descriptions=descriptions,
         notes=notes,
     )
-    return BacktestRun(bt, neg, info, inputs)
+    return BacktestRun(bt, neg, info, inputs, runs, comparison, posterior)
+
+
+def dynamic_models(
+    ccode: int, profile: str = "DPRK", *, seed: int = 0, ablations: bool = True
+) -> DynamicModels:
+    """The dynamic NCR model, its ablation, structural realism and the statistical reference."""
+    from ncrealism.evaluation.dynamic import (
+        NCR_NO_INERTIA,
+        STATISTICAL,
+        STRUCTURAL_DYNAMIC,
+        SYSTEM_INPUTS,
+        DynamicModel,
+        StatisticalReference,
+    )
+    from ncrealism.evaluation.ncr import profile_prior
+    from ncrealism.perception.filter import PerceptionFilter
+
+    prior, about = profile_prior(profile)
+    models: list[Model] = [
+        DynamicModel(DYNAMIC_NCR, prior, seed=seed),
+        DynamicModel(
+            STRUCTURAL_DYNAMIC,
+            PerceptionFilter.neutral(ccode=ccode),
+            system=SYSTEM_INPUTS,
+            seed=seed,
+        ),
+        StatisticalReference(),
+    ]
+    descriptions = {
+        DYNAMIC_NCR: f"{about} read through the quantal-response utilities, plus the status quo "
+        "(switching cost set by the institutions, cut by a leadership change), base "
+        "propensities and last year's acts; Gaussian priors, MAP and Laplace posterior, "
+        "forecasts averaged over posterior draws",
+        STRUCTURAL_DYNAMIC: "the same dynamic model with the neutral filter (no intervening "
+        f"variable) and free effects of the system inputs ({', '.join(SYSTEM_INPUTS)})",
+        STATISTICAL: "regularised multinomial logit (scikit-learn, C = 1, standardised inputs) "
+        "on the same system inputs, last year's posture and last year's acts; no theory",
+    }
+    if ablations:
+        models.insert(1, DynamicModel(NCR_NO_INERTIA, prior, inertia=False, seed=seed))
+        descriptions[NCR_NO_INERTIA] = "NCR (dynamic) without the status-quo term, refitted"
+    notes = [
+        "Dynamic models: ncrealism.decision.dynamic (conditional logit on the filter's "
+        "quantal-response log-probabilities, the status quo and last year's acts; MAP by "
+        f"Newton's method, Laplace posterior, seed {seed}).",
+    ]
+    return DynamicModels(models, descriptions, notes)
+
+
+@dataclass(frozen=True)
+class DynamicModels:
+    """The dynamic models of a backtest with their descriptions and notes."""
+
+    models: list[Model]
+    descriptions: dict[str, str]
+    notes: list[str]
 
 
 def _options(theory: bool, yearly: pl.DataFrame) -> tuple[str, ...]:

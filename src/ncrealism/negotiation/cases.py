@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -61,6 +60,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_che
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from ncrealism.data._read import read_toml
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION, NMCVersion
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.bargaining import (
@@ -82,13 +82,20 @@ __all__ = [
     "AssuranceReader",
     "CaseFile",
     "CaseModel",
+    "Coded",
     "CodedReader",
+    "EpisodeFile",
     "Forecast",
+    "HistoryEpisode",
+    "Param",
     "PerceptionReader",
     "SurvivalDerivation",
     "analyse",
     "build_case",
     "case_path",
+    "check_ex_ante",
+    "coded_values",
+    "episode_case",
     "eum_forecast",
     "list_cases",
     "load_case",
@@ -108,9 +115,16 @@ class _Strict(BaseModel):
 
 
 class Coded(_Strict):
-    """A number with its provenance: ``source`` (a citation) or ``rationale`` (a stated reason)."""
+    """A coded number with its provenance: the ``date`` it was public and its ``source``.
+
+    ``date`` is the day the statement, position or fact the number codes was public (the
+    first day of the month or year when only those are known); ``source`` a citation of where
+    it is stated. ``rationale`` optionally explains the coding. A case refuses, for
+    forecasting, a number dated on or after its episode's start (:func:`check_ex_ante`).
+    """
 
     value: float
+    date: dt.date | None = None
     source: str | None = None
     rationale: str | None = None
 
@@ -123,17 +137,71 @@ class Coded(_Strict):
 
     @model_validator(mode="after")
     def _provenance(self) -> Coded:
-        if not ((self.source or "").strip() or (self.rationale or "").strip()):
-            raise ValueError('every number needs source = "..." or rationale = "..."')
+        if self.date is None or not (self.source or "").strip():
+            raise ValueError(
+                "every coded number needs date = YYYY-MM-DD (when it was public) and "
+                'source = "..." (where it is stated)'
+            )
         return self
 
     @property
+    def convention(self) -> bool:
+        """True for a modelling convention (no date: it describes no episode)."""
+        return False
+
+    @property
     def provenance(self) -> str:
-        return (self.source or self.rationale or "").strip()
+        text = (self.source or self.rationale or "").strip()
+        if self.date is not None:
+            text = f"{text} [{self.date.isoformat()}]"
+        return text
 
 
 class UnitCoded(Coded):
     """A :class:`Coded` number on [0, 1]."""
+
+    @field_validator("value")
+    @classmethod
+    def _unit(cls, v: float) -> float:
+        if not (0.0 <= v <= 1.0):
+            raise ValueError(f"must be in [0, 1], got {v}")
+        return v
+
+
+class Param(Coded):
+    """A model parameter: dated and sourced like :class:`Coded`, or a stated modelling
+    ``convention = "..."`` (no date; the same in every case, it codes no position or event)."""
+
+    convention_text: str | None = Field(default=None, alias="convention")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Param:
+        if (self.convention_text or "").strip():
+            if self.date is not None:
+                raise ValueError("a convention carries no date (it codes no position or event)")
+            return self
+        if self.date is None or not (self.source or "").strip():
+            raise ValueError(
+                'every parameter needs date = YYYY-MM-DD and source = "...", or '
+                'convention = "..." for a modelling convention'
+            )
+        return self
+
+    @property
+    def convention(self) -> bool:
+        return bool((self.convention_text or "").strip())
+
+    @property
+    def provenance(self) -> str:
+        if self.convention:
+            return f"convention: {(self.convention_text or '').strip()}"
+        return super().provenance
+
+
+class UnitParam(Param):
+    """A :class:`Param` on [0, 1]."""
 
     @field_validator("value")
     @classmethod
@@ -172,11 +240,11 @@ class DimensionSpec(_Strict):
 
 
 class ForumSpec(_Strict):
-    quota: UnitCoded
+    quota: UnitParam
 
     @field_validator("quota")
     @classmethod
-    def _positive(cls, v: UnitCoded) -> UnitCoded:
+    def _positive(cls, v: UnitParam) -> UnitParam:
         if v.value <= 0:
             raise ValueError("quota must be > 0")
         return v
@@ -197,11 +265,11 @@ class SurvivalSpec(_Strict):
     patrons: list[PatronSpec] = Field(default_factory=list)
     offer_credibility: UnitCoded
     sanctions_pressure: UnitCoded
-    sanctions_weight: UnitCoded
-    survival_threshold: UnitCoded
-    threat_reduction: UnitCoded
-    juche_discount: UnitCoded | None = None
-    reservation_floor: UnitCoded | None = None
+    sanctions_weight: UnitParam
+    survival_threshold: UnitParam
+    threat_reduction: UnitParam
+    juche_discount: UnitParam | None = None
+    reservation_floor: UnitParam | None = None
     reader: Literal["coded", "perception"] = "perception"
     profile_year: int
 
@@ -213,7 +281,7 @@ class SurvivalSpec(_Strict):
 
     @field_validator("threat_reduction")
     @classmethod
-    def _efficacy(cls, v: UnitCoded) -> UnitCoded:
+    def _efficacy(cls, v: UnitParam) -> UnitParam:
         if v.value <= 0:
             raise ValueError("threat_reduction must be > 0")
         return v
@@ -225,27 +293,54 @@ class DerivedCredibility(_Strict):
 
 
 class CommitmentPartySpec(_Strict):
-    extra_shift: Coded
-    credibility: UnitCoded | DerivedCredibility
-    reversibility: UnitCoded
+    extra_shift: Param
+    credibility: UnitParam | DerivedCredibility
+    reversibility: UnitParam
 
 
 class CommitmentSpec(_Strict):
-    volatility: Coded
-    horizon_years: Coded
+    volatility: Param
+    horizon_years: Param
     trend_years: int = Field(ge=2, le=30)
     parties: dict[str, CommitmentPartySpec]
 
     @field_validator("volatility", "horizon_years")
     @classmethod
-    def _positive(cls, v: Coded) -> Coded:
+    def _positive(cls, v: Param) -> Param:
         if v.value <= 0:
             raise ValueError("must be > 0")
         return v
 
 
+class HistoryEpisode(_Strict):
+    """An earlier episode of the negotiation record, as known before the case's start.
+
+    Columns of the record (``negotiations_*.csv``) that the calibration reads: it ended
+    (``end_date``) before the case opened, so its outcome was public; durability is censored
+    at the case's start by the backtest's own rule
+    (:func:`ncrealism.evaluation.negotiation.history_before`).
+    """
+
+    episode_id: str = Field(min_length=1)
+    framework: str = ""
+    start_date: str = Field(min_length=4)
+    end_date: str = Field(min_length=4)
+    parties: str = Field(min_length=3)
+    outcome: Literal["agreement", "partial", "no agreement", "collapsed"]
+    agreement_date: str | None = None
+    held_until: str | None = None
+    held_days: int | None = None
+    source: str = Field(min_length=1)
+
+
 class CaseFile(_Strict):
-    """A validated case file (see the module docstring and ``docs/negotiation.md``)."""
+    """A validated case file (see the module docstring and ``docs/negotiation.md``).
+
+    ``template`` names the record template an episode case was built from (None for a
+    self-contained case file); ``history`` the earlier episodes its agreement probability and
+    durability are calibrated on; ``hindsight`` is True when values dated on or after the
+    start were let through (an analysis, not a forecast).
+    """
 
     id: str = Field(min_length=1)
     title: str = Field(min_length=1)
@@ -262,6 +357,9 @@ class CaseFile(_Strict):
     parties: Annotated[list[PartySpec], Field(min_length=2)]
     survival: SurvivalSpec | None = None
     commitment: CommitmentSpec
+    template: str | None = None
+    history: list[HistoryEpisode] = Field(default_factory=list)
+    hindsight: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> CaseFile:
@@ -380,23 +478,172 @@ def _loc(loc: Sequence[int | str]) -> str:
     return out
 
 
-def load_case(name_or_path: str | Path) -> CaseFile:
-    """Read and validate a case file; errors name the file and the key."""
-    path = case_path(name_or_path)
+class EpisodeFile(_Strict):
+    """A case file for one episode of the record: the record template of its period, the
+    parties present, the start, and the earlier episodes it is calibrated on.
+
+    Its model is the one the record backtest builds for the same episode
+    (:func:`episode_case`), so ``ncr negotiate`` and the backtest agree.
+    """
+
+    id: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    framework: str
+    episode: str = Field(min_length=1)
+    template: str = Field(min_length=1)
+    start_date: dt.date
+    end_date: dt.date
+    parties: list[str] = Field(min_length=2)
+    summary: str
+    sources: list[str] = Field(min_length=1)
+    history: list[HistoryEpisode] = Field(default_factory=list)
+
+
+def _validate(model: type[BaseModel], raw: Any, path: Path) -> Any:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(path, f"not valid TOML ({exc})") from exc
-    except UnicodeDecodeError as exc:
-        raise DataFileError(path, f"not UTF-8 text ({exc})") from exc
-    try:
-        return CaseFile.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = _loc([p for p in err["loc"] if not (isinstance(p, str) and "[" in p)])
         msg = str(err["msg"]).removeprefix("Value error, ")
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
         raise DataFileError(path, f"{msg}{more}", field=loc or None) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return read_toml(path, what="case file")
+
+
+def load_case(name_or_path: str | Path, *, hindsight: bool = False) -> CaseFile:
+    """Read and validate a case file; errors name the file and the key.
+
+    A self-contained case is checked against its own ``start_date``, a record template against
+    the start of the first episode it serves (its ``start_date``), an episode file against its
+    episode's start (:func:`check_ex_ante`). ``hindsight=True`` lets later values through and
+    marks the case (an analysis, labelled as such wherever it is reported).
+    """
+    path = case_path(name_or_path)
+    raw = _read_toml(path)
+    if "template" in raw:
+        ep: EpisodeFile = _validate(EpisodeFile, raw, path)
+        template = load_case(ep.template, hindsight=hindsight)
+        case = episode_case(
+            template, ep.parties, ep.start_date, ep.episode, hindsight=hindsight, where=str(path)
+        )
+        return case.model_copy(
+            update={
+                "id": ep.id,
+                "title": ep.title,
+                "framework": ep.framework,
+                "end_date": ep.end_date,
+                "summary": ep.summary,
+                "sources": [*ep.sources, *template.sources],
+                "history": ep.history,
+            }
+        )
+    full: CaseFile = _validate(CaseFile, raw, path)
+    check_ex_ante(full, full.start_date, where=str(path), hindsight=hindsight)
+    return full.model_copy(update={"hindsight": hindsight}) if hindsight else full
+
+
+def coded_values(case: CaseFile) -> list[tuple[str, Coded]]:
+    """Every coded number of a case with its key (``parties[0].stances.x.ideal``, ...)."""
+    out: list[tuple[str, Coded]] = []
+
+    def walk(obj: Any, key: str) -> None:
+        if isinstance(obj, Coded):
+            out.append((key, obj))
+        elif isinstance(obj, BaseModel):
+            for name in type(obj).model_fields:
+                walk(getattr(obj, name), f"{key}.{name}" if key else name)
+        elif isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(v, f"{key}.{k}")
+        elif isinstance(obj, list | tuple):
+            for i, v in enumerate(obj):
+                walk(v, f"{key}[{i}]")
+
+    walk(case, "")
+    return out
+
+
+def check_ex_ante(
+    case: CaseFile, start: dt.date, *, where: str = "", hindsight: bool = False
+) -> list[tuple[str, Coded]]:
+    """The coded values dated on or after ``start``; refused unless ``hindsight``.
+
+    Raises :class:`InputError` naming the file, the value and both dates (the first such
+    value, and how many more). With ``hindsight=True`` returns them instead.
+    """
+    late = [(k, c) for k, c in coded_values(case) if c.date is not None and c.date >= start]
+    if late and not hindsight:
+        key, c = late[0]
+        more = f" ({len(late) - 1} more such values)" if len(late) > 1 else ""
+        raise InputError(
+            f"{where or case.id}: value {key} = {c.value:g} is dated {c.date}, on or after the "
+            f"episode start {start}: information from after the start is refused for "
+            f"forecasting{more}; use --hindsight for an analysis with it"
+        )
+    return late
+
+
+def episode_case(
+    template: CaseFile,
+    parties: Sequence[str],
+    start: dt.date,
+    episode: str,
+    *,
+    hindsight: bool = False,
+    where: str = "",
+) -> CaseFile:
+    """The case of one record episode: the template's parties present, its start.
+
+    With two parties each must sign (both become veto players); the capability year is the
+    year before the start and the perception profile that of the start year. Every value
+    must be dated before ``start`` (:func:`check_ex_ante`) unless ``hindsight``.
+    """
+    names = {p.name for p in template.parties}
+    unknown = [p for p in parties if p not in names]
+    if unknown:
+        raise InputError(
+            f"episode {episode}: parties {unknown} are not in template '{template.id}' "
+            f"(it has {sorted(names)})"
+        )
+    keep = [p for p in template.parties if p.name in parties]
+    if len(keep) == 2:
+        keep = [p.model_copy(update={"veto": True}) for p in keep]
+    commitment = CommitmentSpec.model_validate(
+        {
+            **template.commitment.model_dump(by_alias=True, exclude_none=True),
+            "parties": {
+                k: v.model_dump(by_alias=True, exclude_none=True)
+                for k, v in template.commitment.parties.items()
+                if k in parties
+            },
+        }
+    )
+    survival = (
+        template.survival.model_copy(update={"profile_year": start.year})
+        if template.survival is not None
+        else None
+    )
+    case = template.model_copy(
+        update={
+            "survival": survival,
+            "id": f"{template.id}:{episode}",
+            "episodes": [episode],
+            "start_date": start,
+            "end_date": max(start, template.end_date),
+            "capability_year": start.year - 1,
+            "parties": keep,
+            "commitment": commitment,
+            "template": template.id,
+        }
+    )
+    late = check_ex_ante(case, start, where=where or f"template {template.id}", hindsight=hindsight)
+    if hindsight or template.hindsight or late:
+        case = case.model_copy(update={"hindsight": True})
+    return case
 
 
 # --------------------------------------------------------------------------------------------
@@ -571,12 +818,20 @@ CapabilityFn = Callable[[Sequence[int], Sequence[int]], Mapping[tuple[int, int],
 
 
 def nmc_capabilities(version: NMCVersion, source: DataSource | None) -> CapabilityFn:
-    """CINC per (ccode, year) from the system layer (COW NMC, recomputed CINC)."""
+    """CINC per (ccode, year) from the system layer (COW NMC, recomputed CINC), extended past
+    NMC's last year by :mod:`ncrealism.system.extension` when a year asked for lies beyond it."""
 
     def fetch(ccodes: Sequence[int], years: Sequence[int]) -> Mapping[tuple[int, int], float]:
-        from ncrealism.system.capabilities import shares
+        from ncrealism.data.fetch import DataSource
+        from ncrealism.system.capabilities import capabilities, shares
 
-        frame = shares(sorted(set(ccodes)), sorted(set(years)), version=version, source=source)
+        src = source or DataSource.from_env()
+        last = int(capabilities(version, source=src)["year"].max())  # type: ignore[arg-type]
+        # Past NMC's last year, the system layer's documented extension (as the yearly path).
+        extend = max(years) if years and max(years) > last else None
+        frame = shares(
+            sorted(set(ccodes)), sorted(set(years)), version=version, extend_to=extend, source=src
+        )
         return {
             (int(c), int(y)): float(v)
             for c, y, v in frame.select("ccode", "year", "cinc").iter_rows()
@@ -705,21 +960,34 @@ class CaseModel:
 
     def commitments(self, nash: NashSolution) -> list[PartyCommitment]:
         """Each coalition member's commitment inputs at the agreement ``nash``."""
+        return self.commitments_at(
+            nash.coalition, nash.slack, nash.point.get(self._assurance_dimension(), 0.0)
+        )
+
+    def _assurance_dimension(self) -> str:
+        s = self.case.survival
+        return s.assurance_dimension if s is not None else ""
+
+    def commitments_at(
+        self, parties: Sequence[str], slack: Mapping[str, float], assurance: float
+    ) -> list[PartyCommitment]:
+        """Commitment inputs of ``parties`` with the given slacks (issue-scale units) and the
+        survival party's credibility read at ``assurance`` on the assurance dimension."""
         v = self.values
         surv = self.survival()
         out = []
-        for name in nash.coalition:
+        for name in parties:
             spec = self.case.commitment.parties[name]
             if isinstance(spec.credibility, DerivedCredibility):
                 assert surv is not None
-                cred = surv.credibility(nash.point[surv.assurance_dimension])
+                cred = surv.credibility(assurance)
             else:
                 cred = _unit(v[f"commitment.{name}.credibility"])
             shift = self.capability_trend[name] + v[f"commitment.{name}.extra_shift"]
             out.append(
                 PartyCommitment(
                     party=name,
-                    slack=min(1.0, max(1e-9, nash.slack[name])),
+                    slack=min(1.0, max(1e-9, slack[name])),
                     shift=shift,
                     credibility=min(1.0, max(0.0, cred)),
                     reversibility=_unit(v[f"commitment.{name}.reversibility"]),

@@ -71,13 +71,15 @@ import polars as pl
 
 from ncrealism.data._read import read_table
 from ncrealism.data.dates import parse_partial_date
+from ncrealism.data.nmc import NMCVersion
 from ncrealism.errors import DataFileError, InputError
 from ncrealism.negotiation.cases import (
+    CapabilityFn,
     CaseFile,
     CaseModel,
-    CommitmentSpec,
     analyse,
     build_case,
+    episode_case,
     load_case,
 )
 
@@ -85,19 +87,31 @@ if TYPE_CHECKING:
     from ncrealism.data.fetch import DataSource
 
 __all__ = [
+    "TEMPLATES",
     "RecordRules",
     "RecordScore",
+    "case_model",
     "episode_model",
+    "nuclear_status",
     "read_context",
     "read_negotiations",
+    "record_model",
     "score_record",
+    "template_parties",
 ]
 
 NEGOTIATIONS_FILE = "negotiations_1993_2009.csv"
 CONTEXT_FILE = "context_events_1990_2009.csv"
 OUTCOMES = ("agreement", "partial", "no agreement", "collapsed")
-#: Date the second template takes over (inauguration of a new US administration).
-TEMPLATE_SWITCH = dt.date(2001, 1, 20)
+#: Record templates and the day each takes over (its ``start_date``): a template per period in
+#: which positions moved, each coded only from what was public before that day.
+TEMPLATES: tuple[tuple[dt.date, str], ...] = (
+    (dt.date(1993, 6, 2), "record_template_1993"),
+    (dt.date(1996, 4, 17), "record_template_1996"),
+    (dt.date(2002, 9, 18), "record_template_2002"),
+    (dt.date(2003, 4, 1), "record_template_2003"),
+    (dt.date(2006, 10, 15), "record_template_2006"),
+)
 
 
 @dataclass(frozen=True)
@@ -120,10 +134,7 @@ class RecordRules:
 
     sanction_step: float = 0.1
     inducement_step: float = 0.05
-    templates: tuple[tuple[dt.date, str], ...] = (
-        (dt.date(1990, 1, 1), "record_template_1993"),
-        (TEMPLATE_SWITCH, "record_template_2001"),
-    )
+    templates: tuple[tuple[dt.date, str], ...] = TEMPLATES
 
     def __post_init__(self) -> None:
         for name in ("sanction_step", "inducement_step"):
@@ -197,7 +208,7 @@ def read_context(path: str | Path) -> pl.DataFrame:
     return raw.with_columns(pl.Series("latest", latest, dtype=pl.Date))
 
 
-def _nuclear_status(source: DataSource | None) -> dict[int, int]:
+def nuclear_status(source: DataSource | None) -> dict[int, int]:
     """DPRK's proliferation status per year (0-3, Bleek 2017 via OWID: 3 = possessing)."""
     from ncrealism.data.fetch import DataSource
 
@@ -213,48 +224,23 @@ def _nuclear_status(source: DataSource | None) -> dict[int, int]:
     return {int(y): int(s) for y, s in korea.select("year", "nuclear_weapons_status").iter_rows()}
 
 
+def _status_in(status: dict[int, int], year: int) -> int:
+    """The status in ``year``, or the latest recorded before it (the dataset may end earlier)."""
+    if year in status:
+        return status[year]
+    earlier = [y for y in status if y < year]
+    return status[max(earlier)] if earlier else 0
+
+
 # --------------------------------------------------------------------------------------------
 # One episode's model
 # --------------------------------------------------------------------------------------------
 
 
-def _subset(case: CaseFile, parties: list[str], start: dt.date, episode: str) -> CaseFile:
-    names = {p.name for p in case.parties}
-    unknown = [p for p in parties if p not in names]
-    if unknown:
-        raise InputError(
-            f"episode {episode}: parties {unknown} are not in template '{case.id}' "
-            f"(it has {sorted(names)})"
-        )
-    keep = [p for p in case.parties if p.name in parties]
-    if len(keep) == 2:
-        # Two parties: each must sign.
-        keep = [p.model_copy(update={"veto": True}) for p in keep]
-    commitment = CommitmentSpec.model_validate(
-        {
-            **case.commitment.model_dump(),
-            "parties": {
-                k: v.model_dump() for k, v in case.commitment.parties.items() if k in parties
-            },
-        }
-    )
-    survival = (
-        case.survival.model_copy(update={"profile_year": start.year})
-        if case.survival is not None
-        else None
-    )
-    return case.model_copy(
-        update={
-            "survival": survival,
-            "id": f"{case.id}:{episode}",
-            "episodes": [episode],
-            "start_date": start,
-            "end_date": max(start, case.end_date),
-            "capability_year": start.year - 1,
-            "parties": keep,
-            "commitment": commitment,
-        }
-    )
+def template_parties(template: CaseFile, parties: list[str]) -> list[str]:
+    """The episode's parties that the template codes (others are left out of its model)."""
+    names = {p.name for p in template.parties}
+    return [p for p in parties if p in names]
 
 
 def episode_model(
@@ -267,23 +253,75 @@ def episode_model(
     rules: RecordRules | None = None,
     source: DataSource | None = None,
     templates: dict[str, CaseFile] | None = None,
+    capabilities: CapabilityFn | None = None,
+    nmc_version: NMCVersion | None = None,
 ) -> tuple[CaseModel, dict[str, Any]]:
     """The model of one episode from information dated before ``start`` (module docstring).
 
-    Returns the model and the inputs it used (template, possession, sanctions, credibility).
+    Parties the template does not code are left out (named in the returned ``info`` under
+    ``left_out``); fewer than two coded parties is an :class:`InputError`. Returns the model
+    and the inputs it used (template, possession, sanctions, credibility).
     """
     rules = rules or RecordRules()
     name = rules.template_for(start)
     template = (templates or {}).get(name) or load_case(name)
-    case = _subset(template, parties, start, episode)
-    model = build_case(case, source=source)
-    before = context.filter(pl.col("latest") < start)
+    known = template_parties(template, parties)
+    if len(known) < 2:
+        raise InputError(
+            f"episode {episode}: fewer than two of its parties {parties} are coded in "
+            f"template '{template.id}' (it has {sorted(p.name for p in template.parties)})"
+        )
+    case = episode_case(template, known, start, episode)
+    model, info = record_model(
+        case,
+        context,
+        status,
+        rules=rules,
+        source=source,
+        template_start=template.start_date,
+        capabilities=capabilities,
+        nmc_version=nmc_version,
+    )
+    info["left_out"] = [p for p in parties if p not in known]
+    return model, info
+
+
+def record_model(
+    case: CaseFile,
+    context: pl.DataFrame | None,
+    status: dict[int, int],
+    *,
+    rules: RecordRules | None = None,
+    source: DataSource | None = None,
+    template_start: dt.date | None = None,
+    capabilities: CapabilityFn | None = None,
+    nmc_version: NMCVersion | None = None,
+) -> tuple[CaseModel, dict[str, Any]]:
+    """An episode case's model with the record's dated inputs applied (module docstring).
+
+    ``status``: the DPRK's nuclear status per year; the reservation floor applies only when it
+    records possession in the year before the start. ``context``: events dated on or after the
+    template's start (``template_start``, default the template's own) and before the case's
+    start add to the sanctions pressure and the credibility of assurances.
+    """
+    rules = rules or RecordRules()
+    start = case.start_date
+    model = build_case(case, source=source, capabilities=capabilities, nmc_version=nmc_version)
+    if template_start is None:
+        template_start = load_case(case.template).start_date if case.template else start
+    # The template codes the sanctions and inducements in force at its own start; events
+    # from then until the episode's start are added by the rules.
+    before = (
+        context.filter((pl.col("latest") < start) & (pl.col("latest") >= template_start))
+        if context is not None and context.height
+        else pl.DataFrame(schema={"type": pl.Utf8})
+    )
     n_sanctions = before.filter(pl.col("type") == "sanction").height
     n_inducements = before.filter(pl.col("type") == "inducement").height
-    possessing = status.get(start.year - 1, 0) >= 3
+    possessing = _status_in(status, start.year - 1) >= 3
     changes: dict[str, float] = {}
     info: dict[str, Any] = {
-        "template": name,
+        "template": case.template or case.id,
         "capability_year": start.year - 1,
         "dprk_possessing": possessing,
         "sanctions_pressure": None,
@@ -300,6 +338,23 @@ def episode_model(
         info["sanctions_pressure"] = sanctions
         info["offer_credibility"] = cred
     return model.with_values(changes), info
+
+
+def case_model(
+    case: CaseFile | str | Path,
+    *,
+    source: DataSource | None = None,
+    nmc_version: NMCVersion | None = None,
+) -> CaseModel:
+    """The model of a case file: for an episode case the record backtest's own
+    (:func:`record_model`, no context events beyond its template), else :func:`build_case`.
+    ``nmc_version`` overrides the case's COW NMC release."""
+    if not isinstance(case, CaseFile):
+        case = load_case(case)
+    if case.template:
+        status = nuclear_status(source)
+        return record_model(case, None, status, source=source, nmc_version=nmc_version)[0]
+    return build_case(case, source=source, nmc_version=nmc_version)
 
 
 # --------------------------------------------------------------------------------------------
@@ -368,7 +423,7 @@ def score_record(
             raise InputError(f"{folder / f}: not found (give the folder of the coded record)")
     record = read_negotiations(folder / NEGOTIATIONS_FILE)
     context = read_context(folder / CONTEXT_FILE)
-    status = _nuclear_status(source)
+    status = nuclear_status(source)
     rules = rules or RecordRules()
     templates = {name: load_case(name) for _, name in rules.templates}
     rows: list[dict[str, Any]] = []

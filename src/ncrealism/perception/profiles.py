@@ -40,7 +40,8 @@ bounds, non-positive standard deviations and overlapping periods raise
 
 from __future__ import annotations
 
-import tomllib
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,7 +49,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ncrealism.errors import DataFileError, InputError
+from ncrealism.errors import DataFileError
 from ncrealism.perception.filter import (
     MISPERCEPTION_BOUNDS,
     PARAM_NAMES,
@@ -152,6 +153,11 @@ class Profile:
         return [self.references[k] for k in keys]
 
 
+#: Bounds of a prior standard deviation: narrower priors make the calibration's Hessian
+#: singular in floating point (the penalty is 1/sd^2), wider ones are no prior at all.
+MIN_SD = 1e-4
+MAX_SD = 1e4
+
 _PROFILE_KEYS = {"state", "ccode", "name", "aliases", "summary"}
 _TOP_KEYS = {"profile", "references", "defaults", "periods"}
 _PARAM_KEYS = {"value", "sd", "sources", "rationale"}
@@ -173,8 +179,8 @@ def _param(
     if "value" not in raw:
         raise _err(path, "missing 'value'", where)
     v = raw["value"]
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise _err(path, f"value {v!r} is not a number", f"{where}.value")
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        raise _err(path, f"value {v!r} is not a finite number", f"{where}.value")
     if name is not None:
         p = spec(name)
         if not p.lo <= float(v) <= p.hi:
@@ -184,8 +190,17 @@ def _param(
         if not lo <= float(v) <= hi:
             raise _err(path, f"value {v} outside the bounds [{lo}, {hi}]", f"{where}.value")
     sd = raw.get("sd")
-    if sd is not None and (isinstance(sd, bool) or not isinstance(sd, int | float) or sd <= 0):
-        raise _err(path, f"sd {sd!r} must be a positive number", f"{where}.sd")
+    if sd is not None and (
+        isinstance(sd, bool) or not isinstance(sd, int | float) or not math.isfinite(sd)
+    ):
+        raise _err(path, f"sd {sd!r} must be a positive, finite number", f"{where}.sd")
+    if sd is not None and not MIN_SD <= sd <= MAX_SD:
+        raise _err(
+            path,
+            f"sd {sd!r} outside [{MIN_SD:g}, {MAX_SD:g}]: a prior that narrow fixes the "
+            "parameter (leave it out of the fitted ones instead), one that wide says nothing",
+            f"{where}.sd",
+        )
     sources = raw.get("sources", [])
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         raise _err(path, "sources must be a list of reference keys", f"{where}.sources")
@@ -210,7 +225,7 @@ def _params(
             if not isinstance(v, dict):
                 raise _err(path, "must be a table keyed by COW codes", f"{where}.misperception")
             for c, m in v.items():
-                if not str(c).isdigit():
+                if not (str(c).isascii() and str(c).isdigit()):
                     raise _err(path, f"'{c}' is not a COW code", f"{where}.misperception.{c}")
                 mis[int(c)] = _param(path, f"{where}.misperception.{c}", m, refs, name=None)
             continue
@@ -222,13 +237,10 @@ def _params(
 
 def read_profile(path: str | Path) -> Profile:
     """Read and validate a profile file (layout in the module docstring)."""
+    from ncrealism.data._read import read_toml
+
     p = str(path)
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise DataFileError(p, f"not valid TOML ({exc})") from exc
-    except OSError as exc:
-        raise InputError(f"cannot read profile {p}: {exc}") from exc
+    raw = read_toml(path, what="profile")
     extra = set(raw) - _TOP_KEYS
     if extra:
         raise _err(p, f"unknown table(s) {sorted(extra)}; allowed {sorted(_TOP_KEYS)}", "")
@@ -336,7 +348,7 @@ def load_profile(
     prof = profile_for(state)
     if prof is not None:
         return prof.filter(year)
-    ccode = int(state) if str(state).strip().isdigit() else None
+    ccode = int(state) if re.fullmatch(r"[0-9]+", str(state).strip()) else None
     f = PerceptionFilter.neutral(state=str(state), ccode=ccode)
     import dataclasses
 

@@ -759,8 +759,10 @@ def read_citations(folder: Path | str) -> list[Citation]:
             f"{p}: no such file; a run folder written by 'ncr report dprk' or 'ncr dprk' holds "
             f"{CITATIONS_JSON}"
         )
+    from ncrealism.data._read import read_bytes
+
     try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
+        raw = json.loads(read_bytes(p).decode("utf-8-sig"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataFileError(p, f"not valid JSON ({exc})") from exc
     items = raw.get("citations") if isinstance(raw, dict) else None

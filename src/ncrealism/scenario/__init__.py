@@ -13,10 +13,36 @@ numbers and :mod:`ncrealism.scenario.sensitivity` gives Sobol indices and tornad
 See ``docs/scenarios.md``.
 """
 
-from ncrealism.scenario._toml import ScenarioError
-from ncrealism.scenario.builtins import builtin_scenarios, locate
-from ncrealism.scenario.loader import LoadedScenario, load_scenario, loads_scenario, resolve
-from ncrealism.scenario.schema import Scenario, json_schema
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ncrealism.scenario._toml import ScenarioError
+    from ncrealism.scenario.builtins import builtin_scenarios, locate
+    from ncrealism.scenario.loader import LoadedScenario, load_scenario, loads_scenario, resolve
+    from ncrealism.scenario.schema import Scenario, json_schema
+
+# Imported on first use: ``import ncrealism.scenario.limits`` (a size check) stays instant.
+_EXPORTS = {
+    "ScenarioError": "ncrealism.scenario._toml",
+    "builtin_scenarios": "ncrealism.scenario.builtins",
+    "locate": "ncrealism.scenario.builtins",
+    "LoadedScenario": "ncrealism.scenario.loader",
+    "load_scenario": "ncrealism.scenario.loader",
+    "loads_scenario": "ncrealism.scenario.loader",
+    "resolve": "ncrealism.scenario.loader",
+    "Scenario": "ncrealism.scenario.schema",
+    "json_schema": "ncrealism.scenario.schema",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'ncrealism.scenario' has no attribute '{name}'")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
 
 __all__ = [
     "LoadedScenario",

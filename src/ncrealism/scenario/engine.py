@@ -19,9 +19,8 @@ variants are not Monte Carlo noise).
 from __future__ import annotations
 
 import hashlib
-import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -29,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ncrealism.scenario.distributions import inverse_cdf, support
+from ncrealism.scenario.limits import grid_size
 from ncrealism.scenario.model import PostureModel, ShockPlan, apply_shocks, combine
 from ncrealism.scenario.schema import Distribution, Fixed
 
@@ -98,6 +98,25 @@ class NegotiationPlan:
     shocks: tuple[tuple[str, str, str], ...] = ()
 
 
+def sweep_memory(plan: Plan, keep_draws: bool = False, chunk_size: int | None = None) -> int:
+    """Estimated peak memory (bytes) of running ``plan``: one chunk evaluated, then one
+    variant's chunks merged (summaries of one chunk at a time, plus the per-draw arrays that
+    are kept: negotiation outcomes always, posture probabilities and parameters with
+    ``keep_draws``). Temporaries are counted four times over."""
+    n_rows = int(plan.x.shape[0])
+    n_opt = len(plan.model.options)
+    n_par = len(plan.params)
+    n_cases = len(plan.negotiations)
+    cells = n_rows * n_opt + n_par
+    size = plan.chunk_size if chunk_size is None else chunk_size
+    batch = min(size, BATCH_DRAWS)
+    per_draw = 2 * n_cases + (n_rows * n_opt + n_par if keep_draws else 0)
+    evaluate = 8 * (4 * batch * (n_rows * (n_opt + plan.x.shape[-1]) + n_par) + size * per_draw)
+    summaries = 3 * cells * (HIST_BINS * 4 + 3 * 8)
+    merged = 8 * plan.draws * per_draw
+    return int(evaluate + summaries + merged)
+
+
 @dataclass(frozen=True, eq=False)
 class Plan:
     """Everything needed to evaluate any chunk of a sweep (sent once to every worker)."""
@@ -124,19 +143,32 @@ class Plan:
         return math.ceil(self.draws / self.chunk_size)
 
     @property
-    def variants(self) -> list[dict[str, float]]:
-        """The grid points, in row-major order of the grid (one empty dict without a grid)."""
-        if not self.grid:
-            return [{}]
-        names = [g[0] for g in self.grid]
-        return [
-            dict(zip(names, combo, strict=True))
-            for combo in itertools.product(*(g[1] for g in self.grid))
-        ]
+    def n_variants(self) -> int:
+        """Number of grid points (1 without a grid), computed without building them."""
+        return grid_size(len(values) for _, values in self.grid)
+
+    def variant(self, index: int) -> dict[str, float]:
+        """Grid point ``index`` in row-major order of the grid (``{}`` without a grid).
+
+        Built on demand from its index (mixed-radix digits, the last parameter fastest), so a
+        plan never holds its grid's cartesian product.
+        """
+        if not 0 <= index < self.n_variants:
+            raise IndexError(f"variant {index} is outside 0..{self.n_variants - 1}")
+        out: dict[str, float] = {}
+        for name, values in reversed(self.grid):
+            index, digit = divmod(index, len(values))
+            out[name] = values[digit]
+        return dict(reversed(out.items()))
+
+    def iter_variants(self) -> Iterator[dict[str, float]]:
+        """The grid points one at a time, in row-major order."""
+        for i in range(self.n_variants):
+            yield self.variant(i)
 
     @property
     def n_chunks(self) -> int:
-        return len(self.variants) * self.n_blocks
+        return self.n_variants * self.n_blocks
 
     def chunk_bounds(self, chunk: int) -> tuple[int, int, int]:
         """``(variant, first draw, end draw)`` of a chunk (draws numbered within a variant)."""
@@ -223,7 +255,7 @@ class BinnedStats:
 def param_ranges(plan: Plan, variant: int) -> tuple[FloatArray, FloatArray]:
     """The histogram range of every parameter in a variant: its value when it is fixed there,
     else the distribution's support where finite, else its 1e-6 and 1 − 1e-6 quantiles."""
-    fixed = plan.variants[variant]
+    fixed = plan.variant(variant)
     lo = np.empty(len(plan.params))
     hi = np.empty(len(plan.params))
     for k, p in enumerate(plan.params):
@@ -341,7 +373,7 @@ def evaluate_chunk(plan: Plan, chunk: int, keep_draws: bool = False) -> ChunkRes
     """
     variant, first, end = plan.chunk_bounds(chunk)
     block = first // plan.chunk_size
-    fixed = plan.variants[variant]
+    fixed = plan.variant(variant)
     values = draw_parameters(plan, block, end - first, fixed)
     n = values.shape[0]
     stats: BinnedStats | None = None

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast, get_args, get_origin
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
+from ncrealism.errors import InputError
 from ncrealism.scenario._toml import (
     KeyPath,
     ScenarioError,
@@ -34,6 +35,7 @@ from ncrealism.scenario._toml import (
 )
 from ncrealism.scenario.distributions import support
 from ncrealism.scenario.engine import NegotiationPlan, ParamSpec, Plan
+from ncrealism.scenario.limits import Limits, grid_size
 from ncrealism.scenario.model import ShockPlan
 from ncrealism.scenario.schema import (
     DIST_NAMES,
@@ -374,11 +376,15 @@ def resolve(
     seed: int | None = None,
     chunk_size: int | None = None,
     context: Path | None = None,
+    limits: Limits | None = None,
 ) -> Plan:
     """Check ``loaded`` against the model, data and cases, read the inputs, build the plan.
 
     ``draws``, ``seed`` and ``chunk_size`` override ``[run]``, ``context`` the context-event
-    file of ``[data]``. ``backend`` defaults to the
+    file of ``[data]``. The size of the sweep (grid variants × draws) is checked against
+    ``limits`` (default :class:`~ncrealism.scenario.engine.Limits`) before anything is read or
+    built. Years whose inputs repeat the previous year's (past the end of the data) are
+    reported with a :class:`DataCoverageWarning`. ``backend`` defaults to the
     decision layer (:func:`ncrealism.scenario.backends.default_backend`); ``negotiation`` to the
     negotiation layer's cases.
     """
@@ -395,7 +401,6 @@ def resolve(
     draws = run.draws if draws is None else draws
     seed = run.seed if seed is None else seed
     chunk_size = run.chunk_size if chunk_size is None else chunk_size
-    from ncrealism.errors import InputError
 
     if draws < 1:
         raise InputError(f"--draws must be at least 1, not {draws}")
@@ -403,6 +408,9 @@ def resolve(
         raise InputError(f"--seed must be in [0, 2^63), not {seed}")
     if chunk_size < 1:
         raise InputError(f"--chunk-size must be at least 1, not {chunk_size}")
+    (limits or Limits()).check_size(
+        grid_size(len(v) for v in spec.sweep.grid.values()), draws, where=loaded.label
+    )
 
     # -- data pins
     reg = source.registry
@@ -598,11 +606,17 @@ def resolve(
     # -- inputs
     first, last = spec.scope.years
     context_path = _context_path(loaded, context)
-    frame = backend.inputs(
-        list(spec.scope.states), first, last, source, profile=profile, context=context_path
-    )
+    try:
+        frame = backend.inputs(
+            list(spec.scope.states), first, last, source, profile=profile, context=context_path
+        )
+    except ScenarioError:
+        raise
+    except InputError as exc:  # e.g. a state without data: name the file and the key
+        raise loaded.error(("scope", "states"), str(exc)) from None
     ccode = frame.ccode
     year = frame.year
+    _warn_carried(loaded, frame.x, ccode, year)
     for st in spec.scope.states:
         have = set(year[ccode == st].tolist())
         missing_years = [y for y in range(first, last + 1) if y not in have]
@@ -653,6 +667,39 @@ def resolve(
     )
 
 
+class DataCoverageWarning(UserWarning):
+    """Scenario years past the end of the data: their inputs repeat the last year's."""
+
+
+def _warn_carried(loaded: LoadedScenario, x: Any, ccode: Any, year: Any) -> None:
+    """Warn, by state and years, where a trailing run of years has the very inputs of the
+    year before it: the data end there and every such year gives the same forecast."""
+    import warnings
+
+    for st in sorted({int(c) for c in ccode.tolist()}):
+        rows = np.flatnonzero(ccode == st)
+        rows = rows[np.argsort(year[rows])]
+        same = [
+            int(year[rows[i]])
+            for i in range(1, len(rows))
+            if np.array_equal(x[rows[i]], x[rows[i - 1]], equal_nan=True)
+        ]
+        ys = [int(y) for y in year[rows].tolist()]
+        tail: list[int] = []
+        for y in reversed(ys[1:]):
+            if y not in same:
+                break
+            tail.insert(0, y)
+        if len(tail) >= 2:
+            warnings.warn(
+                f"{loaded.label}, key 'scope.years': state {st} in {_years(tail)} has the same "
+                f"inputs as {tail[0] - 1}: these years lie past the end of the data (inputs "
+                "carried forward), so every one of them gives the same forecast",
+                DataCoverageWarning,
+                stacklevel=3,
+            )
+
+
 def _years(ys: Sequence[int]) -> str:
     if not ys:
         return "no years"
@@ -686,8 +733,6 @@ def _context_path(loaded: LoadedScenario, override: Path | None) -> Path | None:
     """The context-event file: ``override``, else ``[data] context`` (relative to the scenario
     file, else in ``NCR_HISTORY_DIR``)."""
     import os
-
-    from ncrealism.errors import InputError
 
     if override is not None:
         if not override.is_file():

@@ -127,9 +127,9 @@ class CaseBackend:
 
     def case(self, name: str) -> CaseNegotiation:
         from ncrealism.data.fetch import DataSource
-        from ncrealism.negotiation.cases import build_case
+        from ncrealism.negotiation.record_scoring import case_model
 
         if name not in self._cache:
             source = self._source if self._source is not None else DataSource.from_env()
-            self._cache[name] = CaseNegotiation(build_case(name, source=source))
+            self._cache[name] = CaseNegotiation(case_model(name, source=source))
         return self._cache[name]

@@ -119,12 +119,38 @@ class VariantDraws:
     durability: FloatArray
 
     @classmethod
-    def merge(cls, variant: int, results: Sequence[ChunkResult]) -> VariantDraws:
-        rs = sorted(results, key=lambda r: r.chunk)
-        stats, pstats = rs[0].stats, rs[0].param_stats
-        for r in rs[1:]:
-            stats = stats.merge(r.stats)
-            pstats = pstats.merge(r.param_stats)
+    def merge(cls, variant: int, results: Iterable[ChunkResult]) -> VariantDraws:
+        """Merge the chunks of one variant.
+
+        A sequence is sorted by chunk first; any other iterable must yield the chunks in chunk
+        order, and is consumed one chunk at a time, so that only one chunk's summaries are held
+        besides the merged ones (the per-draw arrays that are kept grow with the draws).
+        """
+        rs: Iterable[ChunkResult] = (
+            sorted(results, key=lambda r: r.chunk) if isinstance(results, Sequence) else results
+        )
+        stats: BinnedStats | None = None
+        pstats: BinnedStats | None = None
+        chunks: list[int] = []
+        first: list[int] = []
+        probs: list[FloatArray | None] = []
+        params: list[FloatArray | None] = []
+        agreement: list[FloatArray] = []
+        durability: list[FloatArray] = []
+        for r in rs:
+            if stats is None or pstats is None:
+                stats, pstats = r.stats, r.param_stats
+            else:
+                stats = stats.merge(r.stats)
+                pstats = pstats.merge(r.param_stats)
+            chunks.append(r.chunk)
+            first.append(r.first_draw)
+            probs.append(r.probabilities)
+            params.append(r.parameters)
+            agreement.append(r.agreement)
+            durability.append(r.durability)
+        if stats is None or pstats is None:
+            raise ValueError(f"variant {variant}: no chunks to merge")
 
         def joined(arrays: list[FloatArray | None]) -> FloatArray | None:
             if any(a is None for a in arrays):
@@ -133,14 +159,14 @@ class VariantDraws:
 
         return cls(
             variant,
-            tuple(r.chunk for r in rs),
-            np.array([r.first_draw for r in rs], dtype=np.int64),
+            tuple(chunks),
+            np.array(first, dtype=np.int64),
             stats,
             pstats,
-            joined([r.probabilities for r in rs]),
-            joined([r.parameters for r in rs]),
-            np.concatenate([r.agreement for r in rs], axis=0),
-            np.concatenate([r.durability for r in rs], axis=0),
+            joined(probs),
+            joined(params),
+            np.concatenate(agreement, axis=0),
+            np.concatenate(durability, axis=0),
         )
 
 
@@ -328,7 +354,7 @@ def run_record(plan: Plan, scenario_json: str, keep_draws: bool) -> dict[str, An
         "seed": plan.seed,
         "chunk_size": plan.chunk_size,
         "n_chunks": plan.n_chunks,
-        "n_variants": len(plan.variants),
+        "n_variants": plan.n_variants,
         "quantiles": json.dumps(list(plan.quantiles)),
         "grid": json.dumps({k: list(v) for k, v in plan.grid}),
         "keep_draws": keep_draws,
@@ -358,12 +384,14 @@ def build_tables(
     tables: dict[str, pa.Table] = {"summary": pa.concat_tables(summaries)}
     for name, ts in draws.items():
         tables[name] = pa.concat_tables(ts)
-    vs = plan.variants
+    nv = plan.n_variants
     tables["variants"] = pa.table(
         {
-            "variant": pa.array(np.arange(len(vs), dtype=np.int32)),
-            "values": pa.array([json.dumps(x, sort_keys=True) for x in vs], pa.string()),
-            **_provenance_columns(plan, len(vs), f"0-{plan.n_chunks - 1}"),
+            "variant": pa.array(np.arange(nv, dtype=np.int32)),
+            "values": pa.array(
+                [json.dumps(x, sort_keys=True) for x in plan.iter_variants()], pa.string()
+            ),
+            **_provenance_columns(plan, nv, f"0-{plan.n_chunks - 1}"),
         }
     )
     rec = run_record(plan, scenario_json, keep_draws)

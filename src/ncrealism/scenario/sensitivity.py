@@ -83,7 +83,7 @@ def output_spec(
             f"--year {year} is outside the scenario's years "
             f"{int(plan.year.min())}–{int(plan.year.max())}"
         )
-    fixed = plan.variants[variant]
+    fixed = plan.variant(variant)
 
     def values_with_grid(values: FloatArray) -> FloatArray:
         if not fixed:
@@ -135,7 +135,7 @@ def output_spec(
 
 
 def _uncertain(plan: Plan, variant: int) -> list[int]:
-    fixed = plan.variants[variant]
+    fixed = plan.variant(variant)
     return [k for k, p in enumerate(plan.params) if not is_fixed(p.dist) and p.name not in fixed]
 
 

@@ -21,16 +21,16 @@ command computes only the missing chunks and ends with the same results, byte fo
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ncrealism.errors import InputError
+from ncrealism.errors import InputError, NcrError
 from ncrealism.scenario.engine import ChunkResult, Plan, evaluate_chunk
 from ncrealism.scenario.results import VariantDraws, build_tables
 from ncrealism.scenario.store import (
@@ -44,7 +44,16 @@ from ncrealism.scenario.store import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-__all__ = ["MALLOC_ENV", "SweepReport", "local_cluster", "manifest", "parts_path", "run_sweep"]
+__all__ = [
+    "MALLOC_ENV",
+    "SweepReport",
+    "local_cluster",
+    "lock_path",
+    "manifest",
+    "out_lock",
+    "parts_path",
+    "run_sweep",
+]
 
 #: Called after each chunk is on disk with (chunk id, chunks done, chunks in total).
 ChunkCallback = Callable[[int, int, int], None]
@@ -61,6 +70,73 @@ class SweepReport:
     workers: int
     dashboard: str | None
     already_complete: bool
+
+
+def lock_path(out: Path) -> Path:
+    """The lock file of the sweep writing ``out`` (beside it)."""
+    return out.parent / f".{out.name}.lock"
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file ``fd`` without waiting; False if it is held."""
+    if sys.platform == "win32":  # pragma: no cover - not run on the test machines
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    else:
+        import fcntl
+
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+
+@contextmanager
+def out_lock(
+    out: Path, *, wait: bool = True, poll: float = 0.5, console: Console | None = None
+) -> Iterator[None]:
+    """Hold the lock of ``out`` for a sweep: one run at a time writes a results path.
+
+    The lock is an operating-system lock on a file beside ``out`` (released when the process
+    ends, even when killed), so a stale lock file never blocks. When another run holds it,
+    ``wait`` waits for that run to finish (the caller then finds its results and reuses
+    them); otherwise an :class:`InputError` names the path and the other process.
+    """
+    import os
+    import time
+
+    path = lock_path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        told = False
+        while not _try_lock(fd):
+            other = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            if not wait:
+                raise InputError(
+                    f"{out}: another sweep (process {other}) is writing these results (lock "
+                    f"{path}); wait for it to finish, run again without --no-wait to wait, or "
+                    "choose another --out"
+                )
+            if not told:
+                from rich.console import Console as _Console
+
+                (console or _Console(stderr=True)).print(
+                    f"waiting for another sweep (process {other}) writing {out} to finish…"
+                )
+                told = True
+            time.sleep(poll)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def parts_path(out: Path) -> Path:
@@ -111,11 +187,24 @@ def _remote_chunk(
     return result
 
 
-@functools.cache
 def _installed_version() -> str:
     from ncrealism.scenario.loader import package_version
 
     return package_version()
+
+
+def _unreadable_results() -> tuple[type[BaseException], ...]:
+    """The errors of reading a folder or DuckDB file that is not a readable results store."""
+    import polars as pl
+
+    errors: list[type[BaseException]] = [NcrError, OSError, ValueError, pl.exceptions.PolarsError]
+    try:
+        import duckdb
+    except ImportError:  # pragma: no cover - the scenario extra brings duckdb
+        pass
+    else:
+        errors.append(duckdb.Error)
+    return tuple(errors)
 
 
 def _check_out(out: Path) -> None:
@@ -136,7 +225,7 @@ def _finished_matches(out: Path, plan: Plan, keep_draws: bool) -> bool | None:
         return None
     try:
         runs = read_results(out).get("runs")
-    except Exception:
+    except _unreadable_results():  # not a readable results store: not this sweep
         return False
     if runs is None or runs.height != 1:
         return False
@@ -193,12 +282,15 @@ def run_sweep(
     on_chunk: ChunkCallback | None = None,
     scenario_json: str = "{}",
     console: Console | None = None,
+    wait: bool = True,
 ) -> SweepReport:
     """Compute the missing chunks of ``plan`` and write the results to ``out``.
 
     See the module docstring for ``scheduler`` and ``workers``. ``overwrite`` discards
     existing results or chunks of a different sweep at ``out`` (without it they are refused).
-    Re-running a finished sweep with the same settings changes nothing.
+    Re-running a finished sweep with the same settings changes nothing. One run at a time
+    writes ``out`` (:func:`out_lock`): a second one waits for the first and then reuses its
+    results (``wait``), or is refused.
     """
     out = Path(out)
     _check_out(out)
@@ -206,6 +298,33 @@ def run_sweep(
         raise InputError("give either --scheduler (an existing cluster) or --workers, not both")
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1, not {workers}")
+    with out_lock(out, wait=wait, console=console if progress else None):
+        return _run_locked(
+            plan,
+            out,
+            scheduler,
+            workers,
+            keep_draws,
+            overwrite,
+            progress,
+            on_chunk,
+            scenario_json,
+            console,
+        )
+
+
+def _run_locked(
+    plan: Plan,
+    out: Path,
+    scheduler: str | None,
+    workers: int | None,
+    keep_draws: bool,
+    overwrite: bool,
+    progress: bool,
+    on_chunk: ChunkCallback | None,
+    scenario_json: str,
+    console: Console | None,
+) -> SweepReport:
     parts = PartsDir(parts_path(out))
     m = manifest(plan, keep_draws)
     clean_stale_staging(out)
@@ -345,8 +464,9 @@ def _finalise(plan: Plan, parts: PartsDir, out: Path, keep_draws: bool, scenario
 
     def variants() -> Iterator[VariantDraws]:
         nb = plan.n_blocks
-        for v in range(len(plan.variants)):
-            chunks = [parts.read_chunk(c) for c in range(v * nb, (v + 1) * nb)]
+        for v in range(plan.n_variants):
+            # a generator: chunks are read and merged one at a time (bounded memory)
+            chunks = (parts.read_chunk(c) for c in range(v * nb, (v + 1) * nb))
             yield VariantDraws.merge(v, chunks)
 
     tables = build_tables(plan, variants(), keep_draws=keep_draws, scenario_json=scenario_json)

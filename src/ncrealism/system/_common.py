@@ -6,6 +6,7 @@ and otherwise through the COW country-codes list (``cow_codes``) with a few comm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -48,31 +49,58 @@ _ALIASES: dict[str, int] = {
 }
 
 
+#: Calendar years accepted anywhere (the data cover 1816 to the present; scenarios may look
+#: ahead). A year outside this range is refused before any work, never passed to the data.
+YEAR_RANGE: tuple[int, int] = (1000, 2999)
+
+
+def check_year(year: int) -> int:
+    """``year`` itself, or :class:`InputError` if it lies outside :data:`YEAR_RANGE`."""
+    lo, hi = YEAR_RANGE
+    if not lo <= year <= hi:
+        raise InputError(f"year {year} is not a calendar year ncrealism can use ({lo}-{hi})")
+    return year
+
+
 def year_list(years: Years) -> list[int]:
     """Expand ``years`` into a sorted list of distinct years.
 
     A 2-tuple is an inclusive span ``(first, last)``; a ``range`` or any other sequence lists the
-    years themselves. An empty or reversed span is an :class:`InputError`.
+    years themselves. An empty or reversed span, or a year outside :data:`YEAR_RANGE`, is an
+    :class:`InputError`.
     """
     if isinstance(years, tuple) and len(years) == 2 and not isinstance(years, range):
-        first, last = int(years[0]), int(years[1])
+        first, last = check_year(int(years[0])), check_year(int(years[1]))
         if first > last:
             raise InputError(f"year span {first}:{last} is reversed; write first:last")
         return list(range(first, last + 1))
-    out = sorted({int(y) for y in years})
+    out = sorted({check_year(int(y)) for y in years})
     if not out:
         raise InputError("no years given")
     return out
+
+
+def _year_int(text: str) -> int:
+    t = text.strip()
+    if len(t.lstrip("-")) > 4:
+        raise InputError(
+            f"year {t} is not a calendar year ncrealism can use ({YEAR_RANGE[0]}-{YEAR_RANGE[1]})"
+        )
+    return int(t)
 
 
 def parse_years(text: str) -> list[int]:
     """Parse a command-line year spec: ``1990``, ``1985:2022`` or ``1990,1994,2000``."""
     t = text.strip()
     try:
+        if not re.fullmatch(r"[0-9:,\s-]+", t):
+            raise ValueError(t)
         if ":" in t:
             a, b = t.split(":", 1)
-            return year_list((int(a), int(b)))
-        return year_list([int(p) for p in t.split(",") if p.strip()])
+            return year_list((_year_int(a), _year_int(b)))
+        return year_list([_year_int(p) for p in t.split(",") if p.strip()])
+    except InputError:
+        raise
     except ValueError:
         raise InputError(
             f"cannot read years '{text}'; write 1994, 1985:2022 or 1990,1994,2000"
@@ -106,7 +134,9 @@ def resolve_state(value: int | str, source: DataSource) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return int(value)
     text = str(value).strip()
-    if text.lstrip("-").isdigit():
+    if re.fullmatch(r"-?[0-9]+", text):
+        if len(text) > 6:
+            raise InputError(f"'{value}' is not a COW state code (at most a few digits)")
         return int(text)
     key = " ".join(text.upper().split())
     if key in _ALIASES:

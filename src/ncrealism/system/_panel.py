@@ -6,7 +6,8 @@ A :class:`Panel` holds, for the years T and the COW states K of the capability d
   NMC v6.0 state-years are exactly the COW State System Membership v2016 state-years);
 * ``cinc``, ``milex``, ``milper`` (T×K; nan where absent or missing);
 * ``flags[t, a, b]``: COW alliance obligations of the dyad as bits (1 defense pact,
-  2 neutrality, 4 non-aggression, 8 entente), symmetric;
+  2 neutrality, 4 non-aggression, 8 entente), symmetric; ``blank_flags[t, a, b]``: the bits
+  the publisher left blank (unknown: null in the frames, no obligation in levels and S);
 * ``conttype[t, a, b]``: COW direct contiguity type (1-5; 0 none), directed as published;
 * ``miles[a, b]``: capital-to-capital distance in statute miles (Gleditsch & Ward 2001,
   time-invariant; nan where capdist has no value);
@@ -74,6 +75,7 @@ class Panel:
     milex: FloatArray
     milper: FloatArray
     flags: NDArray[np.uint8]
+    blank_flags: NDArray[np.uint8]
     conttype: NDArray[np.int8]
     miles: FloatArray
     alliance_status: NDArray[np.int8]
@@ -126,17 +128,11 @@ class Panel:
         return Blocks(self, tpos, offsets, directed)
 
 
-_PAIRS: dict[tuple[int, bool], tuple[IntArray, IntArray, BoolArray]] = {}
-
-
 def pairs(n: int, directed: bool) -> tuple[IntArray, IntArray, BoolArray]:
     """Row and column indices (and the mask) of the dyads among n states, row-major."""
-    key = (n, directed)
-    if key not in _PAIRS:
-        mask = ~np.eye(n, dtype=bool) if directed else np.triu(np.ones((n, n), dtype=bool), 1)
-        a, b = np.nonzero(mask)
-        _PAIRS[key] = (a.astype(np.int64), b.astype(np.int64), mask)
-    return _PAIRS[key]
+    mask = ~np.eye(n, dtype=bool) if directed else np.triu(np.ones((n, n), dtype=bool), 1)
+    a, b = np.nonzero(mask)
+    return a.astype(np.int64), b.astype(np.int64), mask
 
 
 @dataclass(frozen=True)
@@ -178,6 +174,62 @@ class Blocks:
     def year_of_rows(self) -> IntArray:
         """The year position of every row."""
         return np.repeat(self.tpos, np.diff(self.offsets))
+
+    def index(self) -> RowIndex:
+        """The year position and the two state positions of every row, in row order.
+
+        One boolean mask over years × states × states, read in C order, lists the dyad-years
+        in the order of :meth:`Panel.blocks` (year, first code, second code), so every measure
+        is then a gather from the panel's arrays, with no loop over years.
+        """
+        present = self.panel.present[self.tpos]
+        nk = present.shape[1]
+        mask = present[:, :, None] & present[:, None, :]
+        pair = ~np.eye(nk, dtype=bool) if self.directed else np.triu(np.ones((nk, nk), bool), 1)
+        mask &= pair[None, :, :]
+        flat = np.flatnonzero(mask)
+        ij = flat % (nk * nk)
+        t = self.tpos[flat // (nk * nk)]
+        i = ij // nk
+        j = ij - i * nk
+        ti = t * nk + i
+        return RowIndex(t, i, j, ti, t * nk + j, ij, ti * nk + j)
+
+    def row_of(self, t: IntArray, i: IntArray, j: IntArray) -> IntArray:
+        """The row of each dyad-year (year position t, state positions i and j); -1 for a
+        dyad-year that is not in the frame (year not selected, state absent, or i ≥ j in a
+        non-directed frame)."""
+        panel = self.panel
+        block_of = np.full(panel.years.size, -1, dtype=np.int64)
+        block_of[self.tpos] = np.arange(self.tpos.size)
+        rank = np.cumsum(panel.present, axis=1) - 1  # position among the year's states
+        b = block_of[t]
+        ok = (b >= 0) & (i != j) & panel.present[t, i] & panel.present[t, j]
+        if not self.directed:
+            ok &= i < j
+        n = panel.present.sum(axis=1)[t]
+        ri, rj = rank[t, i], rank[t, j]
+        if self.directed:
+            within = ri * (n - 1) + rj - (rj > ri)
+        else:
+            within = ri * n - ri * (ri + 1) // 2 + (rj - ri - 1)
+        return np.where(ok, self.offsets[np.maximum(b, 0)] + within, -1).astype(np.int64)
+
+
+@dataclass(frozen=True)
+class RowIndex:
+    """Per-row positions of a dyad-year frame: year ``t``, states ``i`` (``ccode1``) and ``j``
+    (``ccode2``), all positions in the panel's arrays, and the flat positions of (t, i),
+    (t, j), (i, j) and (t, i, j) in the C-ordered T×K, K×K and T×K×K arrays (for
+    :func:`numpy.take`)."""
+
+    t: IntArray
+    i: IntArray
+    j: IntArray
+    ti: IntArray
+    tj: IntArray
+    ij: IntArray
+    tij: IntArray
 
 
 def load_table(name: str, source: DataSource, load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
@@ -270,6 +322,14 @@ def _build_panel(
     flags = np.zeros((nt, nk, nk), dtype=np.uint8)
     flags[t[ok], a[ok], b[ok]] = bits[ok]
     flags[t[ok], b[ok], a[ok]] = bits[ok]
+    # flags the publisher left blank: unknown, shown as null, counted as no obligation
+    blank_bits = np.zeros(ally.height, dtype=np.uint8)
+    for col, bit in FLAG_BITS.items():
+        blank_bits |= np.where(ally[col].is_null().to_numpy(), bit, 0).astype(np.uint8)
+    blank_flags = np.zeros((nt, nk, nk), dtype=np.uint8)
+    nb = ok & (blank_bits > 0)
+    blank_flags[t[nb], a[nb], b[nb]] = blank_bits[nb]
+    blank_flags[t[nb], b[nb], a[nb]] = blank_bits[nb]
 
     contig = load_table("contdird", src, lambda: load_contiguity_directed(source=src))
     t, a, b, ok = dyad_positions(contig)
@@ -280,6 +340,7 @@ def _build_panel(
     contiguity_status = _status(years, CONTIGUITY_LAST_YEAR, carry_forward)
     for arr, status, last in (
         (flags, alliance_status, ALLIANCE_LAST_YEAR),
+        (blank_flags, alliance_status, ALLIANCE_LAST_YEAR),
         (conttype, contiguity_status, CONTIGUITY_LAST_YEAR),
     ):
         if carry_forward and years[-1] > last >= years[0]:
@@ -313,6 +374,7 @@ def _build_panel(
         milex=milex,
         milper=milper,
         flags=flags,
+        blank_flags=blank_flags,
         conttype=conttype,
         miles=miles,
         alliance_status=alliance_status,

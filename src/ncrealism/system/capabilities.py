@@ -186,15 +186,9 @@ def _reason(row: dict[str, object], tol: float) -> str:
     )
 
 
-_NMC: dict[tuple[str, str], pl.DataFrame] = {}
-
-
 def _load_nmc(version: NMCVersion, source: DataSource) -> pl.DataFrame:
-    """NMC as loaded by :func:`ncrealism.data.nmc.load_nmc`, read once per verified file."""
-    key = (version, source.resolve(_NMC_KEY[version]).sha256)
-    if key not in _NMC:
-        _NMC[key] = load_nmc(version, source=source)
-    return _NMC[key]
+    """NMC as loaded by :func:`ncrealism.data.nmc.load_nmc`, read once per data source."""
+    return source.memo(_NMC_KEY[version], lambda: load_nmc(version, source=source))
 
 
 def cinc_reproduction(

@@ -56,7 +56,10 @@ See :mod:`ncrealism.system._kernels` for the exact formulas.
 Coverage and carrying forward: alliances end in 2012 and contiguity in 2016. For later years
 (NMC v7.0, or an extension) the last covered year's alliances and contiguity are carried
 forward by default and flagged (``alliance_carried``, ``contiguity_carried``); with
-``carry_forward=False`` they are null.
+``carry_forward=False`` they are null. :func:`ncrealism.data.frames.add_alliances` applies the
+same rule, so both routes give the same flags. A flag the publisher left blank (the entente of
+alliance 122, Iran-Turkey, 1926-1936) is null on both routes and counts as no obligation in
+``alliance_level`` and the S-scores.
 
 Columns (directed dyad-year frames; ``1`` = ``ccode1``'s, ``2`` = ``ccode2``'s)
 ------------------------------------------------------------------------------
@@ -107,16 +110,13 @@ from ncrealism.errors import InputError
 from ncrealism.system import _kernels as k
 from ncrealism.system._common import Years, year_list
 from ncrealism.system._panel import (
-    BIT_DEFENSE,
-    BIT_ENTENTE,
-    BIT_NEUTRALITY,
-    BIT_NONAGGRESSION,
     CARRIED,
     FLAG_BITS,
     LEVEL_OF_FLAGS,
     UNKNOWN,
     Blocks,
     Panel,
+    RowIndex,
     build_panel,
 )
 from ncrealism.system.capabilities import NMCVersion
@@ -130,6 +130,7 @@ __all__ = [
     "dyad_power",
     "dyad_years",
     "loss_of_strength",
+    "lsg_exponent_rows",
     "s_score",
     "s_score_matrix",
 ]
@@ -201,10 +202,11 @@ class AllianceWeights:
 
     def of_flags(self, flags: NDArray[np.uint8]) -> FloatArray:
         """The weight of each dyad given its obligation bits (0 without an alliance)."""
-        w = np.zeros(flags.shape)
+        bits = np.arange(16, dtype=np.uint8)
+        table = np.zeros(16)
         for name, bit in FLAG_BITS.items():
-            w = np.maximum(w, np.where(flags & bit, getattr(self, name), 0.0))
-        return w
+            table = np.maximum(table, np.where(bits & bit, getattr(self, name), 0.0))
+        return np.asarray(np.take(table, flags), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -253,86 +255,184 @@ def similarity_matrices(
     return out
 
 
+def lsg_exponent_rows(panel: Panel, index: RowIndex, lsg: LossOfStrength) -> FloatArray:
+    """Bueno de Mesquita's exponent ``log10(miles / miles_per_day + 10 − e)`` of every row.
+
+    Distances do not change over time and the rate only by era, so the exponent is computed
+    once per era and pair of states, then read at the rows.
+    """
+    rates = lsg.miles_per_day(panel.years)
+    eras, era_of_year = np.unique(rates, return_inverse=True)
+    nk = panel.codes.size
+    with np.errstate(invalid="ignore"):
+        table = k.lsg_exponent(panel.miles[None, :, :], eras[:, None, None])
+    return np.asarray(
+        np.take(table, np.take(era_of_year, index.t) * (nk * nk) + index.ij), dtype=np.float64
+    )
+
+
+def portfolio_distance_rows(
+    blocks: Blocks, index: RowIndex, weighted: Sequence[bool]
+) -> list[FloatArray]:
+    """Signorino & Ritter's scaled portfolio distance ``d`` of every row, for each weighting.
+
+    ``weighted[m]`` False: every state of the year weighs 1; True: each state k weighs its CINC
+    (missing CINC: 0). ``d_ij = Σ_k w_k |a_ik − a_jk| / (3 Σ_k w_k)`` over the states k of the
+    year, exactly as :func:`ncrealism.system._kernels.portfolio_distances`, for all years at
+    once: with ``|a − b| = a + b − 2·min(a, b)`` and ``min(a, b) = Σ_v 1[a ≥ v]·1[b ≥ v]``, the
+    cross terms of every year are one sparse product of the (year, state) × (year, state, v)
+    indicator matrix with its transpose (block-diagonal by year), read at the frame's rows.
+    NaN in years whose alliances are unknown or whose weights sum to 0.
+    """
+    from scipy import sparse
+
+    panel = blocks.panel
+    nt, nk = panel.present.shape
+    top = k.MAX_LEVEL
+    n_rows = index.t.size
+    sel = np.zeros(nt, dtype=bool)
+    sel[blocks.tpos] = True
+    sel &= panel.alliance_status != UNKNOWN
+    if not sel.any() or n_rows == 0:
+        return [np.full(n_rows, np.nan) for _ in weighted]
+    pres = panel.present & sel[:, None]
+    # tie levels a_ik > 0 among the states of each year: alliances, and 3 with itself
+    cells = np.flatnonzero(panel.flags)
+    ft = cells // (nk * nk)
+    fi = (cells // nk) % nk
+    fk = cells % nk
+    keep = pres[ft, fi] & pres[ft, fk]
+    ft, fi, fk = ft[keep], fi[keep], fk[keep]
+    dt_, di = np.nonzero(pres)
+    tt = np.concatenate([ft, dt_])
+    ii = np.concatenate([fi, di])
+    kk = np.concatenate([fk, di])
+    lev = np.concatenate([LEVEL_OF_FLAGS[panel.flags[ft, fi, fk]], np.full(di.size, top, np.int8)])
+    lev = lev.astype(np.int64)
+    rows_x = tt * nk + ii
+    item = tt * nk + kk
+    # indicator matrix X: row (year, state i), column (year, state k, threshold v), a_ik >= v
+    start = np.cumsum(lev) - lev
+    v = np.arange(int(lev.sum())) - np.repeat(start, lev)
+    xr = np.repeat(rows_x, lev)
+    xitem = np.repeat(item, lev)
+    xc = xitem * top + v
+    shape = (nt * nk, nt * nk * top)
+    x = sparse.csr_matrix((np.ones(xr.size), (xr, xc)), shape=shape)
+    # both weightings in one product: real part weights 1, imaginary part weights CINC
+    w_one = pres.astype(np.float64)
+    w_cinc = np.where(pres, np.nan_to_num(panel.cinc, nan=0.0), 0.0)
+    wc = (w_one + 1j * w_cinc).ravel()
+    xw = sparse.csr_matrix((wc[xitem], (xr, xc)), shape=shape)
+    cross = (xw @ x.T.tocsr()).tocoo()
+    p_, ci, cj = cross.row // nk, cross.row % nk, cross.col % nk
+    crow = blocks.row_of(p_, ci, cj)
+    ok = crow >= 0
+    crow, cdata = crow[ok], cross.data[ok]
+    out: list[FloatArray] = []
+    for use_cinc in weighted:
+        w = w_cinc if use_cinc else w_one
+        wsum = w.sum(axis=1)
+        r = np.bincount(rows_x, weights=w.ravel()[item] * lev, minlength=nt * nk)
+        d: FloatArray = np.take(r, index.ti).astype(np.float64, copy=False)
+        d += np.take(r, index.tj)
+        d[crow] -= 2.0 * (cdata.imag if use_cinc else cdata.real)
+        scale = np.full(nt, np.nan)
+        good = sel & (wsum > 0)
+        scale[good] = 1.0 / (top * wsum[good])  # NaN: alliances unknown or no weight
+        d *= np.take(scale, index.t)
+        np.clip(d, 0.0, 1.0, out=d)
+        out.append(d)
+    return out
+
+
 def dyad_columns(
-    blocks: Blocks, measures: Sequence[Measure], options: DyadOptions
+    blocks: Blocks,
+    measures: Sequence[Measure],
+    options: DyadOptions,
+    index: RowIndex | None = None,
+    lsg_exponent: FloatArray | None = None,
 ) -> dict[str, NDArray[np.generic]]:
     """The key and measure columns of the dyad-years of ``blocks`` as NumPy arrays.
 
-    Each year's values are computed on that year's n×n matrices and written to its block of
-    rows (names and units in the module docstring).
+    Every column is gathered from the panel's year × state (× state) arrays at the rows'
+    positions (``index``, from :meth:`Blocks.index` when not given), with no loop over years
+    except for the chance-corrected similarity variants (names and units in the module
+    docstring). ``lsg_exponent`` may pass :func:`lsg_exponent_rows` already computed.
+    Projected capabilities are computed as ``exp(x · ln CINC)``, which equals ``CINC ** x``
+    to rounding.
     """
     panel = blocks.panel
-    n = blocks.n_rows
+    ix = blocks.index() if index is None else index
+    t = ix.t
     want = set(measures)
-    need_miles = bool(want & {"distance", "lsg", "boulding"})
-    f64 = ["cinc1", "cinc2", "power_share", "power_ratio"] if "power" in want else []
-    if need_miles:
-        f64.append("miles")
-    if "lsg" in want:
-        f64 += ["miles_per_day", "cinc1_projected", "cinc2_projected"]
-    if "boulding" in want:
-        f64 += ["cinc1_linear", "cinc2_linear"]
-    variants = list(options.variants) if "similarity" in want else []
     cols: dict[str, NDArray[np.generic]] = {
-        "ccode1": np.empty(n, dtype=np.int64),
-        "ccode2": np.empty(n, dtype=np.int64),
-        "year": np.empty(n, dtype=np.int64),
+        "ccode1": np.take(panel.codes, ix.i),
+        "ccode2": np.take(panel.codes, ix.j),
+        "year": np.take(panel.years, t),
     }
-    # Every row of these columns is written below, block by block (so no fill is needed).
-    for name in f64 + variants:
-        cols[name] = np.empty(n)
+    need_miles = bool(want & {"distance", "lsg", "boulding"})
+    c1 = np.take(panel.cinc, ix.ti)
+    c2 = np.take(panel.cinc, ix.tj)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if "power" in want:
+            cols["cinc1"] = c1
+            cols["cinc2"] = c2
+            cols["power_share"] = c1 / (c1 + c2)
+            cols["power_ratio"] = c1 / c2
+        if need_miles:
+            miles = np.take(panel.miles, ix.ij)
+            cols["miles"] = miles
+        if "lsg" in want:
+            expo = lsg_exponent
+            if expo is None:
+                expo = lsg_exponent_rows(panel, ix, options.lsg)
+            log_cinc = np.log(panel.cinc)
+            cols["miles_per_day"] = np.take(options.lsg.miles_per_day(panel.years), t)
+            cols["cinc1_projected"] = np.exp(expo * np.take(log_cinc, ix.ti))
+            cols["cinc2_projected"] = np.exp(expo * np.take(log_cinc, ix.tj))
+        if "boulding" in want:
+            drop = options.boulding_slope * miles / 1000.0
+            # np.maximum propagates NaN, so a missing CINC or distance stays missing.
+            cols["cinc1_linear"] = np.maximum(c1 - drop, 0.0)
+            cols["cinc2_linear"] = np.maximum(c2 - drop, 0.0)
     if "contiguity" in want:
-        cols["conttype"] = np.zeros(n, dtype=np.int8)
-    flags = np.zeros(n, dtype=np.uint8) if "alliances" in want else None
-    rates = options.lsg.miles_per_day(panel.years)
-    for blk in blocks:
-        t, idx, a, b, rows = blk.t, blk.idx, blk.a, blk.b, blk.rows
-        codes = panel.codes[idx]
-        cols["ccode1"][rows] = codes[a]
-        cols["ccode2"][rows] = codes[b]
-        cols["year"][rows] = panel.years[t]
-        c = panel.cinc[t, idx]
-        c1, c2 = c[a], c[b]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if "power" in want:
-                cols["cinc1"][rows] = c1
-                cols["cinc2"][rows] = c2
-                cols["power_share"][rows] = c1 / (c1 + c2)
-                cols["power_ratio"][rows] = c1 / c2
-            if need_miles:
-                miles = panel.miles[np.ix_(idx, idx)][blk.mask]
-                cols["miles"][rows] = miles
-            if "lsg" in want:
-                expo = k.lsg_exponent(miles, rates[t])
-                cols["miles_per_day"][rows] = rates[t]
-                cols["cinc1_projected"][rows] = np.power(c1, expo)
-                cols["cinc2_projected"][rows] = np.power(c2, expo)
-            if "boulding" in want:
-                drop = options.boulding_slope * miles / 1000.0
-                # np.maximum propagates NaN, so a missing CINC or distance stays missing.
-                cols["cinc1_linear"][rows] = np.maximum(c1 - drop, 0.0)
-                cols["cinc2_linear"][rows] = np.maximum(c2 - drop, 0.0)
-        if "contiguity" in want:
-            cols["conttype"][rows] = panel.conttype[t][np.ix_(idx, idx)][blk.mask]
-        if flags is not None:
-            flags[rows] = panel.flags[t][np.ix_(idx, idx)][blk.mask]
-        if variants and panel.alliance_status[t] != UNKNOWN:
-            for v, m in similarity_matrices(panel, t, idx, variants).items():
-                cols[v][rows] = m[blk.mask]
-        else:
-            for v in variants:
-                cols[v][rows] = np.nan
-    tt = blocks.year_of_rows()
-    if "contiguity" in want:
-        cols["contiguity_carried"] = panel.contiguity_status[tt] == CARRIED
-    if flags is not None:
-        cols["defense_pact"] = (flags & BIT_DEFENSE) > 0
-        cols["neutrality"] = (flags & BIT_NEUTRALITY) > 0
-        cols["nonaggression"] = (flags & BIT_NONAGGRESSION) > 0
-        cols["entente"] = (flags & BIT_ENTENTE) > 0
-        cols["alliance_level"] = LEVEL_OF_FLAGS[flags]
-        cols["alliance_carried"] = panel.alliance_status[tt] == CARRIED
-    return cols
+        cols["conttype"] = np.take(panel.conttype, ix.tij)
+        cols["contiguity_carried"] = np.take(panel.contiguity_status == CARRIED, t)
+    if "alliances" in want:
+        flags = np.take(panel.flags, ix.tij)
+        blank = np.take(panel.blank_flags, ix.tij)
+        has_blank = bool(blank.any())
+        for name, bit in FLAG_BITS.items():
+            cols[name] = (flags & bit).astype(bool)
+            if has_blank:
+                cols[f"{name}{_BLANK}"] = (blank & bit).astype(bool)
+        cols["alliance_level"] = np.take(LEVEL_OF_FLAGS, flags)
+        cols["alliance_carried"] = np.take(panel.alliance_status == CARRIED, t)
+    variants: list[str] = list(options.variants) if "similarity" in want else []
+    plain = [name for name in variants if name in ("s_unweighted", "s_weighted")]
+    if plain:
+        dists = portfolio_distance_rows(blocks, ix, [name == "s_weighted" for name in plain])
+        for name, d in zip(plain, dists, strict=True):
+            cols[name] = 1.0 - 2.0 * d
+    corrected = [name for name in variants if name in ("kappa", "pi")]
+    if corrected:
+        for name in corrected:
+            cols[name] = np.full(t.size, np.nan)
+        for blk in blocks:
+            if panel.alliance_status[blk.t] == UNKNOWN:
+                continue
+            for name, mat in similarity_matrices(panel, blk.t, blk.idx, corrected).items():
+                cols[name][blk.rows] = mat[blk.mask]
+    # the documented column order: keys, floats, similarity, contiguity, alliances
+    first = [c for c in cols if cols[c].dtype == np.float64 and c not in variants]
+    order = ["ccode1", "ccode2", "year", *first, *variants]
+    order += [c for c in cols if c not in order]
+    return {c: cols[c] for c in order}
+
+
+#: Suffix of the helper columns that mark flags the publisher left blank (dropped by to_frame).
+_BLANK = "__blank"
 
 
 _NULLABLE_BY_STATUS = {
@@ -345,7 +445,20 @@ def to_frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFra
     """Build the Polars frame: NaN becomes null; alliance and contiguity values are null in
     years whose status is unknown (see :func:`ncrealism.system._panel.build_panel`)."""
     panel = blocks.panel
-    df = pl.DataFrame([pl.Series(n, v, nan_to_null=v.dtype == np.float64) for n, v in cols.items()])
+    blanks = {c[: -len(_BLANK)]: v for c, v in cols.items() if c.endswith(_BLANK)}
+    df = pl.DataFrame(
+        [
+            pl.Series(n, v, nan_to_null=v.dtype == np.float64)
+            for n, v in cols.items()
+            if not n.endswith(_BLANK)
+        ]
+    )
+    if blanks:
+        df = df.with_columns(
+            pl.when(pl.Series(mask)).then(None).otherwise(pl.col(c)).alias(c)
+            for c, mask in blanks.items()
+            if mask.any()
+        )
     unknown = {
         "alliances": panel.alliance_status[blocks.tpos] == UNKNOWN,
         "contiguity": panel.contiguity_status[blocks.tpos] == UNKNOWN,

@@ -98,9 +98,11 @@ from ncrealism.system._common import Years, resolve_state, year_list
 from ncrealism.system._panel import (
     CARRIED,
     FLAG_BITS,
+    LEVEL_OF_FLAGS,
     UNKNOWN,
     Blocks,
     Panel,
+    RowIndex,
     build_panel,
     load_table,
 )
@@ -238,13 +240,13 @@ def _threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
 
 def _blend(x: FloatArray, y: FloatArray, wx: float) -> FloatArray:
     """wx·x + (1 − wx)·y, using the available one alone where the other is nan."""
-    out = wx * x + (1.0 - wx) * y
-    out = np.where(np.isnan(x), y, out)
-    out = np.where(np.isnan(y), x, out)
     if wx == 0.0:
-        out = np.where(np.isnan(y), np.nan, y)
-    elif wx == 1.0:
-        out = np.where(np.isnan(x), np.nan, x)
+        return np.array(y, dtype=np.float64)
+    if wx == 1.0:
+        return np.array(x, dtype=np.float64)
+    out: FloatArray = wx * x + (1.0 - wx) * y
+    np.copyto(out, y, where=np.isnan(x))
+    np.copyto(out, x, where=np.isnan(y))
     return out
 
 
@@ -263,6 +265,11 @@ THREAT_FLOATS = (
 )
 
 
+def _power(x: FloatArray, e: float) -> FloatArray:
+    """``x ** e`` (``x`` itself for the neutral exponent 1)."""
+    return x if e == 1.0 else np.power(x, e)
+
+
 def threat_columns(
     blocks: Blocks,
     inputs: ThreatInputs,
@@ -270,86 +277,94 @@ def threat_columns(
     *,
     s_unweighted: FloatArray | None = None,
     keys: bool = True,
+    index: RowIndex | None = None,
+    miles: FloatArray | None = None,
+    lsg_exponent: FloatArray | None = None,
+    alliance_flags: NDArray[np.uint8] | None = None,
+    source_cinc: FloatArray | None = None,
+    source_projected: FloatArray | None = None,
 ) -> dict[str, NDArray[np.generic]]:
     """The threat components for the dyad-years of ``blocks`` (ccode1 = target, ccode2 =
     source), as NumPy arrays; ``support`` is w(type)·AP·G for allied dyads, else 0.
 
-    ``s_unweighted`` may pass the unweighted S of the same rows, already computed (e.g. by
-    :func:`ncrealism.system.dyads.dyad_columns`), so it is not computed twice; ``keys=False``
-    leaves out ``ccode1``, ``ccode2`` and ``year`` (when the caller has them already).
+    Every column is gathered from the panel's and the inputs' arrays at the rows' positions
+    (``index``, from :meth:`Blocks.index` when not given). ``s_unweighted`` may pass the
+    unweighted S of the same rows, and ``miles`` / ``lsg_exponent`` the distances and Bueno de
+    Mesquita exponents (``alliance_flags`` the obligation bits, ``source_cinc`` and
+    ``source_projected`` the source's CINC and its Bueno de Mesquita projection), already
+    computed (e.g. by :func:`ncrealism.system.dyads.dyad_columns`), so they are not computed
+    twice;
+    ``keys=False`` leaves out ``ccode1``, ``ccode2`` and ``year``.
     """
+    from ncrealism.system.dyads import lsg_exponent_rows, portfolio_distance_rows
+
     panel = blocks.panel
-    n = blocks.n_rows
+    ix = blocks.index() if index is None else index
+    t = ix.t
     cols: dict[str, NDArray[np.generic]] = {}
     if keys:
-        for name in ("ccode1", "ccode2", "year"):
-            cols[name] = np.empty(n, dtype=np.int64)
-    for name in THREAT_FLOATS:
-        cols[name] = np.empty(n)
-    nuclear = np.zeros(n, dtype=bool)
-    level = np.zeros(n, dtype=np.int8)
-    allied = np.zeros(n, dtype=bool)
-    rates = params.lsg.miles_per_day(panel.years)
-    ally_bits = np.uint8(sum(FLAG_BITS[t] for t in params.ally_types))
-    a_, b_, g_ = params.power_exponent, params.offensive_exponent, params.intentions_exponent
-    for blk in blocks:
-        t, idx, a, b, rows = blk.t, blk.idx, blk.a, blk.b, blk.rows
-        if keys:
-            codes = panel.codes[idx]
-            cols["ccode1"][rows] = codes[a]
-            cols["ccode2"][rows] = codes[b]
-            cols["year"][rows] = panel.years[t]
-        c = panel.cinc[t, idx]
-        ap = c[b]
-        miles = panel.miles[np.ix_(idx, idx)][blk.mask]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if params.gradient == "bdm":
-                prox = np.power(ap, k.lsg_exponent(miles, rates[t]) - _X0)
+        cols["ccode1"] = np.take(panel.codes, ix.i)
+        cols["ccode2"] = np.take(panel.codes, ix.j)
+        cols["year"] = np.take(panel.years, t)
+    ap = np.take(panel.cinc, ix.tj) if source_cinc is None else source_cinc
+    dist = np.take(panel.miles, ix.ij) if miles is None else miles
+    known = np.take(panel.alliance_status != UNKNOWN, t)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if params.gradient == "bdm":
+            expo = lsg_exponent
+            if expo is None:
+                expo = lsg_exponent_rows(panel, ix, params.lsg)
+            # AP ** (x(d) − x(0)) = AP ** x(d) · AP ** −x(0); 0 ** 0 = 1 kept exactly
+            if source_projected is None:
+                prox = np.exp((expo - _X0) * np.take(np.log(panel.cinc), ix.tj))
             else:
-                reach = np.maximum(ap - params.boulding_slope * miles / 1000.0, 0.0)
-                prox = np.where(ap > 0, reach / ap, 0.0)
-                prox[np.isnan(miles) | np.isnan(ap)] = np.nan
-            m = inputs.military[t, idx]
-            mratio = m[b] / (m[a] + m[b])
-            nuc = inputs.nuclear[t, idx][b]
-            off = _blend(nuc, mratio, params.nuclear_weight)
-            ip = inputs.ideal[t, idx]
-            udist = np.abs(ip[a] - ip[b]) / inputs.ideal_range
-            if panel.alliance_status[t] != UNKNOWN:
-                lev = panel.levels(t)[np.ix_(idx, idx)]
-                if s_unweighted is not None:
-                    adis = (1.0 - s_unweighted[rows]) / 2.0
-                else:
-                    s = 1.0 - 2.0 * k.portfolio_distance(lev)
-                    adis = ((1.0 - s) / 2.0)[blk.mask]
-                f = panel.flags[t][np.ix_(idx, idx)][blk.mask] & ally_bits
-                wts = params.alliance_weights.of_flags(f)
-                level[rows] = lev[blk.mask]
-                allied[rows] = f > 0
-            else:
-                adis = np.full(a.size, np.nan)
-                wts = np.full(a.size, np.nan)
-            intent = _blend(udist, adis, params.unga_weight)
-            projected = ap * prox
-            cols["aggregate_power"][rows] = ap
-            cols["proximity"][rows] = prox
-            cols["projected_power"][rows] = projected
-            cols["offensive"][rows] = off
-            cols["intentions"][rows] = intent
-            cols["threat"][rows] = (
-                np.power(ap, a_) * prox * np.power(off, b_) * np.power(intent, g_)
-            )
-            cols["military_ratio"][rows] = mratio
-            cols["unga_distance"][rows] = udist
-            cols["alliance_dissimilarity"][rows] = adis
-            cols["miles"][rows] = miles
-            cols["support"][rows] = wts * projected
-        nuclear[rows] = nuc > 0
-    tt = blocks.year_of_rows()
-    cols["nuclear"] = nuclear
-    cols["allied"] = allied
+                prox = source_projected * np.take(np.power(panel.cinc, -_X0), ix.tj)
+            zero = ap == 0
+            if zero.any():
+                prox[zero] = np.power(ap[zero], expo[zero] - _X0)
+        else:
+            reach = np.maximum(ap - params.boulding_slope * dist / 1000.0, 0.0)
+            prox = np.where(ap > 0, reach / ap, 0.0)
+            prox[np.isnan(dist) | np.isnan(ap)] = np.nan
+        m1 = np.take(inputs.military, ix.ti)
+        m2 = np.take(inputs.military, ix.tj)
+        mratio = m2 / (m1 + m2)
+        nuc = np.take(inputs.nuclear, ix.tj)
+        off = _blend(nuc, mratio, params.nuclear_weight)
+        udist = np.abs(np.take(inputs.ideal, ix.ti) - np.take(inputs.ideal, ix.tj))
+        udist /= inputs.ideal_range
+        if s_unweighted is None:
+            s_unweighted = 1.0 - 2.0 * portfolio_distance_rows(blocks, ix, [False])[0]
+        adis = (1.0 - s_unweighted) / 2.0  # NaN where alliances are unknown
+        flags = np.take(panel.flags, ix.tij) if alliance_flags is None else alliance_flags
+        ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
+        f = flags & ally_bits
+        wts = params.alliance_weights.of_flags(f)
+        if not known.all():
+            wts[~known] = np.nan
+        intent = _blend(udist, adis, params.unga_weight)
+        projected = ap * prox
+        threat = _power(ap, params.power_exponent) * prox
+        threat *= _power(off, params.offensive_exponent)
+        threat *= _power(intent, params.intentions_exponent)
+    cols["aggregate_power"] = ap
+    cols["proximity"] = prox
+    cols["projected_power"] = projected
+    cols["offensive"] = off
+    cols["intentions"] = intent
+    cols["threat"] = threat
+    cols["military_ratio"] = mratio
+    cols["unga_distance"] = udist
+    cols["alliance_dissimilarity"] = adis
+    cols["miles"] = dist
+    cols["support"] = wts * projected
+    cols["nuclear"] = nuc > 0
+    cols["allied"] = (f > 0) & known
+    level = np.take(LEVEL_OF_FLAGS, flags)
+    if not known.all():
+        level[~known] = 0
     cols["alliance_level"] = level
-    cols["alliance_carried"] = panel.alliance_status[tt] == CARRIED
+    cols["alliance_carried"] = np.take(panel.alliance_status == CARRIED, t)
     return cols
 
 
@@ -420,7 +435,13 @@ def dyad_threat_frame(
     ``ccode2`` poses to ``ccode1``; module docstring) and ``allied``. Rows ordered by year,
     ``ccode1``, ``ccode2``; 1816-2016 gives about 1.9 million rows.
     """
-    from ncrealism.system.dyads import DyadOptions, Measure, dyad_columns, to_frame
+    from ncrealism.system.dyads import (
+        DyadOptions,
+        Measure,
+        dyad_columns,
+        lsg_exponent_rows,
+        to_frame,
+    )
 
     p = params or ThreatParams()
     src = source or DataSource.from_env()
@@ -437,7 +458,9 @@ def dyad_threat_frame(
         "alliances",
         "similarity",
     )
-    cols = dyad_columns(blocks, measures, opts)
+    index = blocks.index()
+    expo = lsg_exponent_rows(panel, index, p.lsg)
+    cols = dyad_columns(blocks, measures, opts, index, lsg_exponent=expo)
     s_col = cols["s_unweighted"]
     if "s_unweighted" not in variants:
         del cols["s_unweighted"]
@@ -447,6 +470,11 @@ def dyad_threat_frame(
         p,
         s_unweighted=s_col,  # type: ignore[arg-type]
         keys=False,
+        index=index,
+        miles=cols["miles"],  # type: ignore[arg-type]
+        lsg_exponent=expo,
+        source_cinc=cols["cinc2"],  # type: ignore[arg-type]
+        source_projected=cols["cinc2_projected"],  # type: ignore[arg-type]
     )
     for name in ("aggregate_power", "proximity", "offensive", "intentions", "threat", "allied"):
         cols[name] = tcols[name]

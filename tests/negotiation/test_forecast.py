@@ -1,0 +1,99 @@
+"""Calibrated agreement probabilities and the durability model: independent expectations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from ncrealism.errors import InputError
+from ncrealism.negotiation.forecast import (
+    FEATURES,
+    InputUncertainty,
+    fit_agreement_logit,
+    fit_weibull,
+    weibull_logpdf,
+)
+
+K = len(FEATURES)
+
+
+def test_without_history_the_prior_says_one_half() -> None:
+    fit = fit_agreement_logit(np.zeros((0, K)), np.zeros(0))
+    p, lo, hi = fit.predict(np.array([0.9, 0.1, 0.3, 0.0]))
+    # Prior: base rate (0 + 1)/(0 + 2) = 1/2, slopes centred on 0, so the mean is exactly 1/2
+    # and the interval symmetric around it on the logit scale.
+    assert p == pytest.approx(0.5)
+    assert lo < 0.5 < hi
+    assert math.log(lo / (1 - lo)) == pytest.approx(-math.log(hi / (1 - hi)))
+
+
+def test_probabilities_stay_inside_the_unit_interval_on_separable_data() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(30, K))
+    y = (x[:, 1] > 0).astype(float)  # perfectly separable on the margin feature
+    fit = fit_agreement_logit(x, y)
+    for row in (np.full(K, 50.0), np.full(K, -50.0), x[0]):
+        p, lo, hi = fit.predict(row)
+        # The interval holds the 5-95% quantiles of sigma(eta); the predictive mean, skewed
+        # towards the bulk, may lie outside it far from the data, never at 0 or 1.
+        assert 0.0 < p < 1.0 and 0.0 < lo <= hi < 1.0
+    p, lo, hi = fit.predict(x[0])
+    assert lo <= p <= hi
+    # The fit uses the informative feature in the right direction.
+    assert fit.mode[1 + 1] > 0
+
+
+def test_uninformative_features_give_a_shrunk_base_rate() -> None:
+    x = np.zeros((8, K))  # constant features carry no information
+    y = np.array([1, 1, 1, 1, 1, 1, 0, 0], dtype=float)
+    fit = fit_agreement_logit(x, y)
+    p, _, _ = fit.predict(np.zeros(K))
+    base = (6 + 1) / (8 + 2)
+    # Between the sample share and the prior's centre, the Laplace-smoothed base rate 0.7.
+    assert fit.base_rate == pytest.approx(base)
+    assert min(0.75, base) - 0.05 <= p <= max(0.75, base) + 0.01
+
+
+def test_weibull_log_density_matches_scipy() -> None:
+    eta, sigma = math.log(400.0), 0.8
+    t = np.array([10.0, 100.0, 1000.0, 3000.0])
+    # Weibull AFT: T = exp(eta) * E^sigma, shape 1/sigma, scale exp(eta).
+    ref = stats.weibull_min(c=1.0 / sigma, scale=math.exp(eta))
+    got = weibull_logpdf(t, np.zeros(4, dtype=bool), np.full(4, eta), sigma)
+    assert got == pytest.approx(ref.logpdf(t), rel=1e-10)
+    cens = weibull_logpdf(t, np.ones(4, dtype=bool), np.full(4, eta), sigma)
+    assert cens == pytest.approx(ref.logsf(t), rel=1e-10)
+
+
+def test_weibull_fit_recovers_known_parameters_with_censoring() -> None:
+    rng = np.random.default_rng(11)
+    n, mu, beta, sigma = 600, math.log(500.0), 0.7, 0.6
+    z = rng.normal(size=n)
+    w = np.log(rng.exponential(size=n))  # standard minimum extreme-value variable
+    t = np.exp(mu + beta * z + sigma * w)
+    c = rng.uniform(50.0, 4000.0, size=n)  # independent censoring
+    days, cens = np.minimum(t, c), t > c
+    fit = fit_weibull(days, cens, z)
+    assert fit.sigma == pytest.approx(sigma, rel=0.1)
+    assert fit.beta * 1.0 / fit.scale == pytest.approx(beta, rel=0.15)
+    # The linear predictor at z = 0 (the fit standardises z internally) is the true mu.
+    assert fit.eta(0.0) == pytest.approx(mu, abs=0.1)
+    # Median of the fitted model at z = 0 near the true exp(mu)·(ln 2)^sigma.
+    true_median = math.exp(mu) * math.log(2.0) ** sigma
+    assert fit.median_days(0.0) == pytest.approx(true_median, rel=0.15)
+
+
+def test_weibull_without_data_is_the_prior() -> None:
+    fit = fit_weibull([], [])
+    assert fit.n == 0 and fit.beta == 0.0
+    assert fit.median_days(0.0) == pytest.approx(365.25 * math.log(2.0) ** fit.sigma, rel=1e-4)
+
+
+def test_input_uncertainty_is_validated() -> None:
+    with pytest.raises(InputError):
+        InputUncertainty(position_sd=-0.1)
+    with pytest.raises(InputError):
+        InputUncertainty(draws=0)
