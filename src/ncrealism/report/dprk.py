@@ -1339,7 +1339,12 @@ def _misses_section(
 
     from ncrealism.report.html import Bullets, Section, Table, Text
 
-    model = "NCR (calibrated)"
+    present = set(per_year["model"].unique().to_list())
+    # the backtest's main theory model: the dynamic one when it ran, else the calibrated one
+    model = next(
+        (m for m in ("NCR (dynamic)", "NCR (calibrated)") if m in present),
+        "NCR (calibrated)",
+    )
     ncr = per_year.filter(pl.col("model") == model).sort("p_recorded")
     n_miss = min(3, ncr.height)
     worst = ncr.head(n_miss)
@@ -1357,8 +1362,12 @@ def _misses_section(
     ablation_rows = []
     if base.height:
         ll0 = float(base["log_loss"][0])
+        # ablations of the model shown: the dynamic model's status-quo term, or the static
+        # model's clusters of intervening variables
+        inertia = pl.col("model") == "NCR without inertia"
+        own = inertia if model == "NCR (dynamic)" else ~inertia
         for r in (
-            by_model.filter(pl.col("model").str.starts_with("NCR without"))
+            by_model.filter(pl.col("model").str.starts_with("NCR without") & own)
             .sort("model")
             .iter_rows(named=True)
         ):
@@ -1391,7 +1400,7 @@ def _misses_section(
     wrong = int((ncr["credit"] < 1).sum())
     blocks: list[Block] = [
         Text(
-            f"Out of sample, the calibrated model's most probable posture was not the recorded one "
+            f"Out of sample, the most probable posture of {model} was not the recorded one "
             f"in {wrong} of {ncr.height} test years. The {n_miss} years below are those in which "
             "it gave the recorded posture the least probability, with the inputs it read "
             "(0-1 scales; threat, ally support and relative power are shares of the "
