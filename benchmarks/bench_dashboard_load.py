@@ -1,9 +1,10 @@
 """Load test of the dashboard: concurrent simulated users on the loopback interface.
 
 Usage: ``uv run python benchmarks/bench_dashboard_load.py [--users 20] [--duration 30]
-[--think 1.0] [--seed 0] [--json results.json] [--url http://127.0.0.1:PORT/]``
+[--think 1.0] [--seed 0] [--workers 2] [--json results.json] [--url http://127.0.0.1:PORT/]``
 
-Without ``--url`` the script starts the dashboard itself (``python -m ncrealism.app``) on
+Without ``--url`` the script starts the dashboard itself (``python -m ncrealism.app``, with
+``--workers`` server processes: by default one per processor core, at most 2) on
 127.0.0.1 at a free port, reading the data mirror (``NCR_DATA_MIRROR``, else
 ``<repo>/../shared/data``; downloads off) and the context-event file
 (``<NCR_SHARED_DIR or <repo>/../shared>/history/context_events_1990_2009.csv``), waits until it
@@ -179,6 +180,7 @@ class Plan:
     params: list[tuple[str, float, float, float]]  # input id, lo, hi, step
     whatif: list[str]  # input ids of the negotiation sliders
     tab_outputs: dict[str, tuple[str, ...]]  # the outputs of each tab
+    always: frozenset[str]  # outputs computed even while hidden (sent at session start)
     actions: int
     think: float
     timeout: float
@@ -294,7 +296,7 @@ async def session(
         sh = ShinySession(ws, plan.timeout)
         init = {"method": "init", "data": {**plan.start_inputs, **client_data(plan)}}
         try:
-            errs = await sh.request(init, set(plan.tab_outputs["decision"]))
+            errs = await sh.request(init, set(plan.tab_outputs["decision"]) | plan.always)
         except TimeoutError:
             stats.fail("session_start", "timeout")
             return
@@ -310,7 +312,7 @@ async def session(
             if rng.random() < SWITCH_PROBABILITY:
                 tab = "negotiation" if tab == "decision" else "decision"
                 # Outputs never computed in this session are computed when first shown.
-                outputs = set() if tab in visited else set(plan.tab_outputs[tab])
+                outputs = set() if tab in visited else set(plan.tab_outputs[tab]) - plan.always
                 visited.add(tab)
                 kind, what = "tab", f"tab {tab}"
                 payload = {"method": "update", "data": {"tabs": tab, **visibility(plan, tab)}}
@@ -349,7 +351,7 @@ def shared_dir() -> Path:
 
 
 @contextlib.contextmanager
-def dashboard_server(startup_timeout: float) -> Iterator[str]:
+def dashboard_server(startup_timeout: float, workers: int = 1) -> Iterator[str]:
     """Start ``python -m ncrealism.app`` on a free loopback port; stop it afterwards."""
     mirror = os.environ.get("NCR_DATA_MIRROR") or str(shared_dir() / "data")
     context = shared_dir() / "history" / "context_events_1990_2009.csv"
@@ -366,7 +368,7 @@ def dashboard_server(startup_timeout: float) -> Iterator[str]:
             "NCR_CACHE_DIR": cache,
         }
         cmd = [sys.executable, "-m", "ncrealism.app", "--host", "127.0.0.1", "--port",
-               str(port), "--context", str(context)]  # fmt: skip
+               str(port), "--context", str(context), "--workers", str(workers)]  # fmt: skip
         log = Path(cache) / "server.log"
         with log.open("w") as out:
             proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -401,6 +403,7 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Pat
 def build_plan(url: str, args: argparse.Namespace) -> Plan:
     """The start-up inputs and slider specs, from the dashboard's own definitions."""
     from ncrealism.app.dashboard import (
+        ALWAYS_COMPUTED,
         TAB_OUTPUTS,
         initial_inputs,
         neg_input_id,
@@ -424,6 +427,7 @@ def build_plan(url: str, args: argparse.Namespace) -> Plan:
         params=params,
         whatif=[neg_input_id(k) for k in keys],
         tab_outputs=dict(TAB_OUTPUTS),
+        always=ALWAYS_COMPUTED,
         actions=args.actions,
         think=args.think,
         timeout=args.timeout,
@@ -456,6 +460,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="seed of the users' random choices")
     ap.add_argument("--url", help="a dashboard already running on 127.0.0.1 (default: start one)")
     ap.add_argument("--startup-timeout", type=float, default=180.0)
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="server processes of the dashboard started here (default: cores, at most 2)",
+    )
     ap.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = ap.parse_args(argv)
     if not (1 <= args.users <= 200 and 1 <= args.duration <= 600 and args.actions >= 1):
@@ -465,13 +475,19 @@ def main(argv: list[str] | None = None) -> int:
             check_loopback(args.url)
             url = args.url
         else:
-            url = stack.enter_context(dashboard_server(args.startup_timeout))
+            url = stack.enter_context(dashboard_server(args.startup_timeout, args.workers))
         plan = build_plan(url, args)
         stats, elapsed = asyncio.run(run(plan, args.users, args.duration, args.seed))
     rows = summary(stats)
     print(
         f"dashboard load test: {args.users} users, {args.duration:g} s of load (ran {elapsed:.1f} "
         f"s), think time {args.think:g} s, seed {args.seed}, {url}"
+        + ("" if args.url else f", {args.workers} server process(es)")
+    )
+    load = os.getloadavg()
+    print(
+        f"machine: {os.cpu_count()} cores, load average {load[0]:.1f} / {load[1]:.1f} / "
+        f"{load[2]:.1f} (1 / 5 / 15 min) at the end of the run"
     )
     print(f"{'kind':<14}{'requests':>9}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}")
     for r in rows:
@@ -485,7 +501,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {kind}: {why}")
     if args.json:
         meta = {"users": args.users, "duration_s": args.duration, "think_s": args.think,
-                "seed": args.seed, "elapsed_s": elapsed, "cpu_count": os.cpu_count()}  # fmt: skip
+                "seed": args.seed, "elapsed_s": elapsed, "cpu_count": os.cpu_count(),
+                "workers": args.workers, "load_average": os.getloadavg()}  # fmt: skip
         payload = {"settings": meta, "results": rows, "errors": stats.errors}
         args.json.write_text(json.dumps(payload, indent=2))
     return 1 if n_err else 0

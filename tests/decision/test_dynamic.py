@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
+from ncrealism.data.fetch import DataSource
 from ncrealism.decision.dynamic import (
     PROB_FLOOR,
     DynamicFit,
@@ -174,3 +177,84 @@ def test_ex_ante_context_ignores_events_dated_in_the_year() -> None:
     e2007 = 2.0 * (math.exp(-0.25) - math.exp(-0.75))
     assert ante["sanctions"].to_list()[1] == pytest.approx(e2007)
     assert cond["sanctions"].to_list()[0] == pytest.approx(2.0 * (1.0 - math.exp(-0.25)))
+
+
+def _fit_for(spec: DynamicSpec, kappa: float) -> DynamicFit:
+    names = spec.names()
+    theta = [0.4 if n == "beta" else kappa if n == "kappa" else 0.1 * (i % 3) for i, n in
+             enumerate(names)]  # fmt: skip
+    return _fixed_fit(spec, theta, sd=0.1)
+
+
+@pytest.mark.parametrize("year", [1994, 2006])
+def test_dynamic_anatomy_adds_up_with_inertia_as_a_layer(
+    dprk_inputs: pl.DataFrame, year: int
+) -> None:
+    from ncrealism.decision.anatomy import DYNAMIC_LAYERS, dynamic_anatomy
+    from ncrealism.decision.options import DEFAULT_OPTIONS
+    from ncrealism.perception.profiles import load_profile
+
+    spec = DynamicSpec(tuple(DEFAULT_OPTIONS.names), events=("lag_missile_test",))
+    fit = _fit_for(spec, 1.5)
+    row = dprk_inputs.filter(pl.col("year") == year)
+    an = dynamic_anatomy(row, load_profile("DPRK", year), fit, "engagement", events=[math.log1p(2)])
+    assert an.dynamic is not None
+    p_map = dict(zip(an.dynamic["options"], an.dynamic["p_map"], strict=True))
+    assert sum(p_map.values()) == pytest.approx(1.0)
+    for option, p in p_map.items():
+        rows = an.shapley.filter(pl.col("option") == option)
+        assert rows["layer"].to_list() == list(DYNAMIC_LAYERS)
+        # efficiency: the layers add up to the log-odds of the dynamic decision
+        total = float(rows["contribution"].sum())
+        assert total == pytest.approx(math.log(p / (1 - p)) - math.log(1 / 4), abs=1e-9)
+    # the status quo term favours the status quo and only it
+    inertia = dict(
+        an.shapley.filter(pl.col("layer") == "inertia").select("option", "contribution").iter_rows()
+    )
+    assert inertia["engagement"] > 0
+    assert all(v < 0 for k, v in inertia.items() if k != "engagement")
+
+
+def test_dynamic_anatomy_without_inertia_gives_it_nothing(dprk_inputs: pl.DataFrame) -> None:
+    """kappa = 0: inertia is a dummy player, and its Shapley value is exactly 0."""
+    from ncrealism.decision.anatomy import dynamic_anatomy
+    from ncrealism.decision.options import DEFAULT_OPTIONS
+    from ncrealism.perception.profiles import load_profile
+
+    spec = DynamicSpec(tuple(DEFAULT_OPTIONS.names))
+    row = dprk_inputs.filter(pl.col("year") == 2003)
+    an = dynamic_anatomy(row, load_profile("DPRK", 2003), _fit_for(spec, 0.0), "brinkmanship")
+    inertia = an.shapley.filter(pl.col("layer") == "inertia")["contribution"].to_numpy()
+    assert np.abs(inertia).max() < 1e-12
+
+
+def test_cli_explain_dynamic(
+    history_dir: Path, source: DataSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ncr explain --record`` shows the dynamic decision with last year's posture as the
+    status quo, and its layers add up to the total printed."""
+    import typer
+    from typer.testing import CliRunner
+
+    from ncrealism.cli.explain import explain
+
+    monkeypatch.setattr(DataSource, "from_env", classmethod(lambda cls: source))
+    app = typer.Typer()
+    app.command()(explain)
+    app.command("noop")(lambda: None)
+    args = [
+        "explain", "DPRK", "2007", "--format", "json",
+        "--context", str(history_dir / "context_events_1990_2009.csv"),
+        "--record", str(history_dir / "dprk_yearly_1990_2009.csv"),
+        "--events", str(history_dir / "dprk_events_1990_2009.csv"),
+    ]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["dynamic"]["status_quo"] == "internal_balancing"  # the recorded posture of 2006
+    assert doc["dynamic"]["fit_years"] == [1990, 2006]
+    focus = [r for r in doc["decomposition"] if r["option"] == doc["focus"]]
+    assert [r["layer"] for r in focus][-2:] == ["inertia", "propensity"]
+    p = dict(zip(doc["dynamic"]["options"], doc["dynamic"]["p_map"], strict=True))[doc["focus"]]
+    total = sum(r["contribution"] for r in focus)
+    assert total == pytest.approx(math.log(p / (1 - p)) - math.log(1 / 4), abs=1e-9)

@@ -13,6 +13,7 @@ from evaluation_helpers import synthetic
 from typer.testing import CliRunner
 
 from ncrealism.cli.backtest import backtest
+from ncrealism.data.fetch import DataSource
 from ncrealism.errors import NcrError
 
 YEARLY = "dprk_yearly_1990_2009.csv"
@@ -106,8 +107,11 @@ def test_bad_input_is_reported(tmp_path: Path, history_dir: Path) -> None:
     assert isinstance(exc, NcrError) and "no such file" in str(exc)
 
 
-def test_ncr_against_the_four_baselines_from_one_command(tmp_path: Path, history_dir: Path) -> None:
-    """Acceptance: on the training record, one command yields NCR vs the four baselines."""
+def test_ncr_against_the_four_baselines_from_one_command(
+    tmp_path: Path, history_dir: Path, source: DataSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Acceptance: on the training record, one command yields NCR vs the baselines."""
+    monkeypatch.setattr(DataSource, "from_env", classmethod(lambda cls: source))
     code, output, exc = _invoke(
         [
             "--record", str(history_dir / YEARLY), "--context", str(history_dir / CONTEXT),
@@ -159,10 +163,12 @@ def _synthetic_events(years: range, seed: int) -> pl.DataFrame:
     )
 
 
-@pytest.mark.usefixtures("mirror")  # the structural inputs come from the data files
-def test_dynamic_models_on_a_record_through_2024(tmp_path: Path) -> None:
+def test_dynamic_models_on_a_record_through_2024(
+    tmp_path: Path, source: DataSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A record of 2012-2024 with its events runs unchanged, one and two years ahead, ex ante:
     capabilities past the data's last year are extended, the rest carried forward."""
+    monkeypatch.setattr(DataSource, "from_env", classmethod(lambda cls: source))
     record, _ = synthetic(2, start=2012, n=13)
     path = tmp_path / "yearly_2012_2024.csv"
     record.write_csv(path)

@@ -115,3 +115,59 @@ def test_statistical_reference_never_gives_0_or_1() -> None:
         p = f.predict(row)["probability"].to_numpy()
         assert p.sum() == pytest.approx(1.0)
         assert np.all((p > 0) & (p < 1))
+
+
+def test_quarterly_panel_by_hand() -> None:
+    import datetime as dt
+
+    from ncrealism.evaluation.counts import quarterly_panel
+
+    ev = pl.DataFrame(
+        {
+            "date": [dt.date(2000, 1, 5), dt.date(2000, 3, 31), dt.date(2000, 11, 2),
+                     dt.date(2001, 5, 1)],
+            "date_precision": ["day", "day", "month", "day"],
+            "year": [2000, 2000, 2000, 2001],
+            "category": ["missile_test", "missile_test", "nuclear_development",
+                         "negotiation_engagement"],
+            "subtype": [None, None, "nuclear_test", "bilateral_round"],
+        }
+    )  # fmt: skip
+    panel = quarterly_panel(ev, [2000, 2001])
+    assert panel["missile_tests"].to_list() == [2, 0, 0, 0, 0, 0, 0, 0]
+    assert panel["nuclear_tests"].to_list() == [0, 0, 0, 1, 0, 0, 0, 0]
+    assert panel["talks"].to_list() == [0, 0, 0, 0, 0, 1, 0, 0]
+
+
+def test_count_forecasts_follow_the_posture() -> None:
+    """Counts rise only in years of one posture: the posture-driven model forecasts more when
+    the posture forecast puts its weight there, and every forecast is a proper distribution."""
+    from ncrealism.evaluation.counts import NCR_COUNTS, count_backtest
+
+    years = list(range(2000, 2016))
+    post = ["internal_balancing" if y % 3 == 0 else "engagement" for y in years]
+    rows = []
+    for y, p in zip(years, post, strict=True):
+        for q in range(1, 5):
+            rows.append((y, q, 3 if p == "internal_balancing" else 0, 0, 0, 0))
+    panel = pl.DataFrame(
+        rows,
+        schema=["year", "quarter", "missile_tests", "nuclear_tests", "provocations", "talks"],
+        orient="row",
+    )
+    record = pl.DataFrame({"year": years, "dominant_posture": post})
+
+    def forecast(weight_ib: float) -> pl.DataFrame:
+        given = {"internal_balancing": weight_ib, "engagement": 1.0 - weight_ib}
+        probs = [given.get(o, 0.0) for o in POSTURES]
+        return pl.DataFrame({"year": [2015] * 5, "option": list(POSTURES), "probability": probs})
+
+    means = {}
+    for w in (0.9, 0.1):
+        res = count_backtest(
+            panel, record, forecast(w), POSTURES, train_start=2000, test_years=[2015], n_draws=50
+        )
+        ncr = res.filter((pl.col("model") == NCR_COUNTS) & (pl.col("series") == "missile_tests"))
+        means[w] = float(ncr["mean"].mean())
+        assert res["log_score"].min() >= 0 and res["rps"].min() >= 0
+    assert means[0.9] > 2 * means[0.1]

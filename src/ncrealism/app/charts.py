@@ -17,7 +17,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from htmltools import Tag, TagChild, TagList, tags
+from htmltools import HTML, Tag, tags
 
 __all__ = [
     "CSS",
@@ -75,22 +75,47 @@ def _pct(x: float, lo: float, hi: float) -> float:
     return 100.0 * (min(max(x, lo), hi) - lo) / (hi - lo)
 
 
-def _legend(items: Sequence[tuple[str, str]]) -> Tag:
-    parts: list[TagChild] = []
+def _el(name: str, *children: str, **attrs: str | None) -> str:
+    """An element as HTML text: ``children`` are HTML already; attribute values are escaped
+    (``class_`` -> ``class``, ``data_x`` -> ``data-x``). Text children go through
+    :func:`_text`. (Bar charts are redrawn on every slider move: text is cheaper to build
+    than tag objects.)"""
+    parts = [name]
+    for k, v in attrs.items():
+        if v is None:
+            continue
+        key = k.rstrip("_").replace("_", "-")
+        parts.append(f'{key}="{html.escape(str(v), quote=True)}"')
+    return f"<{' '.join(parts)}>{''.join(children)}</{name}>"
+
+
+def _text(value: object) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def _legend_html(items: Sequence[tuple[str, str]]) -> str:
+    parts: list[str] = []
     for name, color in items:
-        parts += [tags.span(class_="ncr-swatch", style=f"background:{color}"), name]
-    return tags.div(*parts, class_="ncr-legend")
+        parts += [_el("span", class_="ncr-swatch", style=f"background:{color}"), _text(name)]
+    return _el("div", *parts, class_="ncr-legend")
 
 
-def _axis(ticks: Sequence[tuple[float, str]], lo: float, hi: float, xlabel: str) -> TagList:
+def _legend(items: Sequence[tuple[str, str]]) -> HTML:
+    return HTML(_legend_html(items))
+
+
+def _axis_html(ticks: Sequence[tuple[float, str]], lo: float, hi: float, xlabel: str) -> str:
     marks = [
-        tags.span(text, class_="ncr-tick", style=f"left:{_pct(x, lo, hi):.2f}%")
+        _el("span", _text(text), class_="ncr-tick", style=f"left:{_pct(x, lo, hi):.2f}%")
         for x, text in ticks
     ]
-    return TagList(
-        tags.div(tags.div(), tags.div(*marks, class_="ncr-ticks"), class_="ncr-axis"),
-        tags.div(tags.div(), tags.div(xlabel, class_="ncr-xlabel"), class_="ncr-axis"),
+    return _el("div", _el("div"), _el("div", *marks, class_="ncr-ticks"), class_="ncr-axis") + _el(
+        "div", _el("div"), _el("div", _text(xlabel), class_="ncr-xlabel"), class_="ncr-axis"
     )
+
+
+def _axis(ticks: Sequence[tuple[float, str]], lo: float, hi: float, xlabel: str) -> HTML:
+    return HTML(_axis_html(ticks, lo, hi, xlabel))
 
 
 def bar_chart(
@@ -106,7 +131,7 @@ def bar_chart(
     fmt: str = "{:.3f}",
     label_width: str = "9.5rem",
     legend: Sequence[tuple[str, str]] | None = None,
-) -> Tag:
+) -> HTML:
     """Horizontal bars, one line per series within each category; signed values are drawn
     from zero (the domain must contain 0). ``categories``: (key, label) pairs; ``legend``:
     (name, colour) pairs (default: the series, when there are several)."""
@@ -119,39 +144,45 @@ def bar_chart(
             v = float(s.values[i])
             end = _pct(v, lo, hi)
             left, width = min(zero, end), abs(end - zero)
-            text = tags.span(
-                fmt.format(v),
+            text = _el(
+                "span",
+                _text(fmt.format(v)),
                 class_="ncr-val",
                 style=(f"left:{end:.2f}%" if v >= 0 else f"right:{100 - end:.2f}%"),
             )
             color = s.colors[i] if s.colors is not None else s.color
-            bar = tags.div(
+            bar = _el(
+                "div",
                 class_="ncr-bar",
                 style=f"left:{left:.2f}%;width:{max(width, 0.15):.2f}%;background:{color}",
                 data_value=repr(v),
                 data_series=s.name,
             )
-            lines.append(tags.div(bar, text, class_="ncr-line"))
-        track = [tags.div(class_="ncr-zero", style=f"left:{zero:.2f}%"), *lines]
+            lines.append(_el("div", bar, text, class_="ncr-line"))
+        track = [_el("div", class_="ncr-zero", style=f"left:{zero:.2f}%"), *lines]
         rows.append(
-            tags.div(
-                tags.div(label, class_="ncr-label", title=label),
-                tags.div(*track, class_="ncr-track"),
+            _el(
+                "div",
+                _el("div", _text(label), class_="ncr-label", title=label),
+                _el("div", *track, class_="ncr-track"),
                 class_="ncr-row",
                 data_key=key,
             )
         )
     if legend is None and len(series) > 1:
         legend = [(s.name, s.color) for s in series]
-    return tags.figure(
-        tags.div(title, class_="ncr-title"),
-        _legend(legend) if legend else None,
-        *rows,
-        _axis(ticks, lo, hi, xlabel),
-        tags.div(source, class_="ncr-source"),
-        id=chart_id,
-        class_="ncr-chart",
-        style=f"--ncr-label:{label_width}",
+    return HTML(
+        _el(
+            "figure",
+            _el("div", _text(title), class_="ncr-title"),
+            _legend_html(legend) if legend else "",
+            *rows,
+            _axis_html(ticks, lo, hi, xlabel),
+            _el("div", _text(source), class_="ncr-source"),
+            id=chart_id,
+            class_="ncr-chart",
+            style=f"--ncr-label:{label_width}",
+        )
     )
 
 
@@ -231,7 +262,14 @@ def interval_chart(
         for per_cat in markers:
             for m in per_cat:
                 seen.setdefault(m.name, m)
-    legend = _legend(legend_items)
+    legend = tags.div(
+        *[
+            part
+            for name, color in legend_items
+            for part in (tags.span(class_="ncr-swatch", style=f"background:{color}"), name)
+        ],
+        class_="ncr-legend",
+    )
     for m in seen.values():
         legend.append(tags.span(m.symbol, style=f"color:{m.color};margin-left:0.7em"))
         legend.append(f" {m.name}")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from shiny import App
 
 __all__ = [
+    "ALWAYS_COMPUTED",
     "TAB_OUTPUTS",
     "create_app",
     "initial_inputs",
@@ -46,6 +47,11 @@ __all__ = [
 #: The outputs of each tab (a browser reports those of hidden tabs as hidden, and Shiny computes
 #: them only when their tab is shown; the load benchmark does the same).
 TAB_OUTPUTS: dict[str, tuple[str, ...]] = {tab.ID: tuple(tab.OUTPUTS) for tab in TABS}
+#: Outputs computed even while their tab is hidden (a tab's optional ``ALWAYS_COMPUTED``): a
+#: session sends them at start-up, not when their tab is first shown.
+ALWAYS_COMPUTED: frozenset[str] = frozenset(
+    o for tab in TABS for o in getattr(tab, "ALWAYS_COMPUTED", ())
+)
 
 CSS = """
 .ncr-table td, .ncr-table th { font-size: 0.8rem; padding: 0.15rem 0.35rem; }
@@ -193,17 +199,9 @@ def create_app(
     data.inputs(state, year)
     data.series(state)
     start = Start(state, year, _first_case(data))
+    data.negotiation(start.case, {})  # the case the Negotiation tab opens on, as coded
     if warm and data.record_file() is not None:
-        import contextlib
-        import threading
-
-        from ncrealism.errors import NcrError
-
-        def backtest() -> None:
-            with contextlib.suppress(NcrError):  # shown on the Evidence tab when it asks again
-                data.backtest()
-
-        threading.Thread(target=backtest, name="ncr-warm-backtest", daemon=True).start()
+        data.background(("backtest",), data.backtest)
     app = App(_build_ui(data, start), _server(data, start))
     app.sanitize_errors = True
     return app

@@ -47,6 +47,8 @@ from ncrealism.data.fetch import DataSource
 from ncrealism.errors import InputError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import polars as pl
 
     from ncrealism.decision.anatomy import Anatomy
@@ -398,13 +400,20 @@ class DashboardData:
         return self._memo(("inputs", ccode, year), build)
 
     def series(self, ccode: int) -> pl.DataFrame:
-        """The model's inputs over the state's whole span (for the time-series figure)."""
+        """The model's inputs over the state's years with data (for the time-series figure)."""
 
         def build() -> pl.DataFrame:
+            import polars as pl
+
             from ncrealism.decision.inputs import build_inputs
 
-            first, last = self.year_span(ccode)
-            return build_inputs(ccode, (first, last), context=self.context, source=self.source)
+            # The years whose data year has a CINC (a state may leave the system for a while:
+            # Japan 1946-1951).
+            have = self._nmc().filter((pl.col("ccode") == ccode) & pl.col("cinc").is_not_null())
+            years = sorted(int(y) + 1 for y in have["year"].to_list())
+            if not years:
+                raise InputError(f"state {ccode} has no CINC in COW NMC v{NMC_VERSION}")
+            return build_inputs(ccode, years, context=self.context, source=self.source)
 
         return self._memo(("series", ccode), build)
 
@@ -467,7 +476,8 @@ class DashboardData:
         model = self.case(name)
         coded = self._memo(("coded", name), lambda: analyse(model))
         moved = {k: float(v) for k, v in changes.items() if float(v) != model.values[k]}
-        whatif = analyse(model.with_values(moved)) if moved else coded
+        key = ("whatif", name, tuple(sorted(moved.items())))
+        whatif = self._memo(key, lambda: analyse(model.with_values(moved))) if moved else coded
         return NegotiationResult(name, model, moved, coded, whatif)
 
     def what_would_it_take(
@@ -553,6 +563,18 @@ class DashboardData:
         # One run at a time (a background warm-up and a session may ask at once).
         with self._lock("backtest"):
             return self._memo(("backtest", str(record)), build)
+
+    def background(self, key: tuple[Hashable, ...], build: Callable[[], T]) -> Future[T]:
+        """``build()`` started once on a worker thread, shared by every session: the future
+        is memoised on the data source by ``key`` (the computation's name and arguments)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = self.source.memo(
+            ("ncrealism.app.pool",),
+            lambda: ThreadPoolExecutor(max_workers=2, thread_name_prefix="ncr-app"),
+        )
+        with self._lock("background"):
+            return self._memo(("future", *key), lambda: pool.submit(build))
 
     def _lock(self, name: str) -> Any:
         import threading

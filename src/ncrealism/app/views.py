@@ -25,7 +25,7 @@ from ncrealism.app import charts
 
 if TYPE_CHECKING:
     import polars as pl
-    from htmltools import Tag
+    from htmltools import HTML, Tag
 
     from ncrealism.data.registry import Registry
     from ncrealism.decision.anatomy import Anatomy
@@ -179,7 +179,7 @@ def _tick_text(values: Sequence[float]) -> list[tuple[float, str]]:
 
 def threat_sources_chart(
     row: Mapping[str, Any], names: Mapping[int, str], state: str, source: str, *, top: int = 10
-) -> Tag:
+) -> HTML:
     """The largest sources of threat and their shares of the pool (``threat_sources`` of one
     :func:`~ncrealism.decision.inputs.build_inputs` row); ``names``: COW code -> abbreviation,
     used where a source carries no ``abb``."""
@@ -212,7 +212,7 @@ def threat_sources_chart(
 
 def posture_chart(
     filtered: pl.DataFrame, neutral: pl.DataFrame, state: str, year: int, filter_label: str
-) -> Tag:
+) -> HTML:
     """Each posture's probability under structural realism (the neutral filter) and with the
     filter (:func:`~ncrealism.decision.model.posture_probabilities` frames of one year)."""
     opts = filtered["option"].to_list()
@@ -236,7 +236,7 @@ def posture_chart(
     )
 
 
-def anatomy_chart(anat: Anatomy, state: str) -> Tag:
+def anatomy_chart(anat: Anatomy, state: str) -> HTML:
     """The exact Shapley decomposition of the focus option's log-odds, by layer
     (``anat.shapley``)."""
     sh = anat.shapley.filter(anat.shapley["option"] == anat.focus)

@@ -204,6 +204,7 @@ def backtest(
         horizons=run.horizons,
         comparison=run.comparison,
         posterior=run.posterior,
+        counts=run.counts,
     )
     if not quiet:
         emit(
@@ -217,5 +218,13 @@ def backtest(
                 "vs NCR: baseline minus NCR log loss, mean and 95% paired-bootstrap interval "
                 "(positive: NCR better). Report: " + str(files.report_html)
             ),
+        )
+    if run.counts is not None and not quiet:
+        from ncrealism.evaluation.counts import count_scores
+
+        allq = count_scores(run.counts).filter(pl.col("series") == "all")
+        typer.echo(
+            "event counts, one quarter ahead (mean log score, nats; lower is better): "
+            + "; ".join(f"{m} {v:.3f}" for m, v in allq.select("model", "log_score").iter_rows())
         )
     typer.echo(f"wrote {files.results_json}, {files.report_md}, {files.report_html}")

@@ -44,6 +44,17 @@ def explain(
     focus: Annotated[
         str | None, typer.Option(help="Option whose log-odds are decomposed (default: likeliest).")
     ] = None,
+    record: Annotated[
+        Path | None,
+        typer.Option(
+            help="Yearly record CSV: explain the dynamic decision (last year's recorded posture "
+            "as the status quo; model fitted on the earlier record years, ex-ante inputs)."
+        ),
+    ] = None,
+    events: Annotated[
+        Path | None,
+        typer.Option(help="Event record CSV: last year's acts enter the dynamic decision."),
+    ] = None,
     nmc: NmcOpt = DEFAULT_NMC_VERSION,
     fmt: Annotated[
         ExplainFormat, typer.Option("--format", "-f", help="text, json, md or html.")
@@ -56,7 +67,11 @@ def explain(
     (IV), what the perception filter changed (intervening), domestic incentives, the option
     probabilities (DV) and the share of the decision each layer accounts for.
 
+    With --record the decision is the dynamic model's: last year's recorded posture is the
+    status quo, inertia is a layer of its own in the decomposition, and the inputs are ex ante.
+
     Example: ncr explain DPRK 1994 --context history/context_events_1990_2009.csv
+    --record history/dprk_yearly_1990_2009.csv
     """
     import dataclasses
     import json
@@ -64,7 +79,7 @@ def explain(
     import polars as pl
 
     from ncrealism.data.fetch import DataSource
-    from ncrealism.data.records import read_context_events
+    from ncrealism.data.records import read_context_events, read_event_record, read_yearly_record
     from ncrealism.decision.anatomy import anatomy
     from ncrealism.decision.inputs import build_inputs
     from ncrealism.errors import InputError
@@ -87,10 +102,18 @@ def explain(
 
         warn_unknown_context_types(context)
     ctx = read_context_events(context) if context is not None else None
+    rec = read_yearly_record(record) if record is not None else None
+    ev = read_event_record(events) if events is not None else None
+    if ev is not None and rec is None:
+        raise InputError("--events enters the dynamic decision: give --record too")
     from ncrealism.cli._common import nmc as check_nmc
 
     version = check_nmc(nmc)
-    inputs = build_inputs(ccode, wanted, context=ctx, source=source, nmc_version=version)
+    inputs = (
+        build_inputs(ccode, wanted, context=ctx, source=source, nmc_version=version)
+        if rec is None
+        else pl.DataFrame()
+    )
     docs = []
     for y in wanted:
         if neutral:
@@ -109,6 +132,27 @@ def explain(
         sources.append(
             f"context events: {context}" if context is not None else "context events: none given"
         )
+        if rec is not None:
+            from ncrealism.evaluation.dynamic import explain_dynamic
+
+            sources.append(f"record: {record}")
+            if events is not None:
+                sources.append(f"events: {events}")
+            docs.append(
+                explain_dynamic(
+                    ccode,
+                    y,
+                    rec,
+                    filt=filt,
+                    context=ctx,
+                    events=ev,
+                    source=source,
+                    nmc_version=version,
+                    focus=focus,
+                    sources=sources,
+                )
+            )
+            continue
         docs.append(anatomy(inputs.filter(pl.col("year") == y), filt, focus=focus, sources=sources))
     if fmt is ExplainFormat.json:
         payload = [d.to_dict() for d in docs]

@@ -14,6 +14,8 @@ from ncrealism.cli._output import Format, emit
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from ncrealism.panel.build import PanelFrame
 
 app = typer.Typer(
@@ -98,15 +100,12 @@ def build(
         typer.echo(f"wrote {panel} ({pf.data.height} state-years)", err=True)
 
 
-def summary_table(scores: object) -> object:
+def summary_table(scores: pl.DataFrame) -> pl.DataFrame:
     """The printed backtest table: log loss and Brier of each model by fold (all outcomes)."""
     import polars as pl
 
-    assert isinstance(scores, pl.DataFrame)
-    return (
-        scores.filter(pl.col("outcome") == "all")
-        .select("fold", "model", "n", "log_loss", "brier", "ece")
-        .sort("fold", "model", maintain_order=True)
+    return scores.filter(pl.col("outcome") == "all").select(
+        "fold", "model", "n", "log_loss", "brier", "ece"
     )
 
 
@@ -166,7 +165,7 @@ def backtest(
     figures = write_figures(result, out)
     elapsed = time.perf_counter() - t0
     emit(
-        summary_table(result.scores),  # type: ignore[arg-type]
+        summary_table(result.scores),
         fmt,
         title="Out-of-sample scores, four-outcome forecast (lower is better)",
         caption="log loss in nats; Brier 0-2; ece: top-label expected calibration error. "

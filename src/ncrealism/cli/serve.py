@@ -35,6 +35,13 @@ def serve(
     ] = None,
     state: Annotated[int, typer.Option(help="COW code the page opens on.")] = 731,
     year: Annotated[int, typer.Option(help="Year the page opens on.")] = 2003,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="Server processes (each reads its own copy of the data; 2 or more use "
+            "several processor cores)."
+        ),
+    ] = 1,
     launch_browser: Annotated[
         bool, typer.Option("--launch-browser", help="Open the page in a web browser.")
     ] = False,
@@ -58,6 +65,8 @@ def serve(
             raise InputError(f"--context {context}: no such file")
         if history is not None and not history.is_dir():
             raise InputError(f"--history {history}: not a folder")
+        if not 1 <= workers <= 32:
+            raise InputError(f"--workers {workers}: give 1 to 32 processes")
         try:
             import shiny
         except ImportError:
@@ -68,6 +77,9 @@ def serve(
         run_app = shiny.run_app
         if run_app is None:  # Shiny in a browser (Pyodide) runs no server
             raise InputError("this Shiny installation cannot run a web server")
+        if workers > 1:
+            _serve_workers(host, port, workers, context, history, state, year)
+            return
         from ncrealism.app.dashboard import create_app
         from ncrealism.data.fetch import DataSource
 
@@ -79,3 +91,29 @@ def serve(
         raise typer.Exit(exc.exit_code) from None
     typer.echo(f"ncrealism dashboard on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     run_app(app, host=host, port=port, launch_browser=launch_browser)
+
+
+def _serve_workers(
+    host: str,
+    port: int,
+    workers: int,
+    context: Path | None,
+    history: Path | None,
+    state: int,
+    year: int,
+) -> None:
+    """Serve ``ncrealism.app.asgi:app`` from ``workers`` processes (uvicorn); each builds the
+    app from the environment set here. A browser session lives in one process (its
+    websocket), so no session state is shared between them."""
+    import os
+
+    import uvicorn
+
+    from ncrealism.app import asgi_env
+
+    os.environ.update(asgi_env(context=context, history=history, state=state, year=year))
+    typer.echo(
+        f"ncrealism dashboard on http://{host}:{port}/ ({workers} processes; Ctrl+C to stop)",
+        err=True,
+    )
+    uvicorn.run("ncrealism.app.asgi:app", host=host, port=port, workers=workers)

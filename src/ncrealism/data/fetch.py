@@ -6,10 +6,14 @@ Resolution order for a dataset (Pooch-style, after Uieda et al. 2020):
    folder): the primary file if present, else the alternate;
 2. the versioned user cache (``platformdirs.user_cache_dir("ncrealism")/<registry version>``, or
    ``NCR_CACHE_DIR``);
-3. a download from the official URL into a temporary file, verified, then moved into the cache.
+3. a download from the official URL, verified, then moved into the cache.
 
-Every file is checked against its pinned sha256 before use. A mismatch is refused with the
-expected and found hashes and advice; a bad download is deleted, never left in the cache.
+Downloads go through Pooch (Uieda et al. 2020, https://www.fatiando.org/pooch): streamed HTTP
+with retries and a progress callback, into a private temporary folder beside the cache entry
+(so two processes fetching the same file never see each other's partial download), then
+extracted, verified and atomically renamed into place. Every file is checked against its
+pinned sha256 before use. A mismatch is refused with the expected and found hashes and advice;
+a bad download is deleted, never left in the cache.
 """
 
 from __future__ import annotations
@@ -19,9 +23,8 @@ import fnmatch
 import hashlib
 import io
 import os
+import shutil
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
@@ -241,7 +244,7 @@ class DataSource:
         for variant, spec in ds.files():
             try:
                 return self._download_spec(ds, variant, spec)
-            except (urllib.error.URLError, OSError, zipfile.BadZipFile) as exc:
+            except (OSError, zipfile.BadZipFile) as exc:
                 errors.append(f"{spec.url}: {exc}")
         raise DataUnavailableError(
             f"dataset '{ds.name}' could not be downloaded ({'; '.join(errors)}); it is not in the "
@@ -253,8 +256,8 @@ class DataSource:
         target = self.cache_path(ds.name, variant)
         target.parent.mkdir(parents=True, exist_ok=True)
         callback = self.progress(ds.name) if self.progress is not None else None
-        with _temporary(target.parent) as tmp:
-            _http_get(spec.url, tmp, callback)
+        with _temporary_folder(target.parent) as work:
+            tmp = _pooch_get(spec.url, work, callback)
             if spec.archive_sha256 is not None:
                 found = sha256_file(tmp)
                 if found != spec.archive_sha256:
@@ -265,13 +268,14 @@ class DataSource:
                 data = tmp.read_bytes()
                 for member in spec.members:
                     data = _extract(data, member, spec.url)
+                tmp = work / "extracted"
                 tmp.write_bytes(data)
             digest = sha256_file(tmp)
             if digest != spec.sha256:
                 raise HashMismatchError(
                     spec.url, ds.name, str(spec.sha256), digest, _ADVICE_DOWNLOAD
                 )
-            tmp.replace(target)
+            tmp.replace(target)  # same file system: an atomic rename into the cache
         return ResolvedFile(ds.name, ds.version, variant, spec, target, digest, "download")
 
 
@@ -283,27 +287,65 @@ _ADVICE_DOWNLOAD = (
 
 
 @contextlib.contextmanager
-def _temporary(folder: Path) -> Iterator[Path]:
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".part-")
-    os.close(fd)
-    path = Path(name)
+def _temporary_folder(folder: Path) -> Iterator[Path]:
+    """A private folder inside ``folder``, removed with whatever is left in it."""
+    path = Path(tempfile.mkdtemp(dir=folder, prefix=".part-"))
     try:
         yield path
     finally:
-        path.unlink(missing_ok=True)
+        shutil.rmtree(path, ignore_errors=True)
 
 
-def _http_get(url: str, dest: Path, callback: ProgressCallback | None, timeout: float = 60) -> None:
-    request = urllib.request.Request(url, headers={"User-Agent": "ncrealism data fetcher"})
-    with urllib.request.urlopen(request, timeout=timeout) as response, dest.open("wb") as out:
-        length = response.headers.get("Content-Length")
-        total = int(length) if length and length.isdigit() else None
-        received = 0
-        while block := response.read(1 << 16):
-            out.write(block)
-            received += len(block)
-            if callback is not None:
-                callback(received, total)
+#: Download attempts after the first failure (Pooch waits 1 s, then 2 s, ... between them).
+RETRIES = 2
+
+
+class _Progress:
+    """The progress-bar object Pooch's HTTP downloader drives, calling a ProgressCallback."""
+
+    def __init__(self, callback: ProgressCallback) -> None:
+        self.callback = callback
+        self.total: int | None = None
+        self.done = 0
+
+    def update(self, n: int) -> None:
+        self.done += n
+        total = self.total or None
+        self.callback(min(self.done, total) if total else self.done, total)
+
+    def reset(self) -> None:
+        self.done = 0
+
+    def close(self) -> None:
+        pass
+
+
+def _pooch_get(
+    url: str, folder: Path, callback: ProgressCallback | None, timeout: float = 60
+) -> Path:
+    """Download ``url`` into ``folder`` with Pooch (streamed, retried, written atomically)."""
+    import pooch
+
+    downloader = pooch.HTTPDownloader(
+        progressbar=_Progress(callback) if callback is not None else False,
+        timeout=timeout,
+        headers={"User-Agent": "ncrealism data fetcher"},
+        chunk_size=1 << 16,
+    )
+    fetcher = pooch.create(
+        path=folder,
+        base_url="",
+        registry={"download": None},  # verified by the caller, after extraction
+        urls={"download": url},
+        retry_if_failed=RETRIES,
+    )
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # Pooch announces every download on its logger
+    try:
+        return Path(fetcher.fetch("download", downloader=downloader))
+    finally:
+        logger.setLevel(level)
 
 
 def _extract(archive: bytes, member: str, url: str) -> bytes:

@@ -35,17 +35,24 @@ null when the total is 0).
 ``utility``), ``utility`` (Float64), ``p_uniform``, ``p_neutral``, ``p_filter`` (Float64, 0-1).
 
 ``Anatomy.perception``: the :func:`ncrealism.perception.trace.trace` rows of the year.
+
+:func:`dynamic_anatomy` does the same for the dynamic decision (:mod:`ncrealism.decision.
+dynamic`): last period's posture is the status quo, and the decomposition adds two players,
+**inertia** (the status-quo term) and **propensity** (base propensities and last period's acts);
+``Anatomy.dynamic`` then holds the status quo, the switching cost and the static, MAP and
+predictive probabilities.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import itertools
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -61,8 +68,20 @@ from ncrealism.decision.options import DEFAULT_OPTIONS, OptionSet
 from ncrealism.errors import InputError
 from ncrealism.perception.filter import CLUSTERS, PerceptionFilter
 from ncrealism.perception.trace import trace
+from ncrealism.scoring import softmax
 
-__all__ = ["LAYERS", "Anatomy", "anatomy", "shapley_values"]
+if TYPE_CHECKING:
+    from ncrealism.decision.dynamic import DynamicFit
+
+__all__ = [
+    "DYNAMIC_LAYERS",
+    "DYNAMIC_PLAYERS",
+    "LAYERS",
+    "Anatomy",
+    "anatomy",
+    "dynamic_anatomy",
+    "shapley_values",
+]
 
 #: Players of the decomposition, after the system layer.
 PLAYERS: tuple[str, ...] = (*CLUSTERS, "precision")
@@ -114,6 +133,7 @@ class Anatomy:
     focus: str
     sources: tuple[str, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    dynamic: dict[str, Any] | None = None
 
     # ------------------------------------------------------------------ renderers
     def total(self, option: str | None = None) -> float:
@@ -135,6 +155,7 @@ class Anatomy:
             "decomposition": self.shapley.to_dicts(),
             "sources": list(self.sources),
             "notes": list(self.notes),
+            "dynamic": self.dynamic,
         }
 
     def to_json(self) -> str:
@@ -232,13 +253,42 @@ class Anatomy:
                     "P filter",
                 ],
             ),
+            *self._dynamic_section(),
             (
-                f"5. Share of the decision: log-odds of '{self.focus}' against the rest "
-                "(relative to all options equally likely)",
+                f"{6 if self.dynamic else 5}. Share of the decision: log-odds of '{self.focus}' "
+                "against the rest (relative to all options equally likely)",
                 [],
                 sh_rows,
                 ["layer", "log-odds (nats)", "share"],
             ),
+        ]
+
+    def _dynamic_section(
+        self,
+    ) -> list[tuple[str, list[str], list[list[str]] | None, list[str] | None]]:
+        if not self.dynamic:
+            return []
+        d = self.dynamic
+        lines = [
+            f"status quo (last year's posture): {d['status_quo'] or 'not recorded'}",
+            f"switching cost kappa_t = {d['kappa_t']:.3f} (kappa {d['kappa']:.3f} x (1 - "
+            f"succession {d['succession']:.3f}))",
+            f"weight of the filter's utilities beta = {d['beta']:.3f}",
+            f"fitted on {d['fit_years']} ({d['n_obs']} years; MAP of a Laplace posterior)",
+        ]
+        rows = [
+            [o, f"{ps:.3f}", f"{pd:.3f}", f"{pp:.3f}"]
+            for o, ps, pd, pp in zip(
+                d["options"], d["p_static"], d["p_map"], d["p_predictive"], strict=True
+            )
+        ]
+        return [
+            (
+                "5. Dynamic decision: the status quo as reference point",
+                lines,
+                rows,
+                ["option", "P filter (static)", "P dynamic (MAP)", "P dynamic (predictive)"],
+            )
         ]
 
     def _title(self) -> str:
@@ -302,6 +352,31 @@ def _logodds(p: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(q) - np.log1p(-q), dtype=np.float64)
 
 
+def _coalitions(players: Sequence[str]) -> list[frozenset[str]]:
+    return [
+        frozenset(s) for r in range(len(players) + 1) for s in itertools.combinations(players, r)
+    ]
+
+
+def _coalition_probabilities(
+    inputs_row: pl.DataFrame, filt: PerceptionFilter, options: OptionSet
+) -> dict[frozenset[str], np.ndarray]:
+    """Choice probabilities of one year with the players of each coalition of :data:`PLAYERS`
+    at the filter's values and the others neutral."""
+    X_on = design_matrix(inputs_row, filt)
+    X_off = design_matrix(inputs_row, filt.with_cluster_off("leader_images"))
+    coalitions = _coalitions(PLAYERS)
+    filters = {c: filt.with_clusters_off([p for p in PLAYERS if p not in c]) for c in coalitions}
+    probs: dict[frozenset[str], np.ndarray] = {}
+    for with_li in (True, False):
+        group = [c for c in coalitions if ("leader_images" in c) == with_li]
+        theta = np.stack([filters[c].to_theta() for c in group])
+        p = choice_probabilities(X_on if with_li else X_off, theta, options=options)[:, 0, :]
+        for c, pc in zip(group, p, strict=True):
+            probs[c] = pc
+    return probs
+
+
 def anatomy(
     inputs_row: pl.DataFrame,
     filt: PerceptionFilter,
@@ -321,18 +396,8 @@ def anatomy(
     row = inputs_row.row(0, named=True)
     year = int(row["year"])
     X_on = design_matrix(inputs_row, filt)
-    X_off = design_matrix(inputs_row, filt.with_cluster_off("leader_images"))
-    coalitions = [
-        frozenset(s) for r in range(len(PLAYERS) + 1) for s in itertools.combinations(PLAYERS, r)
-    ]
-    filters = {c: filt.with_clusters_off([p for p in PLAYERS if p not in c]) for c in coalitions}
-    probs: dict[frozenset[str], np.ndarray] = {}
-    for with_li in (True, False):
-        group = [c for c in coalitions if ("leader_images" in c) == with_li]
-        theta = np.stack([filters[c].to_theta() for c in group])
-        p = choice_probabilities(X_on if with_li else X_off, theta, options=options)[:, 0, :]
-        for c, pc in zip(group, p, strict=True):
-            probs[c] = pc
+    coalitions = _coalitions(PLAYERS)
+    probs = _coalition_probabilities(inputs_row, filt, options)
     p_full = probs[frozenset(PLAYERS)]
     p_neutral = probs[frozenset()]
     k = len(options)
@@ -435,4 +500,138 @@ def anatomy(
         focus=focus_name,
         sources=tuple(sources),
         notes=tuple(notes),
+    )
+
+
+#: Players of the dynamic decomposition: the filter's players, the status quo (inertia) and the
+#: base propensities with last year's acts.
+DYNAMIC_PLAYERS: tuple[str, ...] = (*PLAYERS, "inertia", "propensity")
+DYNAMIC_LAYERS: tuple[str, ...] = ("system", *DYNAMIC_PLAYERS)
+
+
+def dynamic_anatomy(
+    inputs_row: pl.DataFrame,
+    filt: PerceptionFilter,
+    fit: DynamicFit,
+    status_quo: str | None,
+    *,
+    events: Sequence[float] | None = None,
+    predictive: Sequence[float] | None = None,
+    options: OptionSet = DEFAULT_OPTIONS,
+    focus: str | None = None,
+    sources: Sequence[str] = (),
+    fit_years: tuple[int, int] | None = None,
+) -> Anatomy:
+    """The anatomy of one *dynamic* decision (:mod:`ncrealism.decision.dynamic`).
+
+    The static chain (IV, perception, domestic incentives, options) is that of :func:`anatomy`;
+    the decision is the dynamic model's at the MAP of ``fit``, with ``status_quo`` (last
+    period's posture; None when unrecorded) as reference point. ``events``: the row's lagged
+    log-counts in the order of ``fit.spec.events``; ``predictive``: the posterior-predictive
+    probabilities to show beside the MAP ones (default: the MAP ones).
+
+    Decomposition. V_C = beta z_C + [kappa_t 1(k = s) if inertia in C] + [alpha_k + gamma e
+    if propensity in C], with z_C the centred log-probabilities of the filter restricted to the
+    filter players in C (others neutral). The **system** layer is L_k(softmax(beta z_neutral))
+    - log(1/(K - 1)); the Shapley values (Shapley 1953) over the seven players
+    :data:`DYNAMIC_PLAYERS` share the rest, so the layers add up exactly to L_k(P_dynamic) -
+    log(1/(K - 1)), inertia being a layer of its own.
+    """
+    from ncrealism.decision.dynamic import design
+
+    base_an = anatomy(inputs_row, filt, options=options, focus=focus, sources=sources)
+    spec = fit.spec
+    if tuple(spec.options) != tuple(options.names):
+        raise InputError(f"the fit's options {spec.options} are not {options.names}")
+    if spec.system:
+        raise InputError("dynamic_anatomy explains a filter-driven fit (no free system effects)")
+    names = list(options.names)
+    sq = np.array([names.index(status_quo) if status_quo is not None else -1], dtype=np.int64)
+    row = inputs_row.row(0, named=True)
+    reset = float(row.get("succession") or 0.0)
+    ev = np.zeros((1, len(spec.events)))
+    if spec.events:
+        if events is None or len(events) != len(spec.events):
+            raise InputError(f"the fit reads lagged events {list(spec.events)}: give them")
+        ev[0] = np.asarray(events, dtype=np.float64)
+    probs = _coalition_probabilities(inputs_row, filt, options)
+    theta = fit.theta
+    pnames = list(fit.names)
+    inertia_idx = [pnames.index("kappa")] if "kappa" in pnames else []
+    prop_idx = [i for i, n in enumerate(pnames) if n.startswith(("alpha[", "gamma["))]
+    lo: dict[frozenset[str], np.ndarray] = {}
+    p_dyn: dict[frozenset[str], np.ndarray] = {}
+    for c in _coalitions(DYNAMIC_PLAYERS):
+        pc = probs[frozenset(p for p in c if p in PLAYERS)]
+        lp = np.log(np.clip(pc, 1e-300, None))
+        z = (lp - lp.mean())[None, :]
+        D = design(spec, z, sq, reset=np.array([reset]), events=ev)[0]
+        th = theta.copy()
+        if "inertia" not in c:
+            th[inertia_idx] = 0.0
+        if "propensity" not in c:
+            th[prop_idx] = 0.0
+        p = softmax(D @ th)
+        p_dyn[c] = p
+        lo[c] = _logodds(p)
+    k = len(options)
+    base = math.log(1.0 / (k - 1)) if k > 1 else 0.0
+    empty = frozenset[str]()
+    full = frozenset(DYNAMIC_PLAYERS)
+    shap_rows = []
+    for j, name in enumerate(names):
+        value = {c: float(lo[c][j] - lo[empty][j]) for c in lo}
+        phi = shapley_values(value, DYNAMIC_PLAYERS)
+        system = float(lo[empty][j] - base)
+        total = system + sum(phi.values())
+        for layer in DYNAMIC_LAYERS:
+            v = system if layer == "system" else phi[layer]
+            shap_rows.append(
+                {
+                    "option": name,
+                    "layer": layer,
+                    "contribution": v,
+                    "share": (v / total) if abs(total) > 1e-12 else None,
+                }
+            )
+    p_map = p_dyn[full]
+    focus_name = focus if focus is not None else names[int(np.argmax(p_map))]
+    if focus_name not in names:
+        raise InputError(f"unknown option '{focus_name}'; known: {names}")
+    order = [focus_name] + [n for n in names if n != focus_name]
+    shap = (
+        pl.DataFrame(
+            shap_rows,
+            schema={
+                "option": pl.Utf8,
+                "layer": pl.Utf8,
+                "contribution": pl.Float64,
+                "share": pl.Float64,
+            },
+        )
+        .with_columns(pl.col("option").replace_strict(order, list(range(len(order)))).alias("_o"))
+        .sort("_o", maintain_order=True)
+        .drop("_o")
+    )
+    kappa = float(theta[inertia_idx[0]]) if inertia_idx else 0.0
+    dyn = {
+        "status_quo": status_quo,
+        "kappa": kappa,
+        "succession": reset,
+        "kappa_t": kappa * (1.0 - min(1.0, max(0.0, reset))),
+        "beta": float(theta[pnames.index("beta")]) if "beta" in pnames else 0.0,
+        "fit_years": list(fit_years) if fit_years else None,
+        "n_obs": fit.n_obs,
+        "options": names,
+        "p_static": [float(v) for v in probs[frozenset(PLAYERS)]],
+        "p_map": [float(v) for v in p_map],
+        "p_predictive": [float(v) for v in (predictive if predictive is not None else p_map)],
+        "parameters": {n: float(t) for n, t in zip(fit.names, theta, strict=True)},
+    }
+    return dataclasses.replace(
+        base_an,
+        shapley=shap,
+        focus=focus_name,
+        dynamic=dyn,
+        filter_label=f"{base_an.filter_label}; dynamic model",
     )

@@ -11,9 +11,10 @@ Models (every one scored on the same periods, fitted on the record years before 
   (:data:`SYSTEM_INPUTS`, one coefficient per input and posture): the balance of power and the
   outside shocks may move each posture in whatever direction the record says.
 * **statistical reference**: a multinomial logit with no theory (scikit-learn
-  ``LogisticRegression``, L2 penalty C = 1 on standardised inputs) on the same raw system
-  inputs, the lagged posture (one-hot) and last year's event log-counts; classes absent from the
-  training years get Laplace-smoothed mass: p = (n p_fit + 1) / (n + K).
+  ``LogisticRegression``, L2 penalty C = 1 on standardised inputs, Newton-Cholesky solver) on
+  the same raw system inputs, the lagged posture (one-hot) and last year's event log-counts;
+  classes absent from the training years get Laplace-smoothed mass:
+  p = (n p_fit + 1) / (n + K).
 
 Inputs frame. The engine hands every model the year-keyed frame of
 :func:`ncrealism.decision.inputs.build_inputs` plus, when an event record is given, one column
@@ -58,6 +59,7 @@ __all__ = [
     "DynamicModel",
     "StatisticalReference",
     "event_columns",
+    "explain_dynamic",
     "horizon_of",
     "lagged_event_counts",
 ]
@@ -141,16 +143,46 @@ def _system(inputs: pl.DataFrame, cols: Sequence[str]) -> Array:
     )
 
 
-def _centred_logp(inputs: pl.DataFrame, filt: FilterLike, options: Sequence[str]) -> Array:
-    """z: the filter's quantal-response log-probabilities, centred within each year."""
-    probs = posture_probabilities(inputs, filt)
-    wide = probs.pivot(on="option", index="year", values="probability")
-    order = {int(y): i for i, y in enumerate(inputs["year"].to_list())}
-    wide = wide.with_columns(
-        pl.col("year").replace_strict(order, return_dtype=pl.Int64).alias("_i")
-    ).sort("_i")
-    lp = np.log(np.clip(wide.select(list(options)).to_numpy().astype(np.float64), 1e-300, None))
-    return np.asarray(lp - lp.mean(axis=1, keepdims=True), dtype=np.float64)
+def _origin_years(inputs: pl.DataFrame) -> list[int]:
+    """The year whose information each row carries (``origin`` for a forecast row)."""
+    col = "origin" if "origin" in inputs.columns else "year"
+    return [int(y) for y in inputs[col].to_list()]
+
+
+@dataclass
+class _ZCache:
+    """The theory term z of each inputs row, computed once per model and run (keyed by the
+    row's origin year and the hash of its values)."""
+
+    rows: dict[tuple[int, int], Array] = field(default_factory=dict)
+
+
+def _centred_logp(
+    inputs: pl.DataFrame, filt: FilterLike, options: Sequence[str], cache: _ZCache
+) -> Array:
+    """z: the filter's quantal-response log-probabilities, centred within each row.
+
+    The filter is that of the row's origin year (for a forecast, the year the forecast is made:
+    a later period of the profile, e.g. a leader's death, is not yet known).
+    """
+    years = _origin_years(inputs)
+    values = inputs.drop([c for c in ("year", "horizon", "origin") if c in inputs.columns])
+    keys = list(zip(years, [int(h) for h in values.hash_rows().to_list()], strict=True))
+    missing = [i for i, k in enumerate(keys) if k not in cache.rows]
+    if missing:
+        rows = inputs[missing].with_columns(
+            pl.Series("year", [years[i] for i in missing], dtype=pl.Int64)
+        )
+        probs = posture_probabilities(rows, filt)
+        wide = probs.pivot(
+            on="option", index="year", values="probability", aggregate_function="first"
+        )
+        by_year = {int(y): i for i, y in enumerate(wide["year"].to_list())}
+        mat = wide.select(list(options)).to_numpy().astype(np.float64)
+        for i in missing:
+            lp = np.log(np.clip(mat[by_year[years[i]]], 1e-300, None))
+            cache.rows[keys[i]] = lp - lp.mean()
+    return np.stack([cache.rows[k] for k in keys])
 
 
 def _status_quo(
@@ -235,10 +267,11 @@ class DynamicModel:
     prior: Prior = field(default_factory=Prior)
     seed: int = 0
     n_draws: int = 1000
+    cache: _ZCache = field(default_factory=_ZCache, repr=False, compare=False)
 
     def spec(self, inputs: pl.DataFrame, options: Sequence[str]) -> DynamicSpec:
         """The design of this model for an inputs frame's columns."""
-        years = [int(y) for y in inputs["year"].to_list()]
+        years = _origin_years(inputs)
         cent = float(np.mean([f["centralisation"] for f in filters_by_year(self.filt, years)]))
         prior = Prior(
             beta_mean=self.prior.beta_mean,
@@ -267,7 +300,7 @@ class DynamicModel:
         rows = inputs
         if inputs.height == 1 and len(status_quo) > 1:
             rows = pl.concat([inputs] * len(status_quo))
-        z = _centred_logp(inputs, self.filt, options) if self.theory else None
+        z = _centred_logp(inputs, self.filt, options, self.cache) if self.theory else None
         if z is not None and rows.height != inputs.height:
             z = np.repeat(z, rows.height, axis=0)
         if z is None:
@@ -370,7 +403,9 @@ class StatisticalReference:
                 return np.asarray(np.tile(const, (F.shape[0], 1)), dtype=np.float64)
 
             return _StatForecaster(constant, last, tuple(opts), events)
-        clf = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=5000))
+        clf = make_pipeline(
+            StandardScaler(), LogisticRegression(C=self.C, solver="newton-cholesky", max_iter=500)
+        )
         clf.fit(X, y)
 
         def matrix(F: Array) -> Array:
@@ -396,3 +431,67 @@ def describe_fit(fit: DynamicFit) -> list[dict[str, Any]]:
             fit.names, fit.prior_mean, fit.prior_sd, fit.theta, se, strict=True
         )
     ]
+
+
+def explain_dynamic(
+    ccode: int,
+    year: int,
+    record: pl.DataFrame,
+    *,
+    filt: FilterLike,
+    context: pl.DataFrame | None = None,
+    events: pl.DataFrame | None = None,
+    source: Any = None,
+    nmc_version: str | None = None,
+    seed: int = 0,
+    focus: str | None = None,
+    sources: Sequence[str] = (),
+) -> Any:
+    """The anatomy of the dynamic decision of ``year`` (for ``ncr explain`` and the dashboard).
+
+    Fits the dynamic NCR model (:class:`DynamicModel` with filter ``filt``) on the record years
+    before ``year``, from ex-ante inputs (data of the year before, context events dated before
+    each year starts; last year's event counts when ``events``, an event record, is given), and
+    returns :func:`ncrealism.decision.anatomy.dynamic_anatomy` of ``year`` with last year's
+    recorded posture as the status quo (an :class:`~ncrealism.decision.anatomy.Anatomy` whose
+    ``dynamic`` field holds the status quo, the switching cost and the probabilities).
+    """
+    from ncrealism.data.records import EVENT_CATEGORIES
+    from ncrealism.decision.anatomy import dynamic_anatomy
+    from ncrealism.decision.inputs import build_inputs
+    from ncrealism.decision.options import DEFAULT_OPTIONS
+
+    rec = record.filter(pl.col("year") < year).sort("year")
+    if rec.height < 2:
+        raise InputError(f"the record needs at least two years before {year} to fit the model")
+    first = int(rec["year"][0])
+    years = list(range(first, year + 1))
+    kw = {} if nmc_version is None else {"nmc_version": nmc_version}
+    inputs = build_inputs(ccode, years, context=context, source=source, ex_ante=True, **kw)
+    if events is not None:
+        inputs = inputs.join(lagged_event_counts(events, years, EVENT_CATEGORIES), on="year")
+    options = tuple(DEFAULT_OPTIONS.names)
+    model = DynamicModel(DYNAMIC_NCR, filt, seed=seed)
+    fit = model.fit_record(inputs, rec, options)
+    row = inputs.filter(pl.col("year") == year)
+    last = rec.filter(pl.col("year") == year - 1)
+    status = str(last[POSTURE][0]) if last.height else None
+    if status is not None:
+        pred = model.fit(inputs, rec, options).predict(row)
+        predictive_p = [
+            float(pred.filter(pl.col("option") == o)["probability"][0]) for o in options
+        ]
+    else:
+        predictive_p = None
+    year_filter = filters_by_year(filt, [year])[0]
+    return dynamic_anatomy(
+        row,
+        year_filter,
+        fit,
+        status,
+        events=list(_log_counts(row, fit.spec.events)[0]) if fit.spec.events else None,
+        predictive=predictive_p,
+        focus=focus,
+        sources=sources,
+        fit_years=(first, year - 1),
+    )

@@ -359,10 +359,10 @@ def run_backtest(
 
     ``horizon`` h (expanding scheme): year ``t`` is forecast from the origin ``t - h + 1``:
     models are calibrated on the record years up to ``t - h`` and receive the inputs row of the
-    origin year (what is known when the forecast is made), relabelled ``t`` and with a
-    ``horizon`` column h; h = 1 is the one-step-ahead forecast from year ``t``'s own row. With
-    the fixed scheme the origin is the year after the training span for every test year and
-    the horizon is ``t`` minus the span's last year.
+    origin year (what is known when the forecast is made), relabelled ``t``, with a ``horizon``
+    column h and an ``origin`` column (the origin year); h = 1 is the one-step-ahead forecast
+    from year ``t``'s own row. With the fixed scheme the origin is the year after the training
+    span for every test year and the horizon is ``t`` minus the span's last year.
     """
     options = tuple(options)
     check_record(record, options)
@@ -423,6 +423,7 @@ def run_backtest(
         fc_inputs = inputs.filter(pl.col("year") == origin).with_columns(
             pl.lit(fc_years[0], dtype=pl.Int64).alias("year"),
             pl.lit(h, dtype=pl.Int64).alias("horizon"),
+            pl.lit(origin, dtype=pl.Int64).alias("origin"),
         )
         for model in models:
             forecaster = model.fit(fit_inputs, fit_record, options)

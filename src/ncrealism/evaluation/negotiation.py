@@ -638,19 +638,29 @@ def case_forecast(
     partial_value: float = 0.5,
     nmc_version: Any = None,
     on_episode: Any = None,
+    model: BargainingModel | None = None,
 ) -> dict[str, Any]:
     """P(agreement) with its 90% interval and the durability forecast of a case file.
 
     An episode case (``case.template`` set) is forecast by the record backtest's own model
     (:class:`BargainingModel` without context events, fitted on the case's ``history``), so the
     two agree for the same episode; a self-contained case by the same features and fit, its
-    model built from the file alone. Keys: ``p_agreement``, ``p_low``, ``p_high``,
+    model built from the file alone. ``model``: a :class:`BargainingModel` to reuse (its
+    per-episode features are then computed once across cases, and its settings apply);
+    ``on_episode`` is called after each episode's features are computed. Keys:
+    ``p_agreement``, ``p_low``, ``p_high``,
     ``median_days`` (days), ``features``, ``n_history``, ``note``, ``hindsight``.
     """
     from ncrealism.negotiation.cases import build_case
     from ncrealism.negotiation.forecast import episode_features
 
-    bm = BargainingModel(source=source, uncertainty=uncertainty, seed=seed, nmc_version=nmc_version)
+    bm = model or BargainingModel(
+        source=source,
+        uncertainty=uncertainty,
+        seed=seed,
+        nmc_version=nmc_version,
+        on_episode=on_episode,
+    )
     fitted = bm.fit(case_history(case, partial_value))
     assert isinstance(fitted, _BargainingForecaster)
     if case.template:

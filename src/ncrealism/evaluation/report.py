@@ -94,6 +94,7 @@ def results(
     horizons: Mapping[int, Backtest] | None = None,
     comparison: pl.DataFrame | None = None,
     posterior: Mapping[str, Any] | None = None,
+    counts: pl.DataFrame | None = None,
 ) -> dict[str, Any]:
     """Everything the run computed, as a JSON-ready dictionary (the content of results.json).
 
@@ -167,6 +168,10 @@ def results(
         out["paired_comparison"] = _records(comparison)
     if posterior:
         out["posterior"] = dict(posterior)
+    if counts is not None:
+        from ncrealism.evaluation.counts import count_scores
+
+        out["counts"] = {"scores": _records(count_scores(counts)), "quarters": _records(counts)}
     if negotiation is not None:
         out["negotiation"] = {
             "scores": _records(negotiation.scores()),
@@ -340,6 +345,7 @@ def _sections(
     horizons: Mapping[int, Backtest] | None = None,
     comparison: pl.DataFrame | None = None,
     posterior: Mapping[str, Any] | None = None,
+    event_counts: pl.DataFrame | None = None,
 ) -> list[tuple[str, list[str | pl.DataFrame]]]:
     """The report as (heading, [paragraph or table or ``img:<file>``, …]) sections."""
     years = f"{min(bt.test_years)}–{max(bt.test_years)}"
@@ -445,6 +451,11 @@ def _sections(
         *([("Paired comparison", paired)] if paired else []),
         *([("Other horizons", more)] if more else []),
         *([("Posterior of the dynamic model", post)] if post else []),
+        *(
+            [("Event counts, quarter by quarter", _count_blocks(event_counts))]
+            if event_counts is not None
+            else []
+        ),
         ("Counts", counts),
         ("Per-year forecasts against the recorded posture", per_year),
         ("Reliability diagram", reliability),
@@ -473,6 +484,17 @@ def _sections(
     )
     sections.append(("Data and versions", data))
     return sections
+
+
+def _count_blocks(counts: pl.DataFrame) -> list[str | pl.DataFrame]:
+    from ncrealism.evaluation.counts import count_scores
+
+    return [
+        "Quarter-ahead forecasts of the event record's counts (ncrealism.evaluation.counts): "
+        "log_score is the mean −ln P(observed count) in nats, rps the ranked probability score; "
+        "lower is better for both. The NCR counts mix over the year's posture forecast.",
+        count_scores(counts),
+    ]
 
 
 def _title(bt: Backtest) -> str:
@@ -539,6 +561,7 @@ def write_report(
     horizons: Mapping[int, Backtest] | None = None,
     comparison: pl.DataFrame | None = None,
     posterior: Mapping[str, Any] | None = None,
+    counts: pl.DataFrame | None = None,
 ) -> ReportFiles:
     """Write results.json, report.md, report.html, reliability.png and per_year.png.
 
@@ -564,6 +587,7 @@ def write_report(
         horizons=horizons,
         comparison=comparison,
         posterior=posterior,
+        counts=counts,
     )
     json_path = out_dir / "results.json"
     json_path.write_text(json.dumps(res, indent=2, allow_nan=False) + "\n", encoding="utf-8")
@@ -577,6 +601,7 @@ def write_report(
         horizons,
         comparison,
         posterior,
+        counts,
     )
     md = out_dir / "report.md"
     md.write_text(render_markdown(sections, _title(bt)), encoding="utf-8")

@@ -56,8 +56,10 @@ class BacktestRun:
     ``lag_*`` event counts, or only ``year`` for a baselines-only run), the backtest of every
     horizon (years ahead -> :class:`Backtest`; ``backtest`` is the first), the paired bootstrap
     comparison of NCR with each baseline (:func:`ncrealism.evaluation.compare.paired_table`,
-    every horizon) and the NCR posterior fitted on every record year before the last test
-    year (parameter table)."""
+    every horizon), the NCR posterior fitted on every record year before the last test
+    year (parameter table) and, with an event record, the quarterly count forecasts
+    (:func:`ncrealism.evaluation.counts.count_backtest`; scores by
+    :func:`~ncrealism.evaluation.counts.count_scores`)."""
 
     backtest: Backtest
     negotiation: NegotiationBacktest | None
@@ -66,6 +68,7 @@ class BacktestRun:
     horizons: dict[int, Backtest] = field(default_factory=dict)
     comparison: pl.DataFrame | None = None
     posterior: dict[str, object] = field(default_factory=dict)
+    counts: pl.DataFrame | None = None
 
 
 def event_counts(events: pl.DataFrame, years: Sequence[int]) -> pl.DataFrame:
@@ -260,6 +263,21 @@ def backtest_files(
             "n_obs": fit.n_obs,
             "parameters": describe_fit(fit),
         }
+    count_fc = None
+    if theory and ev is not None and scheme == "expanding":
+        from ncrealism.evaluation.counts import count_backtest, quarterly_panel
+
+        lo = min(int(ev["year"].min()), train[0] - 1)  # type: ignore[arg-type]
+        panel = quarterly_panel(ev, list(range(lo, max(test_years) + 1)))
+        ncr_fc = bt.predictions.filter(pl.col("model") == DYNAMIC_NCR)
+        count_fc = count_backtest(
+            panel, yearly, ncr_fc, options, train_start=train[0], test_years=test_years, seed=seed
+        )
+        notes.append(
+            "Event counts: quarterly panel of the event record (missile tests, nuclear tests, "
+            "provocations, talks), one quarter ahead; NCR's counts mix over the posture "
+            "forecast of the year (ncrealism.evaluation.counts)."
+        )
     neg = None
     if negotiations is not None:
         files["negotiations"] = Path(negotiations)
@@ -307,7 +325,7 @@ def backtest_files(
         descriptions=descriptions,
         notes=notes,
     )
-    return BacktestRun(bt, neg, info, inputs, runs, comparison, posterior)
+    return BacktestRun(bt, neg, info, inputs, runs, comparison, posterior, count_fc)
 
 
 def dynamic_models(

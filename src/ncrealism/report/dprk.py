@@ -1073,7 +1073,9 @@ def _negotiation_section(
     import polars as pl
 
     from ncrealism.data.nmc import nmc_version
-    from ncrealism.negotiation.cases import analyse, build_case
+    from ncrealism.evaluation.negotiation import BargainingModel, case_forecast
+    from ncrealism.negotiation.cases import analyse
+    from ncrealism.negotiation.record_scoring import case_model
     from ncrealism.report.figures_negotiation import plot_bargaining_range, plot_durability
     from ncrealism.report.html import Section, Table, Text
 
@@ -1084,18 +1086,25 @@ def _negotiation_section(
             "before the talks. The zone of agreement is the set every party that must agree "
             "accepts; the Nash (1950) solution, weighted by capability (Kalai 1977), is the "
             "predicted deal; the expected-utility model (Bueno de Mesquita 1994, as specified "
-            f"by Scholz, Calbert & Smith 2011) forecasts the outcome ({draws} Monte Carlo draws, "
-            f"seed {seed}). Durability: the survival of the agreement when each party's stake "
-            "drifts with the anticipated shift of power (Powell 2006) and credible, "
-            "irreversible commitments damp the shocks (Fearon 1995)."
+            "by Scholz, Calbert & Smith 2011) forecasts multilateral talks only (with two "
+            "actors it ends in one side's capitulation). Each case is one episode of the "
+            "negotiation record, every coded value dated before its start; P(agreement) maps "
+            "the zone share of drawn inputs, the margin, the Nash gains and the EUM distance "
+            "to a probability by a Bayesian logit fitted on the earlier episodes (the record "
+            f"backtest's own model, seed {seed}). Durability: the survival of the agreement "
+            "when each party's stake drifts with the anticipated shift of power (Powell 2006) "
+            "and credible, irreversible commitments damp the shocks (Fearon 1995)."
         )
     ]
+    del draws  # the record backtest's input draws apply, so the report agrees with it
+    shared = BargainingModel(source=src, seed=seed, nmc_version=nmc_version(version))
     out: dict[str, Any] = {}
     rows = []
     for cid in case_ids:
-        model = build_case(cid, source=src, nmc_version=nmc_version(version))
-        a = analyse(model, draws=draws, seed=seed)
+        model = case_model(cid, source=src, nmc_version=nmc_version(version))
         case = model.case
+        a = analyse(model, draws=0, seed=seed, with_forecast=len(case.parties) >= 3)
+        cal = case_forecast(case, source=src, model=shared)
         recorded = []
         if inp.negotiations is not None:
             eps = inp.negotiations.filter(pl.col("episode_id").is_in(list(case.episodes)))
@@ -1187,7 +1196,8 @@ def _negotiation_section(
             "median_days": (
                 float(dur.median_days) if dur is not None and dur.median_days is not None else None
             ),
-            "agreement_probability": (fc.agreement_probability if fc is not None else None),
+            "agreement_probability": cal["p_agreement"],
+            "agreement_interval": [cal["p_low"], cal["p_high"]],
             "recorded": recorded,
         }
         held_txt = "; ".join(
@@ -1201,7 +1211,8 @@ def _negotiation_section(
                 "capability year": case.capability_year,
                 "zone": bool(a.zone.exists),
                 "margin (issue scale)": float(a.zone.margin),
-                "P(agreement), EUM draws": fc.agreement_probability if fc is not None else None,
+                "P(agreement)": cal["p_agreement"],
+                "90% interval": f"{cal['p_low']:.3f}-{cal['p_high']:.3f}",
                 "expected days held": round(dur.expected_days) if dur is not None else None,
                 "median days": (
                     None
@@ -1218,9 +1229,10 @@ def _negotiation_section(
         1,
         Table(
             table,
-            caption="Zone margin in issue-scale units (≥ 0: a zone exists); P(agreement): share "
-            "of expected-utility forecasts inside the zone; days: the durability model's "
-            "expected and median days held (none without a zone).",
+            caption="Zone margin in issue-scale units (≥ 0: a zone exists); P(agreement): the "
+            "calibrated probability of the record backtest's model for the case's episode, "
+            "with its 90% interval; days: the commitment model's expected and median days "
+            "held (none without a zone).",
         ),
     )
     return Section("negotiation", "Negotiations: bargaining range and durability", blocks)
@@ -1285,9 +1297,11 @@ def _backtest_section(
     }
     blocks: list[Block] = [
         Text(
-            f"Rolling-origin backtest: each test year {test[0]}-{test[1]} is forecast by models "
-            f"calibrated on the record's earlier years only (training span {train[0]}-"
-            f"{train[1]}), next to the persistence, base-rate and uniform baselines. Accuracy "
+            f"Rolling-origin backtest: each test year {test[0]}-{test[1]} is forecast one year "
+            "ahead, ex ante (data of the year before, context events dated before the year), by "
+            f"models fitted on the record's earlier years only (training span {train[0]}-"
+            f"{train[1]}): the dynamic NCR model next to structural realism, a statistical "
+            "reference and the persistence, base-rate and uniform baselines. Accuracy "
             "and balanced accuracy: shares of years; log loss in nats (uniform: ln 5 = "
             f"{math.log(len(bt.options)):.3f}); Brier: multi-category score in [0, 2] (Brier "
             "1950); ECE: expected calibration error (Guo et al. 2017)."
@@ -1310,6 +1324,24 @@ def _backtest_section(
             "(ablations: tables/backtest_per_year.csv).",
         ),
     ]
+    if run.comparison is not None:
+        w.table(run.comparison, "backtest_paired_comparison")
+        blocks.append(
+            Table(
+                run.comparison.select(
+                    "horizon",
+                    "baseline",
+                    "model_loss",
+                    "baseline_loss",
+                    "diff",
+                    "ci_low",
+                    "ci_high",
+                ),
+                caption="Paired bootstrap over the test years: diff = baseline log loss - NCR "
+                "log loss (nats; positive: NCR better), 95% percentile interval; horizon in "
+                "years ahead.",
+            )
+        )
     for n in run.info.notes:
         blocks.append(Text(n))
     if neg_scores is not None:

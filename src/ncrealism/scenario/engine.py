@@ -99,10 +99,15 @@ class NegotiationPlan:
 
 
 def sweep_memory(plan: Plan, keep_draws: bool = False, chunk_size: int | None = None) -> int:
-    """Estimated peak memory (bytes) of running ``plan``: one chunk evaluated, then one
-    variant's chunks merged (summaries of one chunk at a time, plus the per-draw arrays that
-    are kept: negotiation outcomes always, posture probabilities and parameters with
-    ``keep_draws``). Temporaries are counted four times over."""
+    """Estimated peak memory (bytes) of running ``plan``.
+
+    One chunk is evaluated at a time, in batches of :data:`BATCH_DRAWS` draws (inputs,
+    utilities, probabilities and the binning temporaries: six arrays of a batch's cells); its
+    summaries are histograms of :data:`HIST_BINS` bins per cell (counted in 64 bits, stored in
+    32, merged into a running total: 24 bytes per bin); a variant's chunks are merged one at a
+    time, so only the per-draw arrays that are kept grow with the draws (negotiation outcomes
+    always, posture probabilities and parameters with ``keep_draws``).
+    """
     n_rows = int(plan.x.shape[0])
     n_opt = len(plan.model.options)
     n_par = len(plan.params)
@@ -111,8 +116,9 @@ def sweep_memory(plan: Plan, keep_draws: bool = False, chunk_size: int | None = 
     size = plan.chunk_size if chunk_size is None else chunk_size
     batch = min(size, BATCH_DRAWS)
     per_draw = 2 * n_cases + (n_rows * n_opt + n_par if keep_draws else 0)
-    evaluate = 8 * (4 * batch * (n_rows * (n_opt + plan.x.shape[-1]) + n_par) + size * per_draw)
-    summaries = 3 * cells * (HIST_BINS * 4 + 3 * 8)
+    batch_cells = n_rows * (n_opt + plan.x.shape[-1]) + n_par
+    evaluate = 8 * (6 * batch * batch_cells + size * per_draw)
+    summaries = cells * (HIST_BINS * 24 + 9 * 8)
     merged = 8 * plan.draws * per_draw
     return int(evaluate + summaries + merged)
 

@@ -296,21 +296,18 @@ def portfolio_distance_rows(
     if not sel.any() or n_rows == 0:
         return [np.full(n_rows, np.nan) for _ in weighted]
     pres = panel.present & sel[:, None]
-    # tie levels a_ik > 0 among the states of each year: alliances, and 3 with itself
+    # tie levels a_ik > 0 among the states of each year: alliances, and 3 with itself; the
+    # cells (t, i, k) in C order, so that the indicator matrix is built already sorted
+    kk2 = nk * nk
     cells = np.flatnonzero(panel.flags)
-    ft = cells // (nk * nk)
-    fi = (cells // nk) % nk
-    fk = cells % nk
-    keep = pres[ft, fi] & pres[ft, fk]
-    ft, fi, fk = ft[keep], fi[keep], fk[keep]
+    ti_cell = cells // nk
+    keep = np.take(pres, ti_cell) & np.take(pres, (cells // kk2) * nk + cells % nk)
     dt_, di = np.nonzero(pres)
-    tt = np.concatenate([ft, dt_])
-    ii = np.concatenate([fi, di])
-    kk = np.concatenate([fk, di])
-    lev = np.concatenate([LEVEL_OF_FLAGS[panel.flags[ft, fi, fk]], np.full(di.size, top, np.int8)])
-    lev = lev.astype(np.int64)
-    rows_x = tt * nk + ii
-    item = tt * nk + kk
+    cells = np.sort(np.concatenate([cells[keep], dt_ * kk2 + di * nk + di]))
+    rows_x = cells // nk  # t·K + i
+    item = rows_x - rows_x % nk + cells % nk  # t·K + k
+    lev = np.take(LEVEL_OF_FLAGS, np.take(panel.flags, cells)).astype(np.int64)
+    lev[rows_x == item] = top
     # indicator matrix X: row (year, state i), column (year, state k, threshold v), a_ik >= v
     start = np.cumsum(lev) - lev
     v = np.arange(int(lev.sum())) - np.repeat(start, lev)
@@ -318,12 +315,13 @@ def portfolio_distance_rows(
     xitem = np.repeat(item, lev)
     xc = xitem * top + v
     shape = (nt * nk, nt * nk * top)
-    x = sparse.csr_matrix((np.ones(xr.size), (xr, xc)), shape=shape)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(xr, minlength=nt * nk))])
+    x = sparse.csr_matrix((np.ones(xr.size), xc, indptr), shape=shape)
     # both weightings in one product: real part weights 1, imaginary part weights CINC
     w_one = pres.astype(np.float64)
     w_cinc = np.where(pres, np.nan_to_num(panel.cinc, nan=0.0), 0.0)
     wc = (w_one + 1j * w_cinc).ravel()
-    xw = sparse.csr_matrix((wc[xitem], (xr, xc)), shape=shape)
+    xw = sparse.csr_matrix((wc[xitem], xc, indptr), shape=shape)
     cross = (xw @ x.T.tocsr()).tocoo()
     p_, ci, cj = cross.row // nk, cross.row % nk, cross.col % nk
     crow = blocks.row_of(p_, ci, cj)

@@ -15,6 +15,8 @@ The pattern (follow it to add a tab):
     inputs through ``input`` and everything shared (the data, the state and year chosen on the
     Decision tab, the data line) through the :class:`~ncrealism.app.shared.Shared` object,
     never another tab's inputs directly;
+  - optionally ``ALWAYS_COMPUTED``: outputs computed even while the tab is hidden (Shiny's
+    ``suspend_when_hidden=False``), e.g. controls in a sidebar that a phone starts closed;
   - optionally ``start_inputs(data, start) -> dict``: the values its inputs have when the page
     opens, as a browser sends them (the load benchmark opens sessions with them; the Decision
     and Negotiation tabs' are in :func:`ncrealism.app.dashboard.initial_inputs`).
@@ -27,8 +29,12 @@ The pattern (follow it to add a tab):
   the library and memoises on the data source); tables and figures are laid out by
   :mod:`ncrealism.app.views`, :mod:`ncrealism.app.charts` and
   :func:`ncrealism.app.shared.plotly_figure`.
-* Work longer than a few hundred milliseconds (a backtest, a sweep) runs in a
-  ``reactive.extended_task`` on a worker thread, so that other users' moves are not held up.
+* Work longer than a few hundred milliseconds (a state's series, a backtest, a sweep) runs on a
+  worker thread through :meth:`~ncrealism.app.data.DashboardData.background` (one future per
+  computation, shared by every session), the output polling it with
+  ``reactive.invalidate_later`` until it is done, so that other users' moves are not held up.
+* Name every ``reactive.value`` (``reactive.value(x, name="...")``): Shiny inspects the call
+  stack to name an unnamed one, which costs a fraction of a second per session.
 * Add the module to :data:`TABS` below, in the order of the navigation.
 """
 

@@ -17,7 +17,6 @@ time series is computed on a worker thread the first time a state is shown.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -269,9 +268,12 @@ def server(input: Any, shared: Shared) -> None:
             selected = str(ccode())
         ui.update_select("state", choices=choices, selected=selected)
 
-    profile_key: reactive.Value[tuple[int, str | None, str] | None] = reactive.value(None)
+    # Values are named: an unnamed one makes Shiny inspect the call stack (slow) to name it.
+    profile_key: reactive.Value[tuple[int, str | None, str] | None] = reactive.value(
+        None, name="profile_key"
+    )
     #: The profile whose values the sliders show (None: the browser has not applied them yet).
-    synced: reactive.Value[tuple[int, str | None, str] | None] = reactive.value(None)
+    synced: reactive.Value[tuple[int, str | None, str] | None] = reactive.value(None, name="synced")
 
     @reactive.effect
     def _profile_key() -> None:
@@ -462,32 +464,20 @@ def server(input: Any, shared: Shared) -> None:
         row = inputs_row().row(0, named=True)
         return views.threat_sources_chart(row, names, shared.state_name(), shared.data_line())
 
-    # The series of a state not yet shown takes a second or two: computed on a worker thread.
-    @reactive.extended_task
-    async def series_task(c: int) -> tuple[int, pl.DataFrame]:
-        return c, await asyncio.to_thread(data.series, c)
-
-    @reactive.effect
-    def _start_series() -> None:
-        c = ccode()
-        with reactive.isolate():
-            series_task.invoke(c)
-
+    # The series of a state not yet shown takes a second or two: computed on a worker thread
+    # (shared by every session), the output polling until it is done.
     @render.ui
     def series_chart() -> Any:
         c, y = ccode(), year()
-        status = series_task.status()
-        if status == "error":
-            return safe(lambda: series_task.result())
-        if status != "success":
+        fut = data.background(("series", c), lambda: data.series(c))
+        if not fut.done():
+            reactive.invalidate_later(0.25)
             return ui.tags.p(
                 f"Computing the series of {shared.state_name()}…",
                 class_="text-muted",
                 id="series-pending",
             )
-        got, series = series_task.result()
-        if got != c:
-            return ui.tags.p("Computing…", class_="text-muted", id="series-pending")
+        series = safe(fut.result)
         return series_figure(series, y, shared.state_name(), shared.data_line())
 
     @render.ui

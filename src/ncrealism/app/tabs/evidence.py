@@ -8,16 +8,16 @@ origin). Shown: the recorded and the forecast postures year by year with the for
 probabilities (:meth:`~ncrealism.evaluation.engine.Backtest.per_year`), a reliability diagram
 (:meth:`~ncrealism.evaluation.engine.Backtest.reliability`) and every model's scores beside the
 baselines' (:meth:`~ncrealism.evaluation.engine.Backtest.scores`). The backtest takes tens of
-seconds the first time: it runs on a worker thread, once per data source.
+seconds the first time: it runs on a worker thread, once per data source, shared by every
+session.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ncrealism.app.data import BACKTEST_TEST, BACKTEST_TRAIN, DashboardData
-from ncrealism.app.shared import Shared, Start, plotly_figure, table
+from ncrealism.app.shared import Shared, Start, plotly_figure, safe, table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -165,41 +165,40 @@ def reliability_figure(rel: pl.DataFrame, model: str, n: int) -> Any:
 def server(input: Any, shared: Shared) -> None:
     """The Evidence tab's outputs; the backtest starts when the tab is first shown."""
     from shiny import reactive, render, req, ui
-    from shiny.types import SafeException
-
-    from ncrealism.errors import NcrError
 
     data = shared.data
 
-    @reactive.extended_task
-    async def backtest_task() -> BacktestRun:
-        return await asyncio.to_thread(data.backtest)
-
-    @reactive.effect
-    def _start() -> None:
-        if input.tabs() != ID:
-            return
-        with reactive.isolate():
-            if backtest_task.status() == "initial":
-                backtest_task.invoke()
+    @reactive.calc
+    def finished() -> BacktestRun | None:
+        """The backtest, or None while it runs on a worker thread (polled every second; read
+        only by this tab's outputs, so it starts when the tab is first shown)."""
+        if data.record_file() is None:
+            return None
+        fut = data.background(("backtest",), data.backtest)
+        if not fut.done():
+            reactive.invalidate_later(1.0)
+            return None
+        return safe(fut.result)
 
     def run() -> BacktestRun:
-        """The finished backtest; while it runs, the outputs wait (shown as recalculating)."""
-        status = backtest_task.status()
-        if status == "error":
-            try:
-                backtest_task.result()
-            except NcrError as exc:
-                raise SafeException(str(exc)) from None
-        req(status == "success")
-        return backtest_task.result()
+        """The finished backtest; while it runs, the outputs wait."""
+        got = finished()
+        req(got is not None)
+        assert got is not None
+        return got
 
     @reactive.effect
     def _models() -> None:
-        if backtest_task.status() != "success":
+        if input.tabs() != ID:
             return
-        models = list(backtest_task.result().backtest.models)
-        ui.update_select("evidence_model", choices=models, selected=models[0])
+        got = finished()
+        if got is None:
+            return
+        models = list(got.backtest.models)
+        with reactive.isolate():
+            chosen = input.evidence_model()
+        if chosen not in models:
+            ui.update_select("evidence_model", choices=models, selected=models[0])
 
     def model() -> str:
         bt = run().backtest
@@ -216,7 +215,6 @@ def server(input: Any, shared: Shared) -> None:
                 class_="alert alert-info py-2",
                 id="evidence-missing",
             )
-        status = backtest_task.status()
         head = (
             f"Backtest of the DPRK's yearly posture: record {record.name}; calibrated on "
             f"{BACKTEST_TRAIN[0]}-{BACKTEST_TRAIN[1]} and each year of "
@@ -225,7 +223,7 @@ def server(input: Any, shared: Shared) -> None:
             f"{BACKTEST_TRAIN[0]}:{BACKTEST_TRAIN[1]} --test {BACKTEST_TEST[0]}:"
             f"{BACKTEST_TEST[1]}."
         )
-        if status in ("initial", "running"):
+        if finished() is None:
             head += " Running the backtest (tens of seconds the first time)…"
         return ui.p(head, id="evidence-head", style="font-size: 0.85em")
 

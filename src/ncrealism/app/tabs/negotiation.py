@@ -21,10 +21,12 @@ from typing import Any
 from ncrealism.app.data import DashboardData, case_value_keys
 from ncrealism.app.shared import Shared, Start, safe, table
 
-__all__ = ["ID", "OUTPUTS", "TITLE", "neg_input_id", "panel", "server"]
+__all__ = ["ALWAYS_COMPUTED", "ID", "OUTPUTS", "TITLE", "neg_input_id", "panel", "server"]
 
 ID = "negotiation"
 TITLE = "Negotiation what-if"
+#: Outputs computed even while hidden (the what-if sliders: the other outputs read them).
+ALWAYS_COMPUTED: tuple[str, ...] = ("neg_controls",)
 OUTPUTS: tuple[str, ...] = (
     "neg_controls",
     "neg_summary",
@@ -241,13 +243,15 @@ def server(input: Any, shared: Shared) -> None:
             res.coded, res.whatif, f"Durability of the Nash agreement: {res.case}"
         )
 
-    answer: reactive.Value[tuple[tuple[Any, ...], str] | None] = reactive.value(None)
+    answer: reactive.Value[tuple[tuple[Any, ...], str] | None] = reactive.value(
+        None, name="lever_answer"
+    )
 
     def question() -> tuple[Any, ...]:
         return (case_name(), tuple(sorted(changes().items())), str(input.lever()))
 
     @reactive.effect
-    @reactive.event(input.solve)
+    @reactive.event(input.solve, ignore_init=True)
     def _solve() -> None:
         q = question()
         try:

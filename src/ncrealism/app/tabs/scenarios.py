@@ -7,16 +7,15 @@ run NAME --draws D --seed S --chunk-size D``). Shown: the distribution over the 
 posture's probability (averaged over the scenario's state-years, or for one year) and of each
 negotiation case's agreement probability, and the first-order and total Sobol indices of one
 output (:func:`ncrealism.scenario.sensitivity.sobol_indices`; Saltelli 2002). Sweeps run on a
-worker thread.
+worker thread, shared by every session asking for the same sweep.
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from ncrealism.app.data import DashboardData, ScenarioRun
-from ncrealism.app.shared import Shared, Start, plotly_figure, table
+from ncrealism.app.shared import Shared, Start, plotly_figure, safe, table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -196,76 +195,75 @@ def sobol_figure(frame: pl.DataFrame, output: str, n: int, k: int) -> Any:
 def server(input: Any, shared: Shared) -> None:
     """The Scenarios tab's outputs: the sweep runs when the button is pressed."""
     from shiny import reactive, render, ui
-    from shiny.types import SafeException
-
-    from ncrealism.errors import NcrError
 
     data = shared.data
 
-    @reactive.extended_task
-    async def sweep(name: str, draws: int, seed: int) -> ScenarioRun:
-        return await asyncio.to_thread(data.scenario_run, name, draws, seed)
-
-    @reactive.extended_task
-    async def sobol(
-        name: str, draws: int, seed: int, output: str, n: int
-    ) -> tuple[tuple[Any, ...], pl.DataFrame]:
-        frame = await asyncio.to_thread(data.sobol, name, draws, seed, output, n)
-        return (name, draws, seed, output, n), frame
+    # The sweep asked for (name, draws, seed), set by the button; None before.
+    request: reactive.Value[tuple[str, int, int] | None] = reactive.value(
+        None, name="scenario_request"
+    )
 
     @reactive.effect
-    @reactive.event(input.scenario_run)
+    @reactive.event(input.scenario_run, ignore_init=True)
     def _run() -> None:
         seed = input.scenario_seed()
-        sweep.invoke(str(input.scenario_name()), int(input.scenario_draws()), int(seed or 0))
+        request.set((str(input.scenario_name()), int(input.scenario_draws()), int(seed or 0)))
 
-    def result(task: Any) -> Any:
-        """A task's result, or None while there is none (an ncrealism error is shown)."""
-        status = task.status()
-        if status == "error":
-            try:
-                task.result()
-            except NcrError as exc:
-                raise SafeException(str(exc)) from None
-        return task.result() if status == "success" else None
+    def poll(key: tuple[Any, ...], build: Any) -> Any:
+        """A computation on a worker thread (shared by every session): its result, or None
+        while it runs (polled every half second); an ncrealism error is shown."""
+        fut = data.background(key, build)
+        if not fut.done():
+            reactive.invalidate_later(0.5)
+            return None
+        return safe(fut.result)
 
-    def waiting(what: str, task: Any) -> Any:
-        text = {"running": f"Computing the {what}…"}.get(
-            task.status(), f"Press 'Run the sweep' to see the {what}."
+    @reactive.calc
+    def sweep() -> ScenarioRun | None:
+        req_ = request()
+        if req_ is None:
+            return None
+        name, draws, seed = req_
+        return poll(("scenario", *req_), lambda: data.scenario_run(name, draws, seed))  # type: ignore[no-any-return]
+
+    @reactive.calc
+    def sobol() -> tuple[str, int, pl.DataFrame] | None:
+        run = sweep()
+        if run is None:
+            return None
+        out = str(input.scenario_output() or "")
+        if out not in outputs_of(run):
+            return None
+        n = int(input.scenario_sobol_n())
+        frame = poll(
+            ("sobol", run.name, run.draws, run.seed, out, n),
+            lambda: data.sobol(run.name, run.draws, run.seed, out, n),
         )
+        return None if frame is None else (out, n, frame)
+
+    def waiting(what: str, running: bool) -> Any:
+        text = f"Computing the {what}…" if running else f"Press 'Run the sweep' to see the {what}."
         return ui.p(text, class_="text-muted", id=f"scenario-{what.split()[0]}-pending")
 
     @reactive.effect
     def _outputs() -> None:
-        if sweep.status() != "success":
+        run = sweep()
+        if run is None:
             return
-        choices = outputs_of(sweep.result())
-        ui.update_select("scenario_output", choices=choices, selected=next(iter(choices)))
-
-    @reactive.effect
-    def _sobol() -> None:
-        if sweep.status() != "success":
-            return
-        run = sweep.result()
-        out = str(input.scenario_output() or "")
-        if out not in outputs_of(run):
-            return
-        n = int(input.scenario_sobol_n())
+        choices = outputs_of(run)
         with reactive.isolate():
-            sobol.invoke(run.name, run.draws, run.seed, out, n)
+            chosen = input.scenario_output()
+        if chosen not in choices:
+            ui.update_select("scenario_output", choices=choices, selected=next(iter(choices)))
 
     @render.ui
     def scenario_status() -> Any:
-        status = sweep.status()
-        text = {
-            "initial": "Choose a scenario and press 'Run the sweep' (a few seconds).",
-            "running": "Running the sweep…",
-            "success": "",
-            "error": "",
-            "cancelled": "Cancelled.",
-        }[status]
-        if status == "success":
-            run = sweep.result()
+        run = sweep()
+        if request() is None:
+            text = "Choose a scenario and press 'Run the sweep' (a few seconds)."
+        elif run is None:
+            text = "Running the sweep…"
+        else:
             text = (
                 f"{run.name}: {run.draws} draws, seed {run.seed}; {len(run.params)} uncertain "
                 f"parameter(s), {len(run.years)} state-year(s), {len(run.cases)} negotiation "
@@ -275,18 +273,19 @@ def server(input: Any, shared: Shared) -> None:
 
     @render.ui
     def scenario_distribution() -> Any:
-        run = result(sweep)
-        return waiting("distributions", sweep) if run is None else distribution_figure(run)
+        run = sweep()
+        if run is None:
+            return waiting("distributions", request() is not None)
+        return distribution_figure(run)
 
     @render.ui
     def scenario_sobol() -> Any:
-        if result(sweep) is None:
-            return waiting("Sobol indices", sweep)
-        got = result(sobol)
+        if sweep() is None:
+            return waiting("Sobol indices", request() is not None)
+        got = sobol()
         if got is None:
-            return waiting("Sobol indices", sobol)
-        key, frame = got
-        _, _, _, output, n = key
+            return waiting("Sobol indices", True)
+        output, n, frame = got
         rows = [
             (
                 str(r["parameter"]),
