@@ -324,3 +324,16 @@ def test_context_defaults_to_the_history_folder_and_a_banner_says_when_off(
     assert off.shocks_off
     html = str(_build_ui(off, Start(731, 2003, "six_party_2005")))
     assert 'id="shocks-banner"' in html and "Outside shocks are off" in html
+
+
+def test_series_skips_the_years_a_state_was_out_of_the_system(
+    data: DashboardData, source: DataSource
+) -> None:
+    from ncrealism.data.nmc import load_nmc
+
+    # Japan (COW 740) has no NMC rows while occupied (1946-1951): no row for those data years.
+    nmc = load_nmc(DEFAULT_NMC_VERSION, source=source)
+    have = nmc.filter((pl.col("ccode") == 740) & pl.col("cinc").is_not_null())["year"].to_list()
+    assert 1947 not in have
+    series = data.series(740)
+    assert series["year"].to_list() == sorted(int(y) + 1 for y in have)

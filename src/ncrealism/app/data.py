@@ -400,13 +400,20 @@ class DashboardData:
         return self._memo(("inputs", ccode, year), build)
 
     def series(self, ccode: int) -> pl.DataFrame:
-        """The model's inputs over the state's whole span (for the time-series figure)."""
+        """The model's inputs over the state's years with data (for the time-series figure)."""
 
         def build() -> pl.DataFrame:
+            import polars as pl
+
             from ncrealism.decision.inputs import build_inputs
 
-            first, last = self.year_span(ccode)
-            return build_inputs(ccode, (first, last), context=self.context, source=self.source)
+            # The years whose data year has a CINC (a state may leave the system for a while:
+            # Japan 1946-1951).
+            have = self._nmc().filter((pl.col("ccode") == ccode) & pl.col("cinc").is_not_null())
+            years = sorted(int(y) + 1 for y in have["year"].to_list())
+            if not years:
+                raise InputError(f"state {ccode} has no CINC in COW NMC v{NMC_VERSION}")
+            return build_inputs(ccode, years, context=self.context, source=self.source)
 
         return self._memo(("series", ccode), build)
 

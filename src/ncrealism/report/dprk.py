@@ -1116,9 +1116,11 @@ def _backtest_section(
     }
     blocks: list[Block] = [
         Text(
-            f"Rolling-origin backtest: each test year {test[0]}-{test[1]} is forecast by models "
-            f"calibrated on the record's earlier years only (training span {train[0]}-"
-            f"{train[1]}), next to the persistence, base-rate and uniform baselines. Accuracy "
+            f"Rolling-origin backtest: each test year {test[0]}-{test[1]} is forecast one year "
+            "ahead, ex ante (data of the year before, context events dated before the year), by "
+            f"models fitted on the record's earlier years only (training span {train[0]}-"
+            f"{train[1]}): the dynamic NCR model next to structural realism, a statistical "
+            "reference and the persistence, base-rate and uniform baselines. Accuracy "
             "and balanced accuracy: shares of years; log loss in nats (uniform: ln 5 = "
             f"{math.log(len(bt.options)):.3f}); Brier: multi-category score in [0, 2] (Brier "
             "1950); ECE: expected calibration error (Guo et al. 2017)."
@@ -1141,6 +1143,24 @@ def _backtest_section(
             "(ablations: tables/backtest_per_year.csv).",
         ),
     ]
+    if run.comparison is not None:
+        w.table(run.comparison, "backtest_paired_comparison")
+        blocks.append(
+            Table(
+                run.comparison.select(
+                    "horizon",
+                    "baseline",
+                    "model_loss",
+                    "baseline_loss",
+                    "diff",
+                    "ci_low",
+                    "ci_high",
+                ),
+                caption="Paired bootstrap over the test years: diff = baseline log loss - NCR "
+                "log loss (nats; positive: NCR better), 95% percentile interval; horizon in "
+                "years ahead.",
+            )
+        )
     for n in run.info.notes:
         blocks.append(Text(n))
     if neg_scores is not None:
