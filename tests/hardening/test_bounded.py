@@ -208,3 +208,15 @@ def test_cli_caps_hold_before_any_work(tmp_path: Path, capsys: pytest.CaptureFix
     assert time.perf_counter() - t0 < 1.0
     assert exc.value.code == 2
     assert "--max-draws" in capsys.readouterr().err
+
+
+def test_the_documented_limits_are_the_code_s() -> None:
+    from ncrealism.scenario.limits import DRAWS_CEILING
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "scenarios.md").read_text("utf-8")
+    lim = Limits()
+    assert f"| grid variants | {lim.max_variants:,} | `--max-variants` |" in text
+    assert f"| {lim.max_draws:,} | `--max-draws` |" in text
+    assert f"| {lim.max_memory_gib:g} GiB | `--max-memory` |" in text
+    assert f"never exceed {DRAWS_CEILING:,}" in text
+    assert f"({40**6:,}\nvariants)" in text or f"({40**6:,} variants)" in text

@@ -44,7 +44,7 @@ def test_cite_bib_only_folder_and_default_pipeline(tmp_path: Path) -> None:
     res = runner.invoke(app, ["cite", "--run", str(tmp_path), "--style", "bibtex"])
     assert res.exit_code == 0 and res.output.startswith("@misc{k,")
     res = runner.invoke(app, ["cite", "--run", str(tmp_path)])
-    assert isinstance(res.exception, InputError) and "--style bibtex" in str(res.exception)
+    assert isinstance(res.exception, InputError) and "--format bibtex" in str(res.exception)
     res = runner.invoke(app, ["cite"])
     assert res.exit_code == 0 and "default DPRK pipeline" in res.output
     assert re.search(r"\[nmc7; not read; available: (mirror|cached|missing)", res.output)

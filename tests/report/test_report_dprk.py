@@ -233,3 +233,38 @@ def test_bad_input_is_refused(source: DataSource, tmp_path: Path) -> None:
         build_dprk_report(tmp_path, source=source, quiet=True, anatomy_years=(1980,))
     with pytest.raises(InputError, match="NMC version"):
         build_dprk_report(tmp_path, source=source, quiet=True, nmc_version="5.0")
+
+
+def test_where_the_model_is_wrong_lists_the_largest_misses(dprk_report: ReportResult) -> None:
+    res = dprk_report
+    misses = res.summary["misses"]
+    assert misses["model"] in {"NCR (dynamic)", "NCR (calibrated)"}
+    with (res.out / "tables" / "backtest_per_year.csv").open(newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["model"] == misses["model"]]
+    assert len(rows) == 5  # the five test years of the shared record (2005-2009)
+    lowest = sorted(rows, key=lambda r: float(r["p_recorded"]))[:3]
+    assert len(misses["years"]) == 3
+    assert [m["year"] for m in misses["years"]] == [int(r["year"]) for r in lowest]
+    for m, r in zip(misses["years"], lowest, strict=True):
+        assert m["recorded"] == r["recorded"]
+        assert m["p_recorded"] == pytest.approx(float(r["p_recorded"]))
+    text = res.html.read_text("utf-8")
+    assert '<section id="misses"><h2>Where the model is wrong</h2>' in text
+    # the misses' inputs come from the decision inputs of the same years
+    inputs = pl.read_csv(res.out / "tables" / "decision_inputs.csv")
+    table = pl.read_csv(res.out / "tables" / "misses.csv")
+    for r in table.iter_rows(named=True):
+        want = inputs.filter(pl.col("year") == r["year"])["threat"][0]
+        assert r["threat"] == pytest.approx(want)
+
+
+def test_title_spans_and_rounding_are_honest(dprk_report: ReportResult) -> None:
+    text = dprk_report.html.read_text("utf-8")
+    assert "today" not in text.split("</h1>")[0]
+    assert "North Korea 1990-2016" in text
+    # the shared record ends in 2009: the report says the later years are unchecked readings
+    assert "The coded record covers 1990-2009" in text
+    # days are whole numbers in the negotiation table (no "288.261 days")
+    neg = text[text.index('<section id="negotiation">') :]
+    neg = neg[: neg.index("</table>")]
+    assert "days" in neg and not re.search(r">[\d,]{3,}\.\d+<", neg)

@@ -98,7 +98,7 @@ def test_each_resolves_on_the_real_layers(name: str, source: DataSource, history
 
     versions = json.loads(plan.provenance["data_versions"])
     assert versions["context"]["file"] == "context_events_1990_2009.csv"
-    assert "nmc6" in versions["datasets"]
+    assert "nmc7" in versions["datasets"]
 
 
 def test_china_halves_against_the_baseline(source: DataSource, history_env: Path) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "is_quiet",
     "nmc",
     "progress",
+    "warn_unknown_context_types",
 ]
 
 FormatOpt = Annotated[
@@ -119,6 +120,32 @@ def hoist_quiet(argv: list[str]) -> list[str]:
     if not flags:
         return list(argv)
     return ["-q", *(a for a in head if a not in QUIET_FLAGS), *tail]
+
+
+def warn_unknown_context_types(path: Path) -> list[str]:
+    """Warn, by name, about context-event types the decision layer does not know.
+
+    Such events are kept in the frame but move no input (they are counted in
+    ``unmapped_events``); the warning names each type, its rows and the known types. Returns
+    the unknown types.
+    """
+    from ncrealism.data.records import read_context_events
+    from ncrealism.decision.inputs import CHANNELS
+
+    frame = read_context_events(path)
+    rows: dict[str, list[int]] = {}
+    for i, t in enumerate(frame["type"].to_list()):
+        if t is not None and t not in CHANNELS:
+            rows.setdefault(str(t), []).append(i + 2)  # +2: header line, 1-based
+    for t, where in rows.items():
+        lines = ", ".join(str(r) for r in where[:5]) + (" ..." if len(where) > 5 else "")
+        typer.secho(
+            f"warning: {path}: context-event type '{t}' (line(s) {lines}) is not one of "
+            f"{', '.join(sorted(CHANNELS))}; those events move no input",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
+    return list(rows)
 
 
 class Progress:

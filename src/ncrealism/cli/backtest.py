@@ -44,7 +44,10 @@ def backtest(
     record: Annotated[
         Path, typer.Option(help="Yearly record CSV (schema of the shared history folder).")
     ],
-    out: Annotated[Path, typer.Option(help="Folder for results.json, report.md/html, figures.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Folder for results.json, report.md/html, figures."),
+    ],
     train: Annotated[str, typer.Option(help="Training span FIRST:LAST, e.g. 1990:2004.")],
     test: Annotated[str, typer.Option(help="Test span FIRST:LAST, e.g. 2005:2009.")],
     context: Annotated[
@@ -137,6 +140,11 @@ def backtest(
     ):
         if path is not None and not path.is_file():
             raise InputError(f"{label}: no such file {path}")
+    from ncrealism.cli._common import is_quiet, progress, warn_unknown_context_types
+
+    quiet = quiet or is_quiet()
+    if context is not None:
+        warn_unknown_context_types(context)
     credit = ConfidenceCredit(high=1.0, medium=credit_medium, low=credit_low)
     argv = ["ncr", "backtest", "--record", str(record)]
     for flag, value in (
@@ -166,25 +174,26 @@ def backtest(
         raise InputError(
             f"--horizons: whole numbers separated by commas, not '{horizons}'"
         ) from None
-    run = backtest_files(
-        record,
-        train=parse_span(train),
-        test=parse_span(test),
-        context=context,
-        negotiations=negotiations,
-        events=events,
-        scheme="fixed" if scheme == "fixed" else "expanding",
-        ccode=ccode,
-        profile=profile,
-        ablations=ablations,
-        theory=theory,
-        conditional=conditional,
-        horizons=hs,
-        static=static,
-        nmc_version=nmc,
-        seed=seed,
-        command=command_line(argv),
-    )
+    with progress("Backtest: calibrating on earlier years and forecasting each test year"):
+        run = backtest_files(
+            record,
+            train=parse_span(train),
+            test=parse_span(test),
+            context=context,
+            negotiations=negotiations,
+            events=events,
+            scheme="fixed" if scheme == "fixed" else "expanding",
+            ccode=ccode,
+            profile=profile,
+            ablations=ablations,
+            theory=theory,
+            conditional=conditional,
+            horizons=hs,
+            static=static,
+            nmc_version=nmc,
+            seed=seed,
+            command=command_line(argv),
+        )
     files = write_report(
         out,
         run.backtest,

@@ -37,7 +37,7 @@ def calibrate(
         Format, typer.Option("--format", "-f", help="Output format of the tables.")
     ] = Format.table,
     out: Annotated[
-        Path | None, typer.Option(help="Write the estimates table to this file.")
+        Path | None, typer.Option("--out", "-o", help="Write the estimates table to this file.")
     ] = None,
 ) -> None:
     """Calibrate the perception filter of STATE on the record's training years by penalised
@@ -45,8 +45,8 @@ def calibrate(
     compare it with the neutral filter (likelihood ratio). With --test, score the calibrated
     filter, the uncalibrated profile and the neutral filter on the test years.
 
-    Example: ncr calibrate --record history/dprk_yearly_1990_2009.csv
-    --context history/context_events_1990_2009.csv --train 1990:2004 --test 2005:2009
+    Example: ncr calibrate --record ../shared/history/dprk_yearly_1990_2009.csv
+    --train 1990:2004 --test 2005:2009
     """
     import numpy as np
 
@@ -68,30 +68,48 @@ def calibrate(
     source = DataSource.from_env()
     ccode = resolve_state(state, source)
     rec = read_yearly_record(record)
+    if context is not None:
+        from ncrealism.cli._common import warn_unknown_context_types
+
+        warn_unknown_context_types(context)
     ctx = read_context_events(context) if context is not None else None
     train_years = parse_years(train)
     test_years = parse_years(test) if test is not None else []
-    inputs = build_inputs(ccode, sorted({*train_years, *test_years}), context=ctx, source=source)
-    free_params = tuple(p.strip() for p in free.split(",") if p.strip()) if free else DEFAULT_FREE
+    from ncrealism.cli._common import progress
 
-    def prior(y: int) -> PerceptionFilter:
-        if profile is not None:
-            return load_profile(state, y, path=profile)
-        return load_profile(ccode, y)
-
-    if bootstrap > 0:
-        res = fit(
-            inputs,
-            rec,
-            train_years,
-            prior,
-            free=free_params,
-            method="bootstrap",
-            n_boot=bootstrap,
-            rng=np.random.default_rng(seed),
+    with progress("Calibrating: inputs, penalised likelihood, uncertainty", total=3) as bar:
+        inputs = build_inputs(
+            ccode, sorted({*train_years, *test_years}), context=ctx, source=source
         )
-    else:
-        res = fit(inputs, rec, train_years, prior, free=free_params)
+        bar.step("Calibrating: penalised maximum likelihood")
+        free_params = (
+            tuple(p.strip() for p in free.split(",") if p.strip()) if free else DEFAULT_FREE
+        )
+
+        def prior(y: int) -> PerceptionFilter:
+            if profile is not None:
+                return load_profile(state, y, path=profile)
+            return load_profile(ccode, y)
+
+        if bootstrap > 0:
+            res = fit(
+                inputs,
+                rec,
+                train_years,
+                prior,
+                free=free_params,
+                method="bootstrap",
+                n_boot=bootstrap,
+                rng=np.random.default_rng(seed),
+            )
+        else:
+            res = fit(inputs, rec, train_years, prior, free=free_params)
+        bar.step("Calibrating: scoring the test years")
+        table = None
+        if test_years:
+            table, _ = calibration_report(
+                inputs, rec, train_years, test_years, prior, free=free_params
+            )
     emit(
         res.estimates,
         fmt,
@@ -103,8 +121,7 @@ def calibrate(
     )
     if fmt is Format.table:
         typer.echo(res.summary())
-    if test_years:
-        table, _ = calibration_report(inputs, rec, train_years, test_years, prior, free=free_params)
+    if table is not None:
         emit(
             table,
             fmt,

@@ -16,12 +16,19 @@ def cite(
             "Without it: the citations of the default DPRK pipeline."
         ),
     ] = None,
-    style: Annotated[str, typer.Option(help="'text', 'bibtex' or 'json'.")] = "text",
+    style: Annotated[
+        str,
+        typer.Option("--format", "-f", "--style", help="text, bibtex or json (--style: old name)."),
+    ] = "text",
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Write the citations to this file (default: print)."),
+    ] = None,
 ) -> None:
     """Print the citations of a run: every dataset file it read (version, variant, sha256),
     the papers its models implement, the coding sources and the files it was given.
 
-    Example: ncr cite --run ncr-report --style bibtex
+    Example: ncr cite --run ncr-report --format bibtex
     """
     import json
 
@@ -36,7 +43,7 @@ def cite(
     )
 
     if style not in {"text", "bibtex", "json"}:
-        raise InputError(f"--style must be text, bibtex or json, not '{style}'")
+        raise InputError(f"--format must be text, bibtex or json, not '{style}'")
     if run is not None:
         if not run.exists():
             raise InputError(f"--run: no such folder {run}")
@@ -45,7 +52,7 @@ def cite(
             if style != "bibtex":
                 raise InputError(
                     f"{folder / CITATIONS_JSON} is missing; only {CITATIONS_BIB} is there: use "
-                    "--style bibtex"
+                    "--format bibtex"
                 )
             typer.echo((folder / CITATIONS_BIB).read_text(encoding="utf-8"), nl=False)
             return
@@ -60,10 +67,13 @@ def cite(
             "each would come from; give --run DIR for what a run actually read)"
         )
     if style == "bibtex":
-        typer.echo(to_bibtex(citations), nl=False)
+        text = to_bibtex(citations)
     elif style == "json":
-        typer.echo(json.dumps([c.to_dict() for c in citations], indent=2, ensure_ascii=False))
+        text = json.dumps([c.to_dict() for c in citations], indent=2, ensure_ascii=False) + "\n"
     else:
-        typer.echo(head)
-        typer.echo("")
-        typer.echo(to_text(citations), nl=False)
+        text = f"{head}\n\n{to_text(citations)}"
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+    else:
+        typer.echo(text, nl=False)

@@ -23,7 +23,7 @@ app = typer.Typer(
 @app.command("list")
 def list_(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
 ) -> None:
     """List registered datasets with versions, publishers and where a copy is available.
 
@@ -54,6 +54,35 @@ def list_(
         title=f"ncrealism datasets (registry {source.registry.version})",
         caption=f"mirror: {source.mirror or 'not set'}; cache: {source.cache_dir}",
     )
+
+
+@app.command()
+def codes(
+    query: Annotated[
+        str | None,
+        typer.Argument(help="Part of a name or abbreviation, or a code (default: every state)."),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
+    """List COW country codes (code, abbreviation, name) from the COW country-code list.
+
+    Example: ncr data codes korea
+    """
+    import polars as pl
+
+    from ncrealism.data.fetch import DataSource
+    from ncrealism.data.states import load_cow_codes
+
+    table = load_cow_codes(source=DataSource.from_env()).unique("ccode").sort("ccode")
+    if query:
+        q = query.strip().lower()
+        table = table.filter(
+            pl.col("statenme").str.to_lowercase().str.contains(q, literal=True)
+            | (pl.col("stateabb").str.to_lowercase() == q)
+            | (pl.col("ccode").cast(pl.Utf8) == q)
+        )
+    emit(table, fmt, out=out, title="COW country codes", caption="Source: COW Country Codes.")
 
 
 @app.command()
@@ -103,7 +132,7 @@ def verify(
 
     Exits with 1 if any dataset fails.
 
-    Example: NCR_DATA_MIRROR=../shared/data ncr data verify
+    Example: ncr data verify nmc7 cow_codes (set NCR_DATA_MIRROR=../shared/data offline)
     """
     import polars as pl
 
@@ -152,17 +181,20 @@ def verify(
 @app.command()
 def cite(
     names: Annotated[list[str], typer.Argument(help="Datasets to cite.")],
-    style: Annotated[str, typer.Option(help="'text', 'bibtex' or 'both'.")] = "both",
+    style: Annotated[
+        str,
+        typer.Option("--format", "-f", "--style", help="text, bibtex or both (--style: old name)."),
+    ] = "both",
 ) -> None:
     """Print the citation of datasets, as plain text and/or BibTeX.
 
-    Example: ncr data cite nmc6 --style bibtex
+    Example: ncr data cite nmc7 --format bibtex
     """
     from ncrealism.data.registry import load_registry
     from ncrealism.errors import InputError
 
     if style not in {"text", "bibtex", "both"}:
-        raise InputError(f"--style must be text, bibtex or both, not '{style}'")
+        raise InputError(f"--format must be text, bibtex or both, not '{style}'")
     reg = load_registry()
     for n in names:
         ds = reg[n]

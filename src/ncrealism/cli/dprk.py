@@ -40,13 +40,16 @@ def find_history_files(folder: Path) -> dict[str, Path | None]:
 
 
 def dprk(
-    out: Annotated[Path, typer.Option(help="Report folder to write.")] = Path("ncr-report"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report folder to write.")] = Path(
+        "ncr-report"
+    ),
     history: Annotated[
         Path | None,
         typer.Option(
             help=(
-                "Folder holding the coded DPRK record (dprk_yearly_*.csv, context_events_*.csv, "
-                "negotiations_*.csv). Without it, the backtest and record comparisons are skipped."
+                "Folder holding the coded DPRK record (dprk_yearly_\\*.csv, "
+                "context_events_\\*.csv, negotiations_\\*.csv; also read from NCR_HISTORY_DIR). "
+                "Without it, the backtest and record comparisons are skipped."
             ),
             envvar="NCR_HISTORY_DIR",
         ),
@@ -54,6 +57,14 @@ def dprk(
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo and calibration.")] = 0,
     draws: Annotated[int, typer.Option(help="Monte Carlo draws per negotiation case.")] = 200,
     nmc: NmcOpt = DEFAULT_NMC_VERSION,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Reuse the report of an identical earlier run (same record files, options, "
+            "data and code; kept under NCR_CACHE_DIR), or compute afresh.",
+        ),
+    ] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run the DPRK case end to end and write a report folder.
@@ -66,19 +77,26 @@ def dprk(
 
     Example: ncr dprk --history ../shared/history --out ncr-report
     """
+    from ncrealism.cli._common import is_quiet, warn_unknown_context_types
     from ncrealism.cli._common import nmc as check_nmc
     from ncrealism.data.fetch import DataSource
     from ncrealism.report.dprk import build_dprk_report, format_summary
 
+    quiet = quiet or is_quiet()
     files: dict[str, Path | None] = dict.fromkeys(RECORD_PATTERNS)
-    if history is not None and history.is_dir():
+    if history is not None:
+        # A folder that is not there is an input error (exit 2), not a reason to skip.
         files = find_history_files(history)
-    elif history is not None:
-        typer.echo(
-            f"warning: history folder {history} not found; the sections that need the coded "
-            "record (backtest, recorded postures and durations) are skipped",
-            err=True,
-        )
+        if not any(files.values()):
+            from ncrealism.errors import InputError
+
+            raise InputError(
+                f"--history {history}: no coded record in it (looked for "
+                + ", ".join(RECORD_PATTERNS.values())
+                + ")"
+            )
+    if files["context"] is not None:
+        warn_unknown_context_types(files["context"])
     source = DataSource.from_env()
     result = build_dprk_report(
         out,
@@ -89,12 +107,14 @@ def dprk(
         seed=seed,
         draws=draws,
         nmc_version=check_nmc(nmc),
+        cache=cache,
         quiet=quiet,
     )
     typer.echo(format_summary(result.summary))
     for note in result.skipped:
         typer.echo(f"skipped: {note}", err=True)
+    how = "restored from the derived-data cache" if result.cached else "computed"
     typer.echo(
-        f"report: {result.html} ({len(result.figures)} figure files, "
+        f"report: {result.html} ({len(result.figures)} figure files, {how} in "
         f"{result.elapsed_seconds:.1f} s); citations: {result.citations_bib}"
     )

@@ -59,7 +59,9 @@ def explain(
     fmt: Annotated[
         ExplainFormat, typer.Option("--format", "-f", help="text, json, md or html.")
     ] = ExplainFormat.text,
-    out: Annotated[Path | None, typer.Option(help="Write to this file instead.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to this file instead.")
+    ] = None,
 ) -> None:
     """Explain a state's decision in a year: the measured distribution of power and threat
     (IV), what the perception filter changed (intervening), domestic incentives, the option
@@ -95,6 +97,10 @@ def explain(
         load_profile(state, None, path=profile)  # a bad profile is refused before any work
     source = DataSource.from_env()
     ccode = resolve_state(state, source)
+    if context is not None:
+        from ncrealism.cli._common import warn_unknown_context_types
+
+        warn_unknown_context_types(context)
     ctx = read_context_events(context) if context is not None else None
     rec = read_yearly_record(record) if record is not None else None
     ev = read_event_record(events) if events is not None else None

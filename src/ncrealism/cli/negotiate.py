@@ -22,8 +22,8 @@ def negotiate(
     file: Annotated[
         str,
         typer.Argument(
-            help="A case file (TOML) or a shipped case: agreed_framework_1994, four_party_1997, "
-            "six_party_2005, six_party_2007."
+            help="A case file (TOML) or a shipped case: agreed-framework-1994, four-party-1997, "
+            "six-party-2005, six-party-2007 (snake_case names still work)."
         ),
     ],
     rounds: Annotated[int, typer.Option(help="Rounds of the expected-utility model.")] = 50,
@@ -59,7 +59,9 @@ def negotiate(
         ),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    out: Annotated[Path | None, typer.Option(help="Write the results to this file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the results to this file.")
+    ] = None,
     plot: Annotated[
         Path | None,
         typer.Option(
@@ -74,7 +76,7 @@ def negotiate(
     dated before the talks and sourced. A shipped case is one episode of the negotiation
     record, modelled exactly as the record backtest models it.
 
-    Example: ncr negotiate agreed_framework_1994 --format json
+    Example: ncr negotiate agreed-framework-1994 --format json
     """
     from ncrealism.data.fetch import DataSource
     from ncrealism.errors import InputError

@@ -168,8 +168,8 @@ ContextOpt = Annotated[
     Path | None,
     typer.Option(
         "--context",
-        help="Context-event file (default: [data] context, looked up beside the file or in "
-        "NCR_HISTORY_DIR).",
+        help="Context-event file (default: [data] context, looked up beside the file, in "
+        "NCR_HISTORY_DIR, ., ./history or ../shared/history).",
     ),
 ]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed (default: [run] seed).")]
@@ -249,6 +249,7 @@ def run(
         Path | None,
         typer.Option(
             "--out",
+            "-o",
             help="Results: a .duckdb file, or a folder of Parquet files (default: "
             "<scenario name>.duckdb).",
         ),
@@ -360,7 +361,7 @@ def compare(
         typer.Option(help="Only this quantity (posture_probability, agreement_probability, …)."),
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    out: Annotated[Path | None, typer.Option(help="Write to this file.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
     context: ContextOpt = None,
     backend: BackendOpt = None,
 ) -> None:
@@ -438,7 +439,9 @@ def show(name: Annotated[str, typer.Argument(help="Built-in scenario name.")]) -
 @app.command()
 @_handled
 def schema(
-    out: Annotated[Path | None, typer.Option(help="Write the JSON Schema to this file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the JSON Schema to this file.")
+    ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files.
 
@@ -459,9 +462,10 @@ def sensitivity(
     output: Annotated[
         str,
         typer.Option(
+            "--quantity",
             "--output",
-            "-o",
-            help="posture:<name>, agreement:<case> or durability:<case>.",
+            help="The model output studied: posture:<name>, agreement:<case> or "
+            "durability:<case> (--output: old name).",
         ),
     ] = "posture:engagement",
     year: Annotated[int | None, typer.Option(help="One year (default: mean over years).")] = None,
@@ -471,13 +475,15 @@ def sensitivity(
         Path | None, typer.Option(help="Write a tornado diagram here (.png, .svg, .pdf).")
     ] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
-    out: Annotated[Path | None, typer.Option(help="Write the table to this file.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the table to this file.")
+    ] = None,
     context: ContextOpt = None,
     backend: BackendOpt = None,
 ) -> None:
     """Sobol indices (first-order and total) of an output w.r.t. the uncertain parameters.
 
-    Example: ncr sensitivity dprk-baseline --output posture:brinkmanship --plot tornado.png
+    Example: ncr sensitivity dprk-baseline --quantity posture:brinkmanship --plot tornado.png
     """
     from ncrealism.scenario.sensitivity import (
         output_spec,

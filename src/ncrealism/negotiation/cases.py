@@ -444,19 +444,28 @@ def list_cases(*, templates: bool = False) -> list[str]:
     return [n for n in names if templates or not n.startswith("record_template_")]
 
 
+def case_name(case_id: str) -> str:
+    """The command-line name of a shipped case: kebab-case (``agreed-framework-1994``).
+
+    The files and ids keep their snake_case stem; both spellings resolve (:func:`case_path`).
+    """
+    return case_id.replace("_", "-")
+
+
 def case_path(name_or_path: str | Path) -> Path:
-    """A shipped case by name (e.g. ``agreed_framework_1994``) or a path to a TOML file."""
+    """A shipped case by name (``agreed-framework-1994``; the snake_case spelling
+    ``agreed_framework_1994`` still resolves) or a path to a TOML file."""
     p = Path(name_or_path)
     if p.suffix == ".toml" or p.exists():
         if not p.is_file():
             raise InputError(f"{p}: no such case file")
         return p
-    shipped = _cases_dir() / f"{name_or_path}.toml"
+    stem = str(name_or_path).strip().lower().replace("-", "_")
+    shipped = _cases_dir() / f"{stem}.toml"
     if shipped.is_file():
         return shipped
-    raise InputError(
-        f"no case '{name_or_path}': give a TOML file or one of {', '.join(list_cases())}"
-    )
+    names = ", ".join(case_name(c) for c in list_cases())
+    raise InputError(f"no case '{name_or_path}': give a TOML file or one of {names}")
 
 
 def _loc(loc: Sequence[int | str]) -> str:

@@ -29,7 +29,10 @@ Sections, each computed from this run's data:
    of the agreement when a negotiation record is given.
 6. **Backtest** of the model against the yearly record next to honest baselines
    (:func:`ncrealism.evaluation.run.backtest_files`), when a record is given.
-7. **Data and sources**: every dataset file read (``DataSource.used``: version, variant,
+7. **Where the model is wrong** (with a record): the test years in which the calibrated
+   model gave the recorded posture the least probability, the inputs it read in those years,
+   and what the ablations (one cluster of the filter switched off) do to the log loss.
+8. **Data and sources**: every dataset file read (``DataSource.used``: version, variant,
    sha256), the models' papers and the coding sources (:mod:`ncrealism.report.citations`).
 
 Without ``record``, ``context`` or ``negotiations`` the sections that need them are skipped or
@@ -59,6 +62,11 @@ negotiation            case id → ``title``, ``capability_year``, ``zone`` (boo
 backtest               null, or ``train``, ``test`` (years), ``scores`` (rows of model,
                        n_years, accuracy, balanced_accuracy (shares), log_loss (nats), brier
                        (0-2)), ``negotiation_scores`` (rows, or null)
+notes                  what the reader must know about the spans (e.g. the years after the
+                       record's last year are readings with nothing to check them against)
+misses                 ``model``, ``years`` (the largest misses: ``year``, ``recorded``,
+                       ``predicted``, ``p_recorded``), ``ablations`` (``cluster``,
+                       ``log_loss_change`` in nats; positive: worse without the cluster)
 skipped                list of what was skipped and why
 =====================  ======================================================================
 """
@@ -68,6 +76,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -107,7 +116,8 @@ class ReportResult:
 
     ``figures``: every PNG and SVG written; ``tables``: the CSV files; ``summary``: the key
     figures (module docstring); ``citations``: everything the run used; ``skipped``: sections
-    skipped or reduced, with the reason; ``elapsed_seconds``: wall-clock time of the run.
+    skipped or reduced, with the reason; ``elapsed_seconds``: wall-clock time of the run;
+    ``cached``: the report was restored from the derived-data cache, not computed.
     """
 
     out: Path
@@ -122,6 +132,7 @@ class ReportResult:
     citations: list[Citation]
     skipped: tuple[str, ...]
     elapsed_seconds: float
+    cached: bool = False
 
 
 @dataclass
@@ -251,7 +262,8 @@ def _progress(quiet: bool, total: int) -> Iterator[Callable[[str], None]]:
         TextColumn("{task.description}"),
         TimeElapsedColumn(),
         console=Console(stderr=True),
-        disable=quiet,
+        # drawn only on a terminal: no escape codes in logs, pipes or files
+        disable=quiet or not sys.stderr.isatty(),
         transient=False,
     )
     with progress:
@@ -300,6 +312,7 @@ def build_dprk_report(
     train: tuple[int, int] | None = None,
     test: tuple[int, int] | None = None,
     ablations: bool = True,
+    cache: bool = False,
 ) -> ReportResult:
     """Run the DPRK pipeline and write the report folder ``out`` (module docstring).
 
@@ -313,8 +326,147 @@ def build_dprk_report(
     decision inputs, negotiation cases; default v7.0), the share figure drawn from
     ``shares_first`` to its last year; ``cases``: shipped negotiation cases (default: all);
     ``train``/``test``: the backtest's year spans (default: the record's last five years are the
-    test years). ``quiet`` hides the progress bar.
+    test years). ``quiet`` hides the progress bar. ``cache``: reuse the report of an
+    identical earlier run from the derived-data cache (:mod:`ncrealism.data.derived`; keyed by
+    the sha256 of the record files, the parameters, the data registry and the package
+    source), and store this run's report there.
     """
+    started = time.perf_counter()
+    out = Path(out)
+    if not cache:
+        return _build_dprk_report(
+            out,
+            record=record,
+            context=context,
+            negotiations=negotiations,
+            source=source,
+            seed=seed,
+            quiet=quiet,
+            years=years,
+            anatomy_years=anatomy_years,
+            nmc_version=nmc_version,
+            shares_first=shares_first,
+            cases=cases,
+            draws=draws,
+            train=train,
+            test=test,
+            ablations=ablations,
+        )
+    from ncrealism.data.derived import derived_key, fetch_derived, restore_derived, store_derived
+
+    base = source or DataSource.from_env()
+    given = {"record": record, "context": context, "negotiations": negotiations}
+    checked = {k: _check_file(k, v) for k, v in given.items()}
+    params = {
+        "seed": seed,
+        "years": list(years),
+        "anatomy_years": list(anatomy_years),
+        "nmc_version": nmc_version,
+        "shares_first": shares_first,
+        "cases": None if cases is None else list(cases),
+        "draws": draws,
+        "train": None if train is None else list(train),
+        "test": None if test is None else list(test),
+        "ablations": ablations,
+        "names": {k: (None if p is None else p.name) for k, p in checked.items()},
+    }
+    key = derived_key("dprk-report", base, files=checked, params=params)
+    hit = fetch_derived("dprk-report", key, base)
+    if hit is not None:
+        folder, meta = hit
+        out.mkdir(parents=True, exist_ok=True)
+        restore_derived(folder, out)
+        return _result_from_folder(out, meta, time.perf_counter() - started)
+    result = _build_dprk_report(
+        out,
+        record=record,
+        context=context,
+        negotiations=negotiations,
+        source=source,
+        seed=seed,
+        quiet=quiet,
+        years=years,
+        anatomy_years=anatomy_years,
+        nmc_version=nmc_version,
+        shares_first=shares_first,
+        cases=cases,
+        draws=draws,
+        train=train,
+        test=test,
+        ablations=ablations,
+    )
+    files = [
+        result.html,
+        result.markdown,
+        result.summary_json,
+        result.citations_json,
+        result.citations_bib,
+        *result.figures,
+        *result.tables,
+        out / "figures" / "figures.json",
+    ]
+    store_derived(
+        "dprk-report",
+        key,
+        base,
+        out,
+        [f for f in files if f.is_file()],
+        {
+            "html": result.html.name,
+            "markdown": result.markdown.name,
+            "summary_json": result.summary_json.name,
+            "citations_json": result.citations_json.name,
+            "citations_bib": result.citations_bib.name,
+            "figures": [f.relative_to(out).as_posix() for f in result.figures],
+            "tables": [f.relative_to(out).as_posix() for f in result.tables],
+            "skipped": list(result.skipped),
+            "computed_seconds": result.elapsed_seconds,
+        },
+    )
+    return result
+
+
+def _result_from_folder(out: Path, meta: Mapping[str, Any], elapsed: float) -> ReportResult:
+    """The :class:`ReportResult` of a report restored from the derived-data cache."""
+    from ncrealism.report.citations import read_citations
+
+    summary = json.loads((out / meta["summary_json"]).read_text(encoding="utf-8"))
+    return ReportResult(
+        out=out,
+        html=out / meta["html"],
+        markdown=out / meta["markdown"],
+        summary_json=out / meta["summary_json"],
+        citations_json=out / meta["citations_json"],
+        citations_bib=out / meta["citations_bib"],
+        figures=tuple(out / f for f in meta["figures"]),
+        tables=tuple(out / f for f in meta["tables"]),
+        summary=summary,
+        citations=read_citations(out),
+        skipped=tuple(meta["skipped"]),
+        elapsed_seconds=elapsed,
+        cached=True,
+    )
+
+
+def _build_dprk_report(
+    out: Path | str,
+    *,
+    record: Path | str | None = None,
+    context: Path | str | None = None,
+    negotiations: Path | str | None = None,
+    source: DataSource | None = None,
+    seed: int = 0,
+    quiet: bool = False,
+    years: tuple[int, int] = (1990, 2016),
+    anatomy_years: Sequence[int] = (1994, 2006),
+    nmc_version: str = DEFAULT_NMC_VERSION,
+    shares_first: int = 1946,
+    cases: Sequence[str] | None = None,
+    draws: int = 200,
+    train: tuple[int, int] | None = None,
+    test: tuple[int, int] | None = None,
+    ablations: bool = True,
+) -> ReportResult:
     started = time.perf_counter()
     out = Path(out)
     rec_path = _check_file("record", record)
@@ -337,6 +489,7 @@ def build_dprk_report(
     sections: list[Section] = []
     stages_run: list[str] = []
     summary["nmc_version"] = nmc_version
+    notes: list[str] = []  # what the reader must know about the spans (shown in the intro)
     if nmc_version != DEFAULT_NMC_VERSION and rec_path is not None:
         skipped.append(
             f"Backtest: the evaluation layer reads COW NMC v{DEFAULT_NMC_VERSION} (its default); "
@@ -357,6 +510,14 @@ def build_dprk_report(
             skipped.append(
                 "Recorded durations of agreements: no negotiation record given (--negotiations)."
             )
+        if inputs_files.record is not None and inputs_files.record.height:
+            r0 = int(inputs_files.record["year"].min())  # type: ignore[arg-type]
+            r1 = int(inputs_files.record["year"].max())  # type: ignore[arg-type]
+            if r1 < years[1]:
+                notes.append(
+                    f"The coded record covers {r0}-{r1}: the postures of {r1 + 1}-{years[1]} "
+                    "are the model's readings with no recorded posture to check them against."
+                )
 
         step("system: capability shares")
         src.stage = "system: capability shares"
@@ -401,6 +562,8 @@ def build_dprk_report(
                     src, w, summary, rec_path, ctx_path, neg_path, seed, train, test, ablations
                 )
             )
+            per_year = summary.pop("_per_year")
+            sections.append(_misses_section(w, summary, inputs, per_year))
         else:
             from ncrealism.report.html import Section, Text
 
@@ -434,8 +597,21 @@ def build_dprk_report(
             files=files,
         )
         summary["skipped"] = list(skipped)
+        summary["notes"] = list(notes)
         summary = json_safe(summary)
-        paths = _write(out, w, sections, summary, citations, skipped, rec_path, ctx_path, neg_path)
+        title = f"North Korea {years[0]}-{years[1]}: a neoclassical-realist report"
+        paths = _write(
+            out,
+            w,
+            sections,
+            summary,
+            citations,
+            [*notes, *skipped],
+            rec_path,
+            ctx_path,
+            neg_path,
+            title,
+        )
         cj, cb = write_citations(citations, out)
 
     return ReportResult(
@@ -1005,8 +1181,9 @@ def _negotiation_section(
                     f"durability_{cid}",
                     dtitle,
                     dnote,
-                    "Black: the probability the agreement still holds, by days since it was "
-                    "reached; dashed: each party's commitment; dash-dot: recorded durations.",
+                    "Black: the probability the agreement holds, by days since it was "
+                    "reached; dashed: the probability each party's commitment holds (\"X's "
+                    'commitment holds" in the legend); dash-dot: recorded durations.',
                 )
             )
         out[cid] = {
@@ -1036,8 +1213,12 @@ def _negotiation_section(
                 "margin (issue scale)": float(a.zone.margin),
                 "P(agreement)": cal["p_agreement"],
                 "90% interval": f"{cal['p_low']:.3f}-{cal['p_high']:.3f}",
-                "expected days held": float(dur.expected_days) if dur is not None else None,
-                "median days": out[cid]["median_days"],
+                "expected days held": round(dur.expected_days) if dur is not None else None,
+                "median days": (
+                    None
+                    if out[cid]["median_days"] is None
+                    else round(float(out[cid]["median_days"]))
+                ),
                 "recorded (negotiation record)": held_txt or ("—" if neg_path else "not given"),
             }
         )
@@ -1172,7 +1353,115 @@ def _backtest_section(
                 "in nats; durability_rho: Spearman's rho of predicted and recorded days held).",
             )
         )
+    summary["_per_year"] = per_year  # read by the next section, dropped before writing
     return Section("backtest", "Backtest against the record", blocks)
+
+
+# ---------------------------------------------------------------------------- 7. misses
+#: Inputs shown beside each miss (columns of the decision inputs, 0-1 scales).
+_MISS_INPUTS = ("threat", "ally_support", "relative_power", "sanctions", "inducements")
+
+
+def _misses_section(
+    w: _Writer, summary: dict[str, Any], inputs: pl.DataFrame, per_year: pl.DataFrame
+) -> Section:
+    """Where the model is wrong: the test years it gave the recorded posture least
+    probability, their inputs, and what removing each cluster of the filter does."""
+    import polars as pl
+
+    from ncrealism.report.html import Bullets, Section, Table, Text
+
+    present = set(per_year["model"].unique().to_list())
+    # the backtest's main theory model: the dynamic one when it ran, else the calibrated one
+    model = next(
+        (m for m in ("NCR (dynamic)", "NCR (calibrated)") if m in present),
+        "NCR (calibrated)",
+    )
+    ncr = per_year.filter(pl.col("model") == model).sort("p_recorded")
+    n_miss = min(3, ncr.height)
+    worst = ncr.head(n_miss)
+    cols = [c for c in _MISS_INPUTS if c in inputs.columns]
+    table = worst.select(
+        "year", "recorded", "predicted", "p_recorded", "p_predicted", "confidence"
+    ).join(inputs.select("year", *cols), on="year", how="left")
+    w.table(table, "misses")
+    by_model = per_year.group_by("model").agg(
+        (-pl.col("p_recorded").clip(1e-12, None).log()).mean().alias("log_loss"),
+        pl.col("credit").mean().alias("accuracy"),
+    )
+    base = by_model.filter(pl.col("model") == model)
+    lines: list[str] = []
+    ablation_rows = []
+    if base.height:
+        ll0 = float(base["log_loss"][0])
+        # ablations of the model shown: the dynamic model's status-quo term, or the static
+        # model's clusters of intervening variables
+        inertia = pl.col("model") == "NCR without inertia"
+        own = inertia if model == "NCR (dynamic)" else ~inertia
+        for r in (
+            by_model.filter(pl.col("model").str.starts_with("NCR without") & own)
+            .sort("model")
+            .iter_rows(named=True)
+        ):
+            delta = float(r["log_loss"]) - ll0
+            cluster = str(r["model"]).removeprefix("NCR without ").strip()
+            ablation_rows.append({"cluster": cluster, "log_loss_change": delta})
+            verdict = (
+                "the forecasts get worse without it (it carries signal)"
+                if delta > 0.005
+                else "the forecasts get better without it (it adds noise here)"
+                if delta < -0.005
+                else "it makes no difference to the forecasts"
+            )
+            lines.append(
+                f"without {cluster.replace('_', ' ')}: log loss {delta:+.3f} nats; {verdict}"
+            )
+    summary["misses"] = {
+        "model": model,
+        "years": [
+            {
+                "year": int(r["year"]),
+                "recorded": r["recorded"],
+                "predicted": r["predicted"],
+                "p_recorded": float(r["p_recorded"]),
+            }
+            for r in worst.iter_rows(named=True)
+        ],
+        "ablations": ablation_rows,
+    }
+    wrong = int((ncr["credit"] < 1).sum())
+    blocks: list[Block] = [
+        Text(
+            f"Out of sample, the most probable posture of {model} was not the recorded one "
+            f"in {wrong} of {ncr.height} test years. The {n_miss} years below are those in which "
+            "it gave the recorded posture the least probability, with the inputs it read "
+            "(0-1 scales; threat, ally support and relative power are shares of the "
+            "politically relevant pool; sanctions and inducements are exposures)."
+        ),
+        Table(
+            table.rename(
+                {
+                    "p_recorded": "P(recorded)",
+                    "p_predicted": "P(predicted)",
+                    "ally_support": "ally support",
+                    "relative_power": "relative power",
+                }
+            ),
+            caption=f"The {n_miss} largest misses of {model} in the test years (probabilities "
+            "0-1; inputs of the year's decision, read from the year before). Full list: "
+            "tables/backtest_per_year.csv.",
+        ),
+    ]
+    if lines:
+        blocks += [
+            Text(
+                "What the ablations say (the same backtest with one cluster of intervening "
+                "variables switched off, change of the mean log loss over the test years; "
+                "positive: worse without the cluster):"
+            ),
+            Bullets(lines),
+        ]
+    return Section("misses", "Where the model is wrong", blocks)
 
 
 # ---------------------------------------------------------------------------- writing
@@ -1204,12 +1493,12 @@ def _write(
     rec: Path | None,
     ctx: Path | None,
     neg: Path | None,
+    title: str = "North Korea: a neoclassical-realist report",
 ) -> tuple[Path, Path, Path]:
     from ncrealism.evaluation.report import versions
     from ncrealism.report.html import render_html, render_markdown, sources_section
 
     allsec = [*sections, sources_section(citations, versions=versions())]
-    title = "North Korea 1990-today: a neoclassical-realist report"
     given = "; ".join(
         f"{k}: {p.name}"
         for k, p in (("yearly record", rec), ("context events", ctx), ("negotiations", neg))

@@ -134,7 +134,8 @@ def plot_bargaining_range(
                 handles.append(hh)
                 labels.append(ll)
     if handles:
-        axes[0].legend(handles, labels, fontsize=7, loc="upper right")
+        # Outside the panels, so that no bar or point is hidden under the legend.
+        fig.legend(handles, labels, fontsize=7, loc="outside upper center", ncol=len(handles))
     verdict = "zone of agreement" if zone.exists else "NO zone of agreement"
     fig.suptitle(title or f"Bargaining range: {verdict} (margin {zone.margin:+.3f})", fontsize=11)
     _footer(
@@ -154,8 +155,8 @@ def plot_durability(durability: Durability, *, title: str | None = None) -> Figu
     ax = fig.add_subplot()
     days = durability.times * 365.25
     for name, curve in durability.by_party.items():
-        ax.plot(days, curve, lw=1, ls="--", label=f"{name} holds")
-    ax.plot(days, durability.survival, color="black", lw=2, label="agreement holds")
+        ax.plot(days, curve, lw=1, ls="--", label=f"{name}'s commitment holds")
+    ax.plot(days, durability.survival, color="black", lw=2, label="the agreement holds")
     ax.set_xlabel("days since the agreement")
     ax.set_ylabel("probability the agreement holds")
     ax.set_ylim(0, 1.02)

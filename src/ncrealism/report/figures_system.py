@@ -90,8 +90,10 @@ def plot_threat(
 ) -> Path:
     """The threat a state faces, broken down by source (a :func:`threat_faced` frame).
 
-    Several years: stacked areas of the ``top`` largest non-allied sources (by total over the
-    years), the rest summed as "others". One year: horizontal bars of the ``top`` sources,
+    Several years: stacked areas of the ``top`` largest non-allied sources, the rest summed as
+    "others". Sources are ranked by their largest yearly threat, so a source that is among the
+    largest in the years it is not allied is named even if it is allied, hence not counted,
+    in other years. One year: horizontal bars of the ``top`` sources,
     allies hatched.
     """
     import polars as pl
@@ -120,8 +122,8 @@ def plot_threat(
         hostile = valid.filter(~pl.col("allied").fill_null(False))
         order = (
             hostile.group_by("source_ccode", "source_abb")
-            .agg(pl.col("threat").sum())
-            .sort("threat", descending=True)
+            .agg(pl.col("threat").max())
+            .sort("threat", "source_ccode", descending=[True, False])
         )
         keep = order.head(top)
         fig, ax = plt.subplots(figsize=(9, 5))

@@ -100,6 +100,12 @@ def _fmt(v: Any, digits: int) -> str:
             return "n/a"
         if v != 0 and abs(v) < 10 ** (-digits):
             return f"{v:.{digits}g}"
+        # Meaningful digits: a count of days or a large index needs no decimals (288, not
+        # 288.261); shares and probabilities keep ``digits`` decimals.
+        if abs(v) >= 100:
+            return f"{v:,.0f}"
+        if abs(v) >= 10:
+            return f"{v:.1f}"
         return f"{v:.{digits}f}"
     if isinstance(v, list | tuple):
         return ", ".join(_fmt(x, digits) for x in v)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ncrealism.errors import InputError
+from ncrealism.errors import InputError, os_error_message
 
 KeyPath = tuple[str | int, ...]
 
@@ -84,7 +84,10 @@ def read_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ScenarioError(path, "is a folder, not a scenario file")
     if path.suffix.lower() != ".toml":
         raise ScenarioError(path, "a scenario file must be TOML and end in '.toml'")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:  # e.g. no permission to read it
+        raise ScenarioError(path, os_error_message(exc, reading=True)) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

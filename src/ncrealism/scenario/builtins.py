@@ -30,8 +30,10 @@ def locate(name_or_path: str | Path) -> Path:
     if p.exists() or p.suffix.lower() == ".toml" or len(p.parts) > 1:
         return p
     found = builtin_scenarios()
-    if str(name_or_path) in found:
-        return found[str(name_or_path)]
+    # Names are kebab-case (dprk-baseline); the snake_case spelling still resolves.
+    name = str(name_or_path).strip().lower().replace("_", "-")
+    if name in found:
+        return found[name]
     raise ScenarioError(
         str(name_or_path),
         "no such file, and no built-in scenario of that name (see `ncr scenario list`)",

@@ -751,6 +751,8 @@ def _context_path(loaded: LoadedScenario, override: Path | None) -> Path | None:
         env = os.environ.get(HISTORY_ENV)
         if env:
             candidates.append(Path(env) / p)
+        # The conventional places of the coded record: here, ./history, ../shared/history.
+        candidates += [Path(p), Path("history") / p, Path("..", "shared", "history") / p]
     for c in candidates:
         if c.is_file():
             return c

@@ -224,7 +224,8 @@ class DataPins(_Strict):
         None,
         description=(
             "Context-event file (outside shocks of the record): a path, relative to the "
-            "scenario file, or a file name looked up in NCR_HISTORY_DIR."
+            "scenario file, or a file name looked up in NCR_HISTORY_DIR, then in the current "
+            "folder, ./history and ../shared/history."
         ),
     )
 

@@ -336,8 +336,8 @@ def shares(
         unknown = [c for c in absent if c not in known]
         if unknown:
             raise InputError(
-                f"unknown COW code(s) {unknown}: not in NMC v{version} (see ncr data cite "
-                "cow_codes for the list of codes)"
+                f"unknown COW code(s) {unknown}: not in NMC v{version} (`ncr data codes` lists "
+                "the codes)"
             )
         raise InputError(
             f"state(s) {absent} have no capability data in {wanted[0]}-{wanted[-1]} "

@@ -1,0 +1,165 @@
+"""The derived-data cache: results computed from data files, kept on disk between runs.
+
+A result is stored under ``<cache root>/derived/<kind>/<key>/`` (the cache root is
+``NCR_CACHE_DIR`` or the user cache, as for downloaded files; see
+:class:`ncrealism.data.fetch.DataSource`). Its key (:func:`derived_key`) is the sha256 of
+everything the result depends on:
+
+* the sha256 of every input file given (records, context events, ...);
+* the parameters of the computation (JSON);
+* the data registry (``data/registry.toml``, part of the package digest below: it pins the
+  sha256 of every dataset file, and files are verified against it when read, so the registry
+  stands for the data files themselves) and the mirror in use;
+* the package version and a digest of the package's own source files, so a change of code
+  never serves a result computed by older code.
+
+A result whose inputs changed in any way is therefore simply not found, never stale. Nothing
+is kept in memory between calls (no module-level state). ``NCR_NO_CACHE=1`` turns the cache
+off (every run computes afresh).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ncrealism.data.fetch import DataSource
+
+__all__ = [
+    "NO_CACHE_ENV",
+    "derived_key",
+    "enabled",
+    "fetch_derived",
+    "package_digest",
+    "restore_derived",
+    "store_derived",
+]
+
+NO_CACHE_ENV = "NCR_NO_CACHE"
+_COMPLETE = ".complete.json"
+
+
+def package_digest() -> str:
+    """sha256 over the package version and the bytes of its Python, TOML and CSV files."""
+    from importlib import metadata
+
+    import ncrealism
+
+    try:
+        version = metadata.version("ncrealism")
+    except metadata.PackageNotFoundError:
+        version = ""
+    root = Path(ncrealism.__file__).parent
+    h = hashlib.sha256(version.encode())
+    for p in sorted(root.rglob("*")):
+        if p.suffix in {".py", ".toml", ".csv"} and p.is_file():
+            h.update(p.relative_to(root).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def derived_key(
+    kind: str,
+    source: DataSource,
+    *,
+    files: Mapping[str, Path | None] | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> str:
+    """The cache key of a result (module docstring): a sha256 in hex."""
+    payload = {
+        "kind": kind,
+        "package": package_digest(),  # includes data/registry.toml and its pinned sha256s
+        "registry": source.registry.version,
+        "mirror": str(source.mirror) if source.mirror else None,
+        "files": {
+            k: (None if p is None else _file_sha256(Path(p)))
+            for k, p in sorted((files or {}).items())
+        },
+        "params": params or {},
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _root(source: DataSource) -> Path:
+    return Path(source.cache_root) / "derived"
+
+
+def enabled() -> bool:
+    """False when ``NCR_NO_CACHE`` is set to a true value."""
+    return os.environ.get(NO_CACHE_ENV, "").strip().lower() not in {"1", "true", "yes"}
+
+
+def fetch_derived(kind: str, key: str, source: DataSource) -> tuple[Path, dict[str, Any]] | None:
+    """The folder and metadata of a stored result, or ``None`` (absent, incomplete, disabled)."""
+    if not enabled():
+        return None
+    folder = _root(source) / kind / key
+    marker = folder / _COMPLETE
+    if not marker.is_file():
+        return None
+    try:
+        meta: dict[str, Any] = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return folder, meta
+
+
+def store_derived(
+    kind: str,
+    key: str,
+    source: DataSource,
+    base: Path,
+    files: Iterable[Path],
+    meta: Mapping[str, Any],
+) -> Path | None:
+    """Copy ``files`` (under ``base``) into the cache with ``meta``; returns the folder.
+
+    The copy is written to a temporary folder and renamed into place, so a reader never sees
+    a half-written result. Failing to write (read-only cache, full disk) is not an error:
+    the result is simply not cached (``None``).
+    """
+    if not enabled():
+        return None
+    root = _root(source) / kind
+    final = root / key
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}-", dir=root))
+        for f in files:
+            rel = Path(f).resolve().relative_to(Path(base).resolve())
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, tmp / rel)
+        (tmp / _COMPLETE).write_text(json.dumps(dict(meta), default=str), encoding="utf-8")
+        if final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        tmp.rename(final)
+    except OSError:
+        return None
+    return final
+
+
+def restore_derived(folder: Path, out: Path) -> list[Path]:
+    """Copy a stored result's files into ``out``; returns the paths written."""
+    written: list[Path] = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file() and p.name != _COMPLETE:
+            dest = out / p.relative_to(folder)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(p, dest)
+            written.append(dest)
+    return written
