@@ -337,3 +337,59 @@ def test_series_skips_the_years_a_state_was_out_of_the_system(
     assert 1947 not in have
     series = data.series(740)
     assert series["year"].to_list() == sorted(int(y) + 1 for y in have)
+
+
+@pytest.fixture(scope="module")
+def dynamic_data(source: DataSource, context_file: Path, history_dir: Path) -> DashboardData:
+    return DashboardData.create(source, context_file, history=history_dir)
+
+
+def test_dynamic_decision_probabilities_and_layers_add_up(
+    dynamic_data: DashboardData, history_dir: Path
+) -> None:
+    from ncrealism.app.tabs.decision import dynamic_view
+    from ncrealism.decision.anatomy import DYNAMIC_LAYERS
+
+    year = 1992  # the earliest year with two record years before it: the fastest fit
+    record = pl.read_csv(next(history_dir.glob("dprk_yearly_*.csv")))
+    last = str(record.filter(pl.col("year") == year - 1)["dominant_posture"][0])
+    assert dynamic_data.dynamic_missing(731, year) is None
+    dyn = dynamic_data.dynamic_decision(731, year)
+    assert dynamic_data.dynamic_decision(731, year) is dyn  # memoised on the data source
+    assert dyn.status_quo == last
+    assert (
+        dyn.label == f"dynamic model: status quo = {last.replace('_', ' ')} ({year - 1}), ex ante"
+    )
+    d = dyn.anatomy.dynamic
+    assert d is not None
+    k = len(dyn.options)
+    for probs in (dyn.probabilities, d["p_map"]):
+        assert len(probs) == k
+        assert math.fsum(probs) == pytest.approx(1.0, abs=1e-12)
+        assert all(0.0 < p < 1.0 for p in probs)
+    # Every option's layers add up exactly to its log-odds (at the posterior mode) against the
+    # other options, relative to all options equally likely: log(p / (1 - p)) - log(1 / (K - 1)).
+    sh = dyn.anatomy.shapley
+    for i, option in enumerate(dyn.options):
+        rows = sh.filter(pl.col("option") == option)
+        assert rows["layer"].to_list() == list(DYNAMIC_LAYERS)
+        p = d["p_map"][i]
+        total = math.log(p / (1.0 - p)) - math.log(1.0 / (k - 1))
+        assert math.fsum(rows["contribution"].to_list()) == pytest.approx(total, abs=1e-9)
+    # A switching cost only ever favours the status quo: inertia raises its log-odds.
+    inertia = sh.filter((pl.col("option") == last) & (pl.col("layer") == "inertia"))
+    assert d["kappa_t"] > 0 and float(inertia["contribution"][0]) > 0
+    html = str(dynamic_view(dyn, "DPRK"))
+    assert dyn.label in html and 'id="dynamic-anatomy-chart"' in html
+
+
+def test_dynamic_decision_needs_a_record_covering_the_year_before(
+    dynamic_data: DashboardData, data: DashboardData
+) -> None:
+    assert "coded record" in (dynamic_data.dynamic_missing(2, 2003) or "")  # not the DPRK's
+    assert "1990-2009" in (dynamic_data.dynamic_missing(731, 2015) or "")  # beyond the record
+    assert dynamic_data.dynamic_missing(731, 1991) is not None  # one record year before it
+    with pytest.raises(InputError, match="Static model shown"):
+        dynamic_data.dynamic_decision(731, 2015)
+    if data.history is None:  # no NCR_HISTORY_DIR: no record at all
+        assert "NCR_HISTORY_DIR" in (data.dynamic_missing(731, 2003) or "")

@@ -8,6 +8,8 @@
   with the slider values put in by :meth:`~ncrealism.perception.filter.PerceptionFilter.replace`;
 * the decision: :func:`ncrealism.decision.model.posture_probabilities` under that filter and
   under the neutral filter (structural realism), and :func:`ncrealism.decision.anatomy.anatomy`;
+* the dynamic decision (last year's recorded posture as the status quo, inertia a layer of its
+  own): :func:`ncrealism.evaluation.dynamic.explain_dynamic` on the coded DPRK record;
 * negotiation what-ifs: :func:`ncrealism.negotiation.cases.build_case`,
   :meth:`~ncrealism.negotiation.cases.CaseModel.with_values`,
   :func:`ncrealism.negotiation.cases.analyse` and
@@ -63,6 +65,7 @@ __all__ = [
     "HISTORY_ENV",
     "DashboardData",
     "DecisionResult",
+    "DynamicDecision",
     "NegotiationResult",
     "ScenarioRun",
     "StateChoice",
@@ -81,6 +84,7 @@ HISTORY_ENV = "NCR_HISTORY_DIR"
 HISTORY_PATTERNS: dict[str, str] = {
     "context": "context_events_*.csv",
     "record": "dprk_yearly_*.csv",
+    "events": "dprk_events_*.csv",
     "negotiations": "negotiations_*.csv",
 }
 #: Training and test spans of the Evidence tab's backtest (those of the README's
@@ -176,6 +180,44 @@ class DecisionResult:
     probabilities: pl.DataFrame
     neutral: pl.DataFrame
     anatomy: Anatomy
+
+
+@dataclass(frozen=True)
+class DynamicDecision:
+    """The dynamic model's decision of one state-year (:func:`DashboardData.dynamic_decision`).
+
+    ``anatomy``: :func:`~ncrealism.decision.anatomy.dynamic_anatomy` as returned by
+    :func:`~ncrealism.evaluation.dynamic.explain_dynamic` (its ``dynamic`` field holds the status
+    quo, the switching cost and the probabilities; its ``shapley`` layers include ``inertia``);
+    ``status_quo``: last year's recorded posture; ``record``/``events``: the files read.
+    """
+
+    ccode: int
+    year: int
+    status_quo: str
+    anatomy: Anatomy
+    record: Path
+    events: Path | None
+
+    @property
+    def options(self) -> list[str]:
+        """The posture options, in the model's order."""
+        return [str(o) for o in self.anatomy.dynamic["options"]] if self.anatomy.dynamic else []
+
+    @property
+    def probabilities(self) -> list[float]:
+        """Posterior-predictive posture probabilities (parameter uncertainty integrated out),
+        in the order of :attr:`options`."""
+        dyn = self.anatomy.dynamic or {}
+        return [float(p) for p in dyn.get("p_predictive", [])]
+
+    @property
+    def label(self) -> str:
+        """How the page names the view: ``dynamic model: status quo = <posture> (<year - 1>)``."""
+        return (
+            f"dynamic model: status quo = {self.status_quo.replace('_', ' ')} ({self.year - 1}), "
+            "ex ante"
+        )
 
 
 @dataclass(frozen=True)
@@ -447,6 +489,90 @@ class DashboardData:
         sources = [r.describe() for r in self.source.used]
         anat = anatomy(row, filt, sources=sources)
         return DecisionResult(ccode, year, row, profile, filt, probs, neutral, anat)
+
+    # ------------------------------------------------------------------ dynamic decision
+    def _record(self) -> pl.DataFrame | None:
+        """The coded yearly record (``read_yearly_record``), read once; None without one."""
+        path = self.record_file()
+        if path is None:
+            return None
+
+        def build() -> pl.DataFrame:
+            from ncrealism.data.records import read_yearly_record
+
+            return read_yearly_record(path)
+
+        return self._memo(("record", str(path)), build)
+
+    def dynamic_missing(self, ccode: int, year: int) -> str | None:
+        """Why the dynamic decision of ``ccode`` in ``year`` cannot be shown (a short note),
+        or ``None`` when it can: it needs the coded record (the DPRK's, ``dprk_yearly_*.csv``
+        in the history folder) with the posture of ``year - 1`` and at least two years before
+        ``year`` to fit on."""
+        if ccode != DEFAULT_STATE:
+            return (
+                "The dynamic model (last year's posture as the status quo) needs a coded record "
+                "of the state's postures; only the DPRK's is coded. Static model shown."
+            )
+        rec = self._record()
+        if rec is None:
+            return (
+                "The dynamic model needs the coded record (dprk_yearly_*.csv): set "
+                f"{HISTORY_ENV} (ncr serve --history). Static model shown."
+            )
+        import polars as pl
+
+        years = set(int(y) for y in rec.filter(pl.col("year") < year)["year"].to_list())
+        if year - 1 not in years or len(years) < 2:
+            first, last = int(rec["year"].min()), int(rec["year"].max())  # type: ignore[arg-type]
+            return (
+                f"The dynamic model needs the coded posture of {year - 1} and two record years "
+                f"before {year}; the coded record covers {first}-{last}. Static model shown."
+            )
+        return None
+
+    def dynamic_decision(self, ccode: int, year: int) -> DynamicDecision:
+        """The dynamic model's decision of ``ccode`` in ``year``
+        (:func:`ncrealism.evaluation.dynamic.explain_dynamic`): fitted on the record years
+        before ``year``, from ex-ante inputs (context events dated before each year starts,
+        last year's coded events when ``dprk_events_*.csv`` is in the history folder), with
+        the state-year's perception profile as coded and last year's recorded posture as the
+        status quo. Memoised on the data source (the fit takes seconds: call it through
+        :meth:`background`). Raises :class:`~ncrealism.errors.InputError` with
+        :meth:`dynamic_missing`'s note when the record does not cover the year."""
+        why = self.dynamic_missing(ccode, year)
+        if why is not None:
+            raise InputError(why)
+        record = self.record_file()
+        rec = self._record()
+        assert record is not None and rec is not None  # dynamic_missing checked them
+        events = history_file("events", self.history)
+
+        def build() -> DynamicDecision:
+            from ncrealism.data.records import read_event_record
+            from ncrealism.evaluation.dynamic import explain_dynamic
+
+            ev = read_event_record(events) if events is not None else None
+            sources = [r.describe() for r in self.source.used]
+            sources.append(f"record: {record.name}")
+            if events is not None:
+                sources.append(f"events: {events.name}")
+            anat = explain_dynamic(
+                ccode,
+                year,
+                rec,
+                filt=self.profile(ccode, year),
+                context=self.context,
+                events=ev,
+                source=self.source,
+                nmc_version=NMC_VERSION,
+                sources=sources,
+            )
+            status = str((anat.dynamic or {})["status_quo"])
+            return DynamicDecision(ccode, year, status, anat, record, events)
+
+        key = ("dynamic", ccode, year, str(record), str(events))
+        return self._memo(key, build)
 
     # ------------------------------------------------------------------ negotiation
     def cases(self) -> dict[str, str]:

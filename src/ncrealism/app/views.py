@@ -236,9 +236,12 @@ def posture_chart(
     )
 
 
-def anatomy_chart(anat: Anatomy, state: str) -> HTML:
+def anatomy_chart(
+    anat: Anatomy, state: str, *, chart_id: str = "anatomy-chart", source: str | None = None
+) -> HTML:
     """The exact Shapley decomposition of the focus option's log-odds, by layer
-    (``anat.shapley``)."""
+    (``anat.shapley``); ``chart_id`` and ``source`` (the note under the chart) default to
+    those of the static decision."""
     sh = anat.shapley.filter(anat.shapley["option"] == anat.focus)
     layers = sh["layer"].to_list()
     vals = [float(v) for v in sh["contribution"].to_list()]
@@ -251,7 +254,7 @@ def anatomy_chart(anat: Anatomy, state: str) -> HTML:
                if c in colors]  # fmt: skip
     series = [charts.Bar("contribution", GREY, vals, colors)]
     chart = charts.bar_chart(
-        "anatomy-chart",
+        chart_id,
         f"Why '{anat.focus.replace('_', ' ')}'? {state} {anat.year}: its log-odds against the "
         f"other options, {anat.total():+.2f} nats above all options equally likely, by layer",
         [(lay, lay.replace("_", " ")) for lay in layers],
@@ -259,7 +262,8 @@ def anatomy_chart(anat: Anatomy, state: str) -> HTML:
         domain=(lo, hi),
         ticks=_tick_text(ticks),
         xlabel="contribution to the log-odds (nats)",
-        source=(
+        source=source
+        or (
             "Exact Shapley decomposition (Shapley 1953) over the clusters of Ripsman, Taliaferro "
             "& Lobell (2016); system = structural realism against all options equally likely. "
             "ncrealism.decision.anatomy."

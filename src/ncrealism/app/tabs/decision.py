@@ -13,6 +13,15 @@ the year; changing the state, or the year into another period of the state's pro
 sliders at the profile's values, and until the browser has applied them the outputs use the
 profile's values (no output is ever computed from another state's sliders). The state's
 time series is computed on a worker thread the first time a state is shown.
+
+Beside the static decision, the *dynamic* model's
+(:func:`ncrealism.evaluation.dynamic.explain_dynamic`, through
+:meth:`~ncrealism.app.data.DashboardData.dynamic_decision`): last year's recorded posture is
+the status quo, the model is fitted on the coded record's earlier years from ex-ante inputs,
+with the state-year's profile as coded (the sliders move the static view only), and its
+anatomy has inertia as a layer of its own. It needs the coded record (the DPRK's, in the
+history folder) to cover the year before; otherwise a note says so. The fit runs on a worker
+thread.
 """
 
 from __future__ import annotations
@@ -20,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ncrealism.app.data import DashboardData, modal_options
+from ncrealism.app.data import DashboardData, DynamicDecision, modal_options
 from ncrealism.app.shared import Shared, Start, plotly_figure, safe, table
 from ncrealism.errors import NcrError
 
@@ -31,6 +40,7 @@ __all__ = [
     "ID",
     "OUTPUTS",
     "TITLE",
+    "dynamic_view",
     "panel",
     "param_input_id",
     "server",
@@ -47,6 +57,7 @@ OUTPUTS: tuple[str, ...] = (
     "posture_chart",
     "anatomy_chart",
     "changes_table",
+    "decision_dynamic",
     "environment",
     "threat_chart",
     "series_chart",
@@ -159,6 +170,10 @@ def panel(data: DashboardData, start: Start) -> Any:
                 ),
                 col_widths=(6, 6),
             ),
+            ui.card(
+                ui.card_header("Dynamic model: last year's posture as the status quo (ex ante)"),
+                ui.output_ui("decision_dynamic"),
+            ),
             ui.layout_columns(
                 ui.card(
                     ui.card_header("Measured environment (independent variable)"),
@@ -174,6 +189,77 @@ def panel(data: DashboardData, start: Start) -> Any:
             ui.card(ui.card_header("Perception filter in use"), ui.output_ui("filter_table")),
         ),
         value=ID,
+    )
+
+
+def dynamic_view(dyn: DynamicDecision, state: str) -> Any:
+    """The dynamic decision of ``dyn`` as shown on the tab: its label (status quo and year),
+    the posture probabilities (static with the filter, dynamic at the posterior mode,
+    dynamic posterior-predictive) and the Shapley anatomy with inertia as its own layer."""
+    from shiny import ui
+
+    from ncrealism.app import views
+
+    d = dyn.anatomy.dynamic or {}
+    options = dyn.options
+    rows = []
+    for i, o in enumerate(options):
+        rows.append(
+            (
+                o.replace("_", " ") + (" (status quo)" if o == dyn.status_quo else ""),
+                views.fmt_prob(d["p_static"][i]),
+                views.fmt_prob(d["p_map"][i]),
+                views.fmt_prob(d["p_predictive"][i]),
+            )
+        )
+    first, last = d["fit_years"] or (None, None)
+    fitted = f"fitted on {first}-{last} ({d['n_obs']} years)" if first is not None else "fitted"
+    probs = dyn.probabilities
+    top = max(range(len(options)), key=lambda i: probs[i])
+    return ui.TagList(
+        ui.tags.p(
+            ui.tags.strong(dyn.label, id="dynamic-label"),
+            f". {state}, {dyn.year}: most probable posture ",
+            ui.tags.strong(tie_text([options[top]], probs[top]), id="dynamic-top"),
+            f"; switching cost κ = {d['kappa']:.3f} utility units"
+            + (
+                f" (κ_t = {d['kappa_t']:.3f} after the leadership-succession reset)"
+                if d["succession"]
+                else ""
+            )
+            + f"; {fitted}; profile as coded ({dyn.anatomy.filter_label}).",
+            style="font-size: 0.85em",
+            class_="mb-1",
+        ),
+        ui.layout_columns(
+            table(
+                "dynamic-probabilities",
+                ["option", "P static (filter)", "P dynamic (mode)", "P dynamic (predictive)"],
+                rows,
+                keys=options,
+                classes=["option", "p-static", "p-map", "p-predictive"],
+                caption=(
+                    "Choice probabilities (0-1). Dynamic: the utilities of the filter plus a "
+                    "switching cost for leaving the status quo and lagged events, fitted on the "
+                    "record's earlier years from inputs dated before each year starts "
+                    "(ncrealism.evaluation.dynamic). Predictive: averaged over the parameters' "
+                    "posterior; mode: at its maximum, the one the anatomy decomposes."
+                ),
+            ),
+            views.anatomy_chart(
+                dyn.anatomy,
+                state,
+                chart_id="dynamic-anatomy-chart",
+                source=(
+                    "Exact Shapley decomposition (Shapley 1953) of the dynamic model's log-odds "
+                    "(at the posterior mode) over the filter's clusters, inertia (the switching "
+                    "cost of leaving the status quo) and propensity (option constants and lagged "
+                    "events); system = structural realism. ncrealism.decision.anatomy."
+                    "dynamic_anatomy."
+                ),
+            ),
+            col_widths=(6, 6),
+        ),
     )
 
 
@@ -479,6 +565,23 @@ def server(input: Any, shared: Shared) -> None:
             )
         series = safe(fut.result)
         return series_figure(series, y, shared.state_name(), shared.data_line())
+
+    # The dynamic fit takes seconds: on a worker thread (shared by every session), polled.
+    @render.ui
+    def decision_dynamic() -> Any:
+        c, y = ccode(), year()
+        why = safe(lambda: data.dynamic_missing(c, y))
+        if why is not None:
+            return ui.tags.p(why, class_="text-muted", id="dynamic-note")
+        fut = data.background(("dynamic", c, y), lambda: data.dynamic_decision(c, y))
+        if not fut.done():
+            reactive.invalidate_later(0.25)
+            return ui.tags.p(
+                f"Fitting the dynamic model of {shared.state_name()} on the record before {y}…",
+                class_="text-muted",
+                id="dynamic-pending",
+            )
+        return dynamic_view(safe(fut.result), shared.state_name())
 
     @render.ui
     def filter_table() -> Any:
