@@ -321,6 +321,17 @@ def test_decision_tab_at_both_widths(
         ".fontSize))"
     )
     assert sizes and min(sizes) >= 11
+    if page.viewport_size["width"] >= 1000:  # the desktop width
+        # The dynamic model's card: last year's coded posture as the status quo.
+        import polars as pl
+
+        record = pl.read_csv(next(context_file.parent.glob("dprk_yearly_*.csv")))
+        last = str(record.filter(pl.col("year") == 2002)["dominant_posture"][0])
+        expect(page.locator("#dynamic-label")).to_have_text(
+            f"dynamic model: status quo = {last.replace('_', ' ')} (2002), ex ante",
+            timeout=PAGE_TIMEOUT,
+        )
+        expect(page.locator("#dynamic-probabilities tbody tr")).to_have_count(5)
     _no_horizontal_scroll(page)
     assert page.evaluate("window.ncrErrors") == []
     _shot(page, output_path, "dashboard-decision")

@@ -219,11 +219,12 @@ def dynamic_view(dyn: DynamicDecision, state: str) -> Any:
     return ui.TagList(
         ui.tags.p(
             ui.tags.strong(dyn.label, id="dynamic-label"),
-            f". {state}, {dyn.year}: most probable posture ",
+            f". {state}, {dyn.year}: most probable posture (predictive) ",
             ui.tags.strong(tie_text([options[top]], probs[top]), id="dynamic-top"),
             f"; switching cost κ = {d['kappa']:.3f} utility units"
             + (
-                f" (κ_t = {d['kappa_t']:.3f} after the leadership-succession reset)"
+                f" (κ_t = {d['kappa_t']:.3f} this year, lowered by the leadership-succession "
+                f"reset {d['succession']:.3f})"
                 if d["succession"]
                 else ""
             )
