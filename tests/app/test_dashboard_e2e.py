@@ -268,9 +268,21 @@ def test_negotiation_what_if_matches_the_library(
         expect(days).to_have_text(f"{whatif.durability.expected_days:,.0f}")
 
     controller.InputSelect(page, "lever").set("patron_support")
-    page.get_by_role("button", name="Find the smallest change").click()
     answer = what_would_it_take(moved, "patron_support", target="zone", sensitivity=False)
-    expect(page.locator("#lever-text")).to_have_text(answer.describe(), timeout=PAGE_TIMEOUT)
+    # The select's new value can reach the server after the click; the answer, given for the
+    # lever the server had, is then withdrawn as the lever changes. Pressing again asks for
+    # the lever shown, as a user would; the answer must then be the library's.
+    lever_text = page.locator("#lever-text")
+    for attempt in range(3):
+        page.get_by_role("button", name="Find the smallest change").click()
+        try:
+            expect(lever_text).to_have_text(
+                answer.describe(), timeout=PAGE_TIMEOUT if attempt == 2 else 10_000
+            )
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
     _shot(page, output_path, "dashboard-negotiation")
 
     # Another case: the answer given for the previous case is withdrawn.
