@@ -43,28 +43,25 @@ def mirror_dir() -> Path | None:
 #: ``dprk_report`` fixture) and its panel backtest (README and docs/panel.md). With pytest-xdist
 #: (``scripts/test.sh`` runs ``-n 2 --dist loadgroup``) they run on one worker, so the first
 #: computes and the others restore, instead of two workers computing the same result at once.
-SHARED_RESULT_TESTS = (
-    "tests/cli/test_dprk_cli.py::",
-    "tests/report/",
-    "tests/docs/test_commands.py::test_documented_commands_run[README.md]",
-    "tests/docs/test_commands.py::test_documented_commands_run[getting-started.md]",
-    "tests/docs/test_commands.py::test_documented_commands_run[report.md]",
-    "tests/docs/test_commands.py::test_documented_commands_run[panel.md]",
-)
+SHARED_RESULT_TESTS = ("tests/cli/test_dprk_cli.py::", "tests/report/")
+SHARED_RESULT_PAGES = ("README.md", "getting-started.md", "report.md", "panel.md")
+_DOC_COMMANDS = "tests/docs/test_commands.py::test_documented_commands_run["
 
 
-def _xdist_group(nodeid: str) -> str:
+def _xdist_group(item: pytest.Item) -> str:
     """The pytest-xdist group of a test: shared results together, else its module."""
-    if nodeid.startswith(SHARED_RESULT_TESTS):
+    if item.nodeid.startswith(SHARED_RESULT_TESTS):
         return "dprk-report"
-    if nodeid.startswith("tests/docs/test_commands.py::test_documented_commands_run["):
-        return nodeid  # the other documented pages share nothing: one group each
-    return nodeid.split("::", 1)[0]
+    if item.nodeid.startswith(_DOC_COMMANDS):
+        page = getattr(item, "callspec").params["page"]  # noqa: B009 (only on parametrized items)
+        # The other documented pages share nothing: one group each.
+        return "dprk-report" if page.name in SHARED_RESULT_PAGES else item.nodeid
+    return item.nodeid.split("::", 1)[0]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:  # only read by pytest-xdist's --dist loadgroup
-        item.add_marker(pytest.mark.xdist_group(_xdist_group(item.nodeid)))
+        item.add_marker(pytest.mark.xdist_group(_xdist_group(item)))
     if os.environ.get("NCR_TEST_NETWORK") == "1":
         return
     skip = pytest.mark.skip(reason="needs the internet; set NCR_TEST_NETWORK=1 to run")
