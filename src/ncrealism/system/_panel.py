@@ -266,6 +266,26 @@ class Blocks:
         nk = self.panel.codes.size
         return self.rows_of_states(cells // nk, (cells // (nk * nk)) * nk + cells % nk)
 
+    def cell_rows(self, cells: IntArray) -> tuple[IntArray, IntArray]:
+        """The rows of those T×K×K ``cells`` that lie in the frame, and those cells."""
+        rows = self.rows_of_cells(cells)
+        keep = rows >= 0
+        return rows[keep], cells[keep]
+
+    @cached_property
+    def alliance_rows(self) -> tuple[IntArray, NDArray[np.uint8]]:
+        """The rows with an alliance obligation and their obligation bits."""
+        rows, cells = self.cell_rows(self.panel.ally_cells)
+        return rows, np.take(self.panel.flags, cells)
+
+    @cached_property
+    def alliance_flags(self) -> NDArray[np.uint8]:
+        """The alliance obligation bits of every row (0: none)."""
+        rows, bits = self.alliance_rows
+        out = np.zeros(self.n_rows, dtype=np.uint8)
+        out[rows] = bits
+        return out
+
     def row_of(self, t: IntArray, i: IntArray, j: IntArray) -> IntArray:
         """The row of each dyad-year (year position t, state positions i and j); -1 for a
         dyad-year that is not in the frame (year not selected, state absent, or i ≥ j in a

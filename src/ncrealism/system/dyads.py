@@ -392,22 +392,6 @@ def _scatter(
     return out
 
 
-def cell_rows(
-    blocks: Blocks, cells: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """The rows of those T×K×K ``cells`` that lie in the frame of ``blocks``, and the cells."""
-    rows = blocks.rows_of_cells(cells)
-    keep = rows >= 0
-    return rows[keep], cells[keep]
-
-
-def alliance_flag_rows(blocks: Blocks) -> NDArray[np.uint8]:
-    """The alliance obligation bits of every row of ``blocks`` (0: none)."""
-    panel = blocks.panel
-    rows, cells = cell_rows(blocks, panel.ally_cells)
-    return _scatter(blocks.n_rows, rows, np.take(panel.flags, cells), np.uint8)
-
-
 def dyad_columns(
     blocks: Blocks,
     measures: Sequence[Measure],
@@ -474,13 +458,12 @@ def dyad_columns(
             cols["cinc1_linear"] = np.maximum(c1 - drop, 0.0)
             cols["cinc2_linear"] = np.maximum(c2 - drop, 0.0)
     if "contiguity" in want:
-        rows, cells = cell_rows(blocks, panel.cont_cells)
+        rows, cells = blocks.cell_rows(panel.cont_cells)
         cols["conttype"] = _scatter(n_rows, rows, np.take(panel.conttype, cells), np.int8)
         cols["contiguity_carried"] = ix.per_year(panel.contiguity_status == CARRIED)
     if "alliances" in want:
-        rows, cells = cell_rows(blocks, panel.ally_cells)
-        bits = np.take(panel.flags, cells)
-        blank_rows, blank_cells = cell_rows(blocks, panel.blank_cells)
+        rows, bits = blocks.alliance_rows
+        blank_rows, blank_cells = blocks.cell_rows(panel.blank_cells)
         blank_bits = np.take(panel.blank_flags, blank_cells)
         for name, bit in FLAG_BITS.items():
             cols[name] = _scatter(n_rows, rows[(bits & bit) > 0], True, np.bool_)

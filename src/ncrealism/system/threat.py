@@ -239,15 +239,23 @@ def _threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
     return out
 
 
-def _blend(x: FloatArray, y: FloatArray, wx: float) -> FloatArray:
-    """wx·x + (1 − wx)·y, using the available one alone where the other is nan."""
+def _blend(x: FloatArray, y: FloatArray, wx: float, *, x_complete: bool = False) -> FloatArray:
+    """wx·x + (1 − wx)·y, using the available one alone where the other is nan
+    (``x_complete``: the caller knows that ``x`` has no nan)."""
     if wx == 0.0:
         return np.array(y, dtype=np.float64)
     if wx == 1.0:
         return np.array(x, dtype=np.float64)
-    out: FloatArray = wx * x
-    out += (1.0 - wx) * y
+    if wx == 0.5:
+        # halving is exact, so (x + y)·0.5 is the same number as 0.5·x + 0.5·y
+        out: FloatArray = x + y
+        out *= 0.5
+    else:
+        out = wx * x
+        out += (1.0 - wx) * y
     for missing, other in ((x, y), (y, x)):
+        if x_complete and missing is x:
+            continue
         gap = np.isnan(missing)
         if gap.any():
             np.copyto(out, other, where=gap)
@@ -308,11 +316,7 @@ def threat_columns(
     twice; ``keys=False`` leaves out ``ccode1``, ``ccode2`` and ``year``; ``columns`` (default:
     all) names the components wanted besides the keys (the others are not computed).
     """
-    from ncrealism.system.dyads import (
-        alliance_flag_rows,
-        lsg_exponent_rows,
-        portfolio_distance_rows,
-    )
+    from ncrealism.system.dyads import lsg_exponent_rows, portfolio_distance_rows
 
     panel = blocks.panel
     ix = blocks.index() if index is None else index
@@ -350,7 +354,8 @@ def threat_columns(
         mratio += m2
         np.divide(m2, mratio, out=mratio)
         nuc = ix.second(inputs.nuclear)
-        off = _blend(nuc, mratio, params.nuclear_weight)
+        complete = not np.isnan(inputs.nuclear).any()
+        off = _blend(nuc, mratio, params.nuclear_weight, x_complete=complete)
         udist = ix.first(inputs.ideal)
         udist -= ix.second(inputs.ideal)
         np.abs(udist, out=udist)
@@ -377,7 +382,7 @@ def threat_columns(
         cols["miles"] = np.take(panel.miles, ix.ij) if miles is None else miles
     ally_cols = {"support", "allied", "alliance_level"}
     if want & ally_cols:
-        flags = alliance_flag_rows(blocks) if alliance_flags is None else alliance_flags
+        flags = blocks.alliance_flags if alliance_flags is None else alliance_flags
         ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
         f = flags & ally_bits
         known = None if known_years.all() else ix.per_year(panel.alliance_status != UNKNOWN)
