@@ -739,7 +739,8 @@ def case_forecast(
     per-episode features are then computed once across cases, and its settings apply);
     ``on_episode`` is called after each episode's features are computed. Keys:
     ``p_agreement``, ``p_low``, ``p_high``,
-    ``median_days`` (days), ``features``, ``n_history``, ``note``, ``hindsight``.
+    ``median_days`` (days), ``durability_ratio`` (the time ratio), ``features``, ``n_history``,
+    ``note``, ``hindsight``.
     """
     from ncrealism.negotiation.cases import build_case
     from ncrealism.negotiation.forecast import episode_features
