@@ -303,10 +303,10 @@ def backtest_files(
             descriptions["bargaining model"] = (
                 "negotiation layer: the episode's model from information dated before its "
                 "start (record template of its period), inputs drawn around their coded "
-                "values; zone share, margin, Nash gains and (3+ parties) EUM distance mapped "
-                "to P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
-                "base rate); days held by a Weibull model with the commitment model's "
-                "expected days as covariate, fitted on earlier agreements"
+                "values; the mean zone margin and the log number of parties mapped to "
+                "P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
+                "base rate); days held by a Weibull model with the log number of parties as "
+                "covariate, fitted on earlier agreements (ranked by its time ratio)"
             )
         elif theory:
             notes.append(
