@@ -263,6 +263,66 @@ def read_table(
     return df
 
 
+def read_rdata(path: Path | str, object_name: str, schema: Schema) -> pl.DataFrame:
+    """One data frame of an R data file (``.rda``/``.RData``), as a typed frame.
+
+    ``schema`` names the columns kept and their dtype (``pl.Int64``, ``pl.Float64`` or
+    ``pl.Utf8``). A file that is not R data, a missing object or column, a column of the wrong
+    kind (text or factors where numbers are expected), a missing, infinite, fractional or
+    out-of-range whole number and an infinite real number all raise :class:`DataFileError`
+    naming the file, the row (1-based; R data have no header row) and the field. NaN (R's
+    ``NA``) in a real-valued column becomes null.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyreadr
+    from pyreadr.custom_errors import LibrdataError, PyreadrError
+
+    try:
+        result = pyreadr.read_r(str(path))
+    except (LibrdataError, PyreadrError, OSError, UnicodeError, ValueError) as exc:
+        raise DataFileError(path, f"not a readable R data file ({exc})") from None
+    if object_name not in result:
+        raise DataFileError(path, f"R object '{object_name}' not found (has {list(result)})")
+    pdf = result[object_name]
+    if not isinstance(pdf, pd.DataFrame):
+        raise DataFileError(path, f"R object '{object_name}' is not a data frame")
+    missing = [c for c in schema if c not in pdf.columns]
+    if missing:
+        raise DataFileError(path, f"required columns absent: {missing}")
+    cols: dict[str, pl.Series] = {}
+    for name, dtype in schema.items():
+        col = pdf[name]
+        if dtype == pl.Utf8:
+            text = [None if pd.isna(v) else str(v) for v in col.tolist()]
+            cols[name] = pl.Series(name, text, dtype=pl.Utf8)
+            continue
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            raise DataFileError(
+                path, f"the column holds {col.dtype} values, not numbers", field=name
+            )
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        if dtype == pl.Int64:
+            with np.errstate(invalid="ignore"):
+                bad = (
+                    ~np.isfinite(values)
+                    | (values != np.round(values))
+                    | (np.abs(values) >= 2.0**63)
+                )
+            what = "a whole number"
+        else:
+            bad = np.isinf(values)
+            what = "a finite number"
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataFileError(path, f"'{col.iloc[i]}' is not {what}", row=i + 1, field=name)
+        if dtype == pl.Int64:
+            cols[name] = pl.Series(name, values.astype(np.int64))
+        else:
+            cols[name] = pl.Series(name, values, dtype=pl.Float64).fill_nan(None)
+    return pl.DataFrame(cols)
+
+
 def read_xlsx_rows(path: Path | str, sheet: str) -> list[tuple[object, ...]]:
     """All rows of one sheet of an xlsx workbook, as tuples of cell values.
 

@@ -37,13 +37,13 @@ def dprk_experiment(
     """Run the documented experiment on the record in ``history_dir``."""
     from ncrealism.data.records import read_context_events, read_yearly_record
     from ncrealism.decision.inputs import build_inputs
-    from ncrealism.perception.profiles import load_profile
+    from ncrealism.perception.profiles import filters_for
 
     h = Path(history_dir)
     rec = read_yearly_record(h / YEARLY)
     ctx = read_context_events(h / CONTEXT)
     inputs = build_inputs(731, (TRAIN[0], TEST[1]), context=ctx, source=source)
-    return calibration_report(inputs, rec, TRAIN, TEST, lambda y: load_profile("DPRK", y))
+    return calibration_report(inputs, rec, TRAIN, TEST, filters_for("DPRK"))
 
 
 def calibration_markdown(table: pl.DataFrame, res: CalibrationResult) -> str:

@@ -836,10 +836,11 @@ def _threat_section(
 
 
 # ---------------------------------------------------------------------------- 3. postures
-def _dprk_filter(year: int) -> Any:
-    from ncrealism.perception.profiles import load_profile
+def _dprk_filters() -> Any:
+    """The DPRK's filter by year, from one read of its profile."""
+    from ncrealism.perception.profiles import filters_for
 
-    return load_profile("DPRK", year)
+    return filters_for("DPRK")
 
 
 def _posture_section(
@@ -862,7 +863,7 @@ def _posture_section(
 
     inputs = build_inputs(DPRK, years, context=inp.context, source=src, nmc_version=version)
     w.table(inputs, "decision_inputs")
-    dprk = posture_probabilities(inputs, _dprk_filter)
+    dprk = posture_probabilities(inputs, _dprk_filters())
     neutral = posture_probabilities(inputs, PerceptionFilter.neutral(state="DPRK", ccode=DPRK))
     probs = {
         "DPRK perception filter (profile dprk.toml, by leadership period)": dprk,
@@ -980,9 +981,10 @@ def _anatomy_section(
     out: dict[str, Any] = {}
     frames = []
     data = _data_note(src, src.stage_files("decision"))
+    dprk_filter = _dprk_filters()
     for y in anatomy_years:
         row = inputs.filter(pl.col("year") == y)
-        filt = _dprk_filter(y)
+        filt = dprk_filter(y)
         recorded = None
         if inp.record is not None and y in inp.record["year"].to_list():
             recorded = str(inp.record.filter(pl.col("year") == y)["dominant_posture"][0])
