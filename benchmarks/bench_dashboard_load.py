@@ -22,12 +22,24 @@ Each simulated user does what a person at the page does, until ``--duration`` se
    Decision tab has arrived;
 3. makes up to ``--actions`` moves, each after a think time drawn uniformly from
    [0.5, 1.5] x ``--think`` seconds: with probability 0.15 it switches between the Decision and
-   the Negotiation tab (the first visit computes that tab's outputs); otherwise it moves a
-   slider of the tab it is on, to a random step within the slider's bounds (a perception
-   parameter; or an input of the negotiation what-if), and waits until the outputs that depend
-   on it (probabilities, anatomy and filter table; or the negotiation summary and figures)
-   have arrived and the server is idle;
+   the Negotiation tab (the first visit computes that tab's outputs); on the Decision tab, with
+   probability 0.15, it chooses another state among those the state list offers in the year
+   shown, and waits until every output of the Decision tab for that state has arrived, its
+   time series included (not the "computing" note shown meanwhile), and the server is idle;
+   otherwise it moves a slider of the tab it is on, to a random step within the slider's
+   bounds (a perception parameter; or an input of the negotiation what-if), and waits until
+   the outputs that depend on it (probabilities, anatomy and filter table; or the negotiation
+   summary and figures) have arrived and the server is idle;
 4. closes the session and starts again at 1.
+
+As a browser does, a user sends back the inputs the server moves (the sliders set to a new
+state's profile), when their value changed, as soon as the server asks.
+
+A state switch is a *first visit* (``state_first``) the first time that state is asked for in
+the run, by any user (the server computes a state's data once and shares it between sessions;
+the state the page opens on is computed before the server serves); later switches to it are
+*revisits* (``state_revisit``). With several server processes a revisit may reach a process
+that has not computed the state yet.
 
 Random choices use one ``numpy.random.Generator`` per user, seeded with ``(seed, user)``.
 
@@ -36,7 +48,8 @@ asset) or its last expected output (session start, moves). An error is any HTTP 
 than 200, a connection failure or unexpected close, an output error reported by the server,
 or no complete response within ``--timeout`` seconds. The report gives, per kind of request and
 for all interactive moves together, the count, errors, p50, p95 and maximum (nearest-rank
-percentiles), and exits with status 1 if there was any error.
+percentiles); "control changes" are the slider, what-if and tab moves and state revisits,
+"all moves" those and first visits to a state. It exits with status 1 if there was any error.
 """
 
 from __future__ import annotations
@@ -67,7 +80,16 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 #: What a move must bring back before it counts as answered.
 DECISION_OUTPUTS = ("posture_table", "posture_chart", "anatomy_chart", "filter_table")
 WHATIF_OUTPUTS = ("neg_summary", "zone_chart", "durability_chart")
+#: What a state switch must bring back: every output of the Decision tab but the dynamic card
+#: (a note for states without a coded record).
+STATE_OUTPUTS = (*DECISION_OUTPUTS, "headline", "environment", "threat_chart", "series_chart")
+#: Outputs whose value counts only once it holds no "computing" note (id in the HTML).
+PENDING = {"series_chart": "series-pending"}
 SWITCH_PROBABILITY = 0.15
+STATE_PROBABILITY = 0.15
+#: Kinds of interactive move; control changes leave out first visits to a state.
+CONTROLS = ("slider", "whatif", "tab", "state_revisit")
+MOVES = (*CONTROLS, "state_first")
 
 
 # ------------------------------------------------------------------------------ measurements
@@ -99,9 +121,10 @@ def summary(stats: Stats) -> list[dict[str, Any]]:
     rows = []
     kinds = sorted(set(stats.times) | set(stats.errors))
     groups = [(k, [k]) for k in kinds]
-    moves = [k for k in ("slider", "whatif", "tab") if k in kinds]
-    if moves:
-        groups.append(("all moves", moves))
+    for label, members in (("controls", CONTROLS), ("all moves", MOVES)):
+        present = [k for k in members if k in kinds]
+        if present:
+            groups.append((label, present))
     for label, ks in groups:
         t = [x for k in ks for x in stats.times.get(k, [])]
         e = sum(len(stats.errors.get(k, [])) for k in ks)
@@ -180,6 +203,7 @@ class Plan:
     params: list[tuple[str, float, float, float]]  # input id, lo, hi, step
     whatif: list[str]  # input ids of the negotiation sliders
     tab_outputs: dict[str, tuple[str, ...]]  # the outputs of each tab
+    states: tuple[int, ...]  # the states offered in the start year (COW codes)
     always: frozenset[str]  # outputs computed even while hidden (sent at session start)
     actions: int
     think: float
@@ -218,17 +242,21 @@ class ShinySession:
     """A Shiny websocket session: send inputs, wait for outputs.
 
     After each message the server runs what the new inputs invalidated ("busy" ... "idle")
-    and then sends the new output values (possibly none) in one message.
+    and then sends the new output values (possibly none) in one message, with the input
+    updates it asks for (``inputMessages``), which are sent back when they change a value, as
+    a browser does.
     """
 
     def __init__(self, ws: Any, timeout: float) -> None:
         self.ws = ws
         self.timeout = timeout
         self.busy = False
+        self.inputs: dict[str, Any] = {}
 
     async def wait_for(self, outputs: set[str]) -> list[str]:
         """Receive until a values message has come, the server is idle, and every output in
-        ``outputs`` has a value or an error; returns the output errors reported."""
+        ``outputs`` has a value (not a "computing" note, :data:`PENDING`) or an error;
+        returns the output errors reported."""
         seen: set[str] = set()
         errors: list[str] = []
         got_values = False
@@ -238,18 +266,43 @@ class ShinySession:
                 self.busy = msg["busy"] == "busy"
             if "values" in msg or "errors" in msg:
                 got_values = True
-                seen |= set(msg.get("values") or {})
+                for name, value in (msg.get("values") or {}).items():
+                    marker = PENDING.get(name)
+                    if marker is None or marker not in json.dumps(value):
+                        seen.add(name)
+                    else:
+                        seen.discard(name)
                 errs = msg.get("errors") or {}
                 seen |= set(errs)
                 errors += [f"{k}: {v.get('message', v)}" for k, v in errs.items()]
+            if await self.echo(msg.get("inputMessages") or []):
+                got_values = False  # the server answers the values sent back, too
         return errors
 
+    async def echo(self, messages: list[dict[str, Any]]) -> bool:
+        """Send back the input values the server set, where they changed (as a browser);
+        True when something was sent."""
+        changed = {}
+        for m in messages:
+            body = m.get("message") or {}
+            if "value" in body and self.inputs.get(m["id"]) != body["value"]:
+                changed[m["id"]] = body["value"]
+        if changed:
+            self.inputs.update(changed)
+            await self.ws.send(json.dumps({"method": "update", "data": changed}))
+        return bool(changed)
+
     async def request(self, payload: dict[str, Any], outputs: set[str]) -> list[str]:
+        self.inputs.update(
+            {k: v for k, v in payload["data"].items() if not k.startswith(".clientdata")}
+        )
         await self.ws.send(json.dumps(payload))
         return await asyncio.wait_for(self.wait_for(outputs), self.timeout)
 
 
-async def user(index: int, plan: Plan, stats: Stats, deadline: float, seed: int) -> None:
+async def user(
+    index: int, plan: Plan, stats: Stats, deadline: float, seed: int, visited: set[int]
+) -> None:
     from websockets.asyncio.client import connect
 
     rng = np.random.default_rng([seed, index])
@@ -282,15 +335,23 @@ async def user(index: int, plan: Plan, stats: Stats, deadline: float, seed: int)
                     stats.fail("asset", f"{asset} -> {st}")
             first_visit = False
         try:
-            await session(plan, stats, rng, ws_url, deadline, connect)
+            await session(plan, stats, rng, ws_url, deadline, connect, visited)
         except Exception as exc:  # a failed connection or protocol error counts, never stops
             stats.fail("session", repr(exc))
             await asyncio.sleep(plan.think)
 
 
 async def session(
-    plan: Plan, stats: Stats, rng: np.random.Generator, ws_url: str, deadline: float, connect: Any
+    plan: Plan,
+    stats: Stats,
+    rng: np.random.Generator,
+    ws_url: str,
+    deadline: float,
+    connect: Any,
+    visited: set[int],
 ) -> None:
+    """One session: start-up, then moves (``visited``: the states asked for so far in the
+    run, by any user)."""
     t0 = time.perf_counter()
     async with connect(ws_url, open_timeout=plan.timeout, close_timeout=5, max_size=2**24) as ws:
         sh = ShinySession(ws, plan.timeout)
@@ -316,6 +377,12 @@ async def session(
                 visited.add(tab)
                 kind, what = "tab", f"tab {tab}"
                 payload = {"method": "update", "data": {"tabs": tab, **visibility(plan, tab)}}
+            elif tab == "decision" and rng.random() < STATE_PROBABILITY:
+                state = plan.states[int(rng.integers(len(plan.states)))]
+                kind = "state_revisit" if state in visited else "state_first"
+                visited.add(state)
+                outputs, what = set(STATE_OUTPUTS), f"state={state}"
+                payload = {"method": "update", "data": {"state": str(state)}}
             elif tab == "decision":
                 name, lo, hi, step = plan.params[int(rng.integers(len(plan.params)))]
                 value = round(lo + step * int(rng.integers(round((hi - lo) / step) + 1)), 10)
@@ -420,6 +487,8 @@ def build_plan(url: str, args: argparse.Namespace) -> Plan:
         data = DashboardData.create(source)
         start = initial_inputs(data)
         keys = case_value_keys(data.case(start["case"]))
+        offered = data.state_choices(int(start["year"]))
+    states = tuple(int(k) for group in offered.values() for k in group)
     params = [(param_input_id(p.name), p.lo, p.hi, slider_step(p.lo, p.hi)) for p in PARAMS]
     return Plan(
         url=url,
@@ -427,6 +496,7 @@ def build_plan(url: str, args: argparse.Namespace) -> Plan:
         params=params,
         whatif=[neg_input_id(k) for k in keys],
         tab_outputs=dict(TAB_OUTPUTS),
+        states=states,
         always=ALWAYS_COMPUTED,
         actions=args.actions,
         think=args.think,
@@ -438,7 +508,11 @@ async def run(plan: Plan, users: int, duration: float, seed: int) -> tuple[Stats
     stats = Stats()
     start = time.monotonic()
     deadline = start + duration
-    tasks = [asyncio.create_task(user(i, plan, stats, deadline, seed)) for i in range(users)]
+    # The state the page opens on is computed before the server serves.
+    visited = {int(plan.start_inputs["state"])}
+    tasks = [
+        asyncio.create_task(user(i, plan, stats, deadline, seed, visited)) for i in range(users)
+    ]
     # Every request ends within its timeout, so the run ends by deadline + timeout per step.
     await asyncio.wait_for(asyncio.gather(*tasks), duration + 4 * plan.timeout)
     return stats, time.monotonic() - start
@@ -481,8 +555,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = summary(stats)
     print(
         f"dashboard load test: {args.users} users, {args.duration:g} s of load (ran {elapsed:.1f} "
-        f"s), think time {args.think:g} s, seed {args.seed}, {url}"
-        + ("" if args.url else f", {args.workers} server process(es)")
+        f"s), think time {args.think:g} s, seed {args.seed}, {len(plan.states)} states offered, "
+        f"{url}" + ("" if args.url else f", {args.workers} server process(es)")
     )
     load = os.getloadavg()
     print(

@@ -393,3 +393,23 @@ def test_dynamic_decision_needs_a_record_covering_the_year_before(
         dynamic_data.dynamic_decision(731, 2015)
     if data.history is None:  # no NCR_HISTORY_DIR: no record at all
         assert "NCR_HISTORY_DIR" in (data.dynamic_missing(731, 2003) or "")
+
+
+@pytest.mark.parametrize("ccode", [740, 2])
+def test_series_from_the_all_states_reading_is_build_inputs(
+    data: DashboardData, source: DataSource, context_file: Path, ccode: int
+) -> None:
+    """A state's series and year come from the structural reading of every state computed
+    once (``structural_panel``); they must be the frames ``build_inputs`` computes for that
+    state alone: Japan (allies, years out of the system) and the United States (every year)."""
+    from polars.testing import assert_frame_equal
+
+    from ncrealism.data.records import read_context_events
+    from ncrealism.decision.inputs import build_inputs
+
+    series = data.series(ccode)
+    years = series["year"].to_list()
+    alone = build_inputs(ccode, years, context=read_context_events(context_file), source=source)
+    assert_frame_equal(series, alone, check_exact=True)
+    assert_frame_equal(data.inputs(ccode, 2003), alone.filter(pl.col("year") == 2003))
+    assert series["threat"].is_not_null().all() and series["threat"].max() > 0

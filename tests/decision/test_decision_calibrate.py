@@ -13,7 +13,13 @@ from typer.testing import CliRunner
 from ncrealism.cli.calibrate import calibrate as calibrate_cmd
 from ncrealism.data.fetch import DataSource
 from ncrealism.data.records import POSTURES, YEARLY_OUTCOME_COLUMNS
-from ncrealism.decision.calibrate import calibrate, score
+from ncrealism.decision.calibrate import (
+    KINK,
+    NOT_CONCAVE,
+    calibrate,
+    laplace_uncertainty,
+    score,
+)
 from ncrealism.decision.model import posture_probabilities
 from ncrealism.decision.report import END, START, calibration_markdown, dprk_experiment
 from ncrealism.errors import InputError
@@ -67,15 +73,55 @@ def test_estimator_invariants(dprk_inputs: pl.DataFrame, record: pl.DataFrame) -
     assert res.lr_df == len(res.free) - 1
     est = res.estimates
     assert est["param"].to_list() == list(res.free)
-    assert (est["std_error"] >= 0).all()
-    assert (est["ci_low"] <= est["estimate"] + 1e-9).all()
-    assert (est["estimate"] <= est["ci_high"] + 1e-9).all()
+    # Every standard error is either given (finite, > 0) or n/a with a reason: never 0.
+    for r in est.iter_rows(named=True):
+        if r["se_note"] is None:
+            assert np.isfinite(r["std_error"]) and r["std_error"] > 0, r
+            assert r["ci_low"] <= r["estimate"] + 1e-9 <= r["ci_high"] + 2e-9, r
+        else:
+            assert r["se_note"].startswith("n/a") and np.isnan(r["std_error"]), r
+            assert np.isnan(r["ci_low"]) and np.isnan(r["ci_high"]), r
+            assert any(r["param"] in n for n in res.notes)
     # The calibrated filter of each year is the prior plus the common shift, within bounds.
     f = res.filter_for(1996)
     for name, d in zip(res.free, res.shift, strict=True):
         assert f[name] == pytest.approx(prior(1996)[name] + d)
     sc = score(dprk_inputs, record, TEST, res.filters)
     assert sc["n"][0] == 5 and 0.0 <= sc["accuracy"][0] <= 1.0
+
+
+def test_laplace_never_gives_zero_for_what_the_likelihood_ignores() -> None:
+    """Property over random Gaussian posteriors: a coordinate the objective ignores has no
+    finite standard error; with a Gaussian prior of sd s and nothing else it gets s (the
+    posterior is the prior); the others get sqrt(diag(A^-1)) of their quadratic form A."""
+    for seed in range(5):
+        rng = np.random.default_rng(seed)
+        m = rng.normal(size=(3, 3))
+        a = m @ m.T + 0.5 * np.eye(3)
+        x0 = rng.normal(size=4)
+        sd = float(rng.uniform(0.2, 3.0))
+
+        def flat(x: np.ndarray, a: np.ndarray = a) -> float:
+            return 0.5 * float(x[:3] @ a @ x[:3])  # x[3] does not enter at all
+
+        def prior_only(x: np.ndarray, a: np.ndarray = a, sd: float = sd) -> float:
+            return 0.5 * float(x[:3] @ a @ x[:3]) + 0.5 * (x[3] / sd) ** 2
+
+        expected = np.sqrt(np.diag(np.linalg.inv(a)))
+        x = np.r_[np.zeros(3), x0[3]]
+        _, se, why = laplace_uncertainty(flat, x)
+        assert np.isnan(se[3]) and why[3] == NOT_CONCAVE
+        assert se[:3] == pytest.approx(expected, rel=1e-3) and why[:3] == (None,) * 3
+        _, se, why = laplace_uncertainty(prior_only, np.zeros(4))
+        assert se == pytest.approx(np.r_[expected, sd], rel=1e-3) and why == (None,) * 4
+
+
+def test_laplace_flags_a_kink() -> None:
+    """|x0| has a kink at its minimum: no standard error; x1 ~ N(0, 2^2) keeps sd 2."""
+    cov, se, why = laplace_uncertainty(lambda x: abs(x[0]) + 0.5 * (x[1] / 2.0) ** 2, np.zeros(2))
+    assert why == (KINK, None)
+    assert np.isnan(se[0]) and se[1] == pytest.approx(2.0, rel=1e-3)
+    assert np.isnan(cov[0]).all() and cov[1, 1] == pytest.approx(4.0, rel=1e-3)
 
 
 def test_bootstrap_is_reproducible(dprk_inputs: pl.DataFrame, record: pl.DataFrame) -> None:

@@ -145,6 +145,17 @@ def test_ncr_against_the_four_baselines_from_one_command(
     assert f"| NCR (dynamic) | 5 | {ncr['accuracy']:.3f} |" in md
     assert "Paired comparison" in md and "Forecast type: ex ante." in md
     assert "NCR (dynamic)" in output  # the summary table is printed
+    # Every other model, the NCR variants included, is compared with NCR (dynamic).
+    paired = res["paired_comparison"]
+    assert {r["baseline"] for r in paired} == set(models) - {"NCR (dynamic)"}
+    assert {r["model"] for r in paired} == {"NCR (dynamic)"}
+    for r in paired:
+        assert r["diff"] == pytest.approx(r["baseline_loss"] - r["model_loss"])
+        ll = res["log_loss"]
+        assert r["diff"] == pytest.approx(ll[r["baseline"]] - ll[r["model"]])
+        assert r["ci_low"] <= r["diff"] <= r["ci_high"]
+    paired_md = md.split("Paired comparison", 1)[1]
+    assert "NCR without inertia" in paired_md.split("\n#", 1)[0]
 
 
 def _synthetic_events(years: range, seed: int) -> pl.DataFrame:

@@ -21,6 +21,7 @@ from ncrealism.evaluation.negotiation import (
     NegotiationBaseRate,
     NegotiationForecaster,
     parse_date,
+    probability_text,
     run_negotiation_backtest,
 )
 
@@ -119,10 +120,30 @@ def test_scores_against_sklearn_and_scipy() -> None:
     both = d.filter(pl.col("held_days").is_not_null() & pl.col("predicted_held_days").is_not_null())
     rc = M.spearman(both["predicted_held_days"].to_numpy(), both["held_days"].to_numpy())
     assert row["durability_n"] == rc.n == both.height
-    if np.isnan(rc.rho):
-        assert np.isnan(row["durability_rho"])
-    else:
-        assert row["durability_rho"] == pytest.approx(rc.rho)
+    # The spy gives no time ratio: both ranks are those of its days.
+    for col in ("durability_rho", "durability_rho_days"):
+        if np.isnan(rc.rho):
+            assert np.isnan(row[col])
+        else:
+            assert row[col] == pytest.approx(rc.rho)
+
+
+def test_a_model_without_covariate_has_no_durability_rank() -> None:
+    # The base rate's time ratio is 1 for every episode: no rank, whatever its medians do.
+    nb = run_negotiation_backtest([NegotiationBaseRate()], _synthetic())
+    d = nb.predictions
+    assert d["durability_ratio"].to_list() == [1.0] * d.height
+    row = nb.scores().row(0, named=True)
+    assert np.isnan(row["durability_rho"])
+
+
+def test_probabilities_never_read_as_certain() -> None:
+    assert probability_text(0.0004) == "<0.001"
+    assert probability_text(0.9996) == ">0.999"
+    assert probability_text(0.0015) == "0.002"
+    assert probability_text(0.5) == "0.500"
+    assert probability_text(None) == "—"
+    assert probability_text(2e-5, digits=4) == "<0.0001"
 
 
 def test_partial_outcomes_get_partial_value() -> None:

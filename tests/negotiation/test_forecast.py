@@ -10,7 +10,9 @@ from scipy import stats
 
 from ncrealism.errors import InputError
 from ncrealism.negotiation.forecast import (
+    FEATURE_SCALES,
     FEATURES,
+    EpisodeFeatures,
     InputUncertainty,
     fit_agreement_logit,
     fit_weibull,
@@ -22,7 +24,7 @@ K = len(FEATURES)
 
 def test_without_history_the_prior_says_one_half() -> None:
     fit = fit_agreement_logit(np.zeros((0, K)), np.zeros(0))
-    p, lo, hi = fit.predict(np.array([0.9, 0.1, 0.3, 0.0]))
+    p, lo, hi = fit.predict(np.array([0.1, math.log(4.0)]))
     # Prior: base rate (0 + 1)/(0 + 2) = 1/2, slopes centred on 0, so the mean is exactly 1/2
     # and the interval symmetric around it on the logit scale.
     assert p == pytest.approx(0.5)
@@ -33,7 +35,7 @@ def test_without_history_the_prior_says_one_half() -> None:
 def test_probabilities_stay_inside_the_unit_interval_on_separable_data() -> None:
     rng = np.random.default_rng(3)
     x = rng.normal(size=(30, K))
-    y = (x[:, 1] > 0).astype(float)  # perfectly separable on the margin feature
+    y = (x[:, 0] > 0).astype(float)  # perfectly separable on the margin feature
     fit = fit_agreement_logit(x, y)
     for row in (np.full(K, 50.0), np.full(K, -50.0), x[0]):
         p, lo, hi = fit.predict(row)
@@ -43,7 +45,7 @@ def test_probabilities_stay_inside_the_unit_interval_on_separable_data() -> None
     p, lo, hi = fit.predict(x[0])
     assert lo <= p <= hi
     # The fit uses the informative feature in the right direction.
-    assert fit.mode[1 + 1] > 0
+    assert FEATURES[0] == "margin" and fit.mode[1 + 0] > 0
 
 
 def test_uninformative_features_give_a_shrunk_base_rate() -> None:
@@ -97,3 +99,60 @@ def test_input_uncertainty_is_validated() -> None:
         InputUncertainty(position_sd=-0.1)
     with pytest.raises(InputError):
         InputUncertainty(draws=0)
+
+
+def test_fixed_scales_keep_a_tight_history_from_blowing_up_the_interval() -> None:
+    # Four earlier margins within 0.003 of each other (as at the record's first origins),
+    # then an episode 0.1 away. By the sample's spread it lies ~40 standard deviations out; by
+    # the fixed scale 0.25 (a step between anchors) it lies 0.4 steps out.
+    x = np.array([[-0.128, 0.0], [-0.121, 0.0], [-0.122, 0.0], [-0.126, 0.0]])
+    x[:, 1] = math.log(2.0)
+    y = np.array([1.0, 1.0, 0.0, 1.0])
+    new = np.array([-0.02, math.log(2.0)])
+    _, lo_fixed, hi_fixed = fit_agreement_logit(x, y, scales=FEATURE_SCALES).predict(new)
+    _, lo_sample, hi_sample = fit_agreement_logit(x, y).predict(new)
+    # With the fixed scale the feature moves the linear predictor by at most
+    # |slope| * 0.4 with a prior sd of 1 per step: the interval cannot span almost all of (0, 1).
+    assert hi_fixed - lo_fixed < 0.8
+    assert hi_sample - lo_sample > hi_fixed - lo_fixed
+    with pytest.raises(InputError):
+        fit_agreement_logit(x, y, scales=(0.25,))
+    with pytest.raises(InputError):
+        fit_agreement_logit(x, y, scales=(0.25, 0.0))
+
+
+def test_time_ratio_is_one_at_the_mean_and_stretches_every_quantile() -> None:
+    rng = np.random.default_rng(5)
+    n = 300
+    z = rng.integers(0, 2, size=n).astype(float)  # two groups
+    w = np.log(rng.exponential(size=n))
+    # Group 1 holds exp(-0.8) as long as group 0 (time ratio 0.449 between the groups).
+    t = np.exp(math.log(600.0) - 0.8 * z + 0.7 * w)
+    fit = fit_weibull(t, np.zeros(n, dtype=bool), z, scale=1.0)
+    assert fit.scale == 1.0
+    assert fit.time_ratio(fit.center) == pytest.approx(1.0)
+    # The ratio between the groups is exp(beta): the model's medians differ by it.
+    ratio = fit.time_ratio(1.0) / fit.time_ratio(0.0)
+    assert ratio == pytest.approx(fit.median_days(1.0) / fit.median_days(0.0), rel=1e-12)
+    assert ratio == pytest.approx(math.exp(-0.8), rel=0.2)
+    # Without variation in the covariate there is nothing to rank: ratio 1 everywhere.
+    flat = fit_weibull([100.0, 300.0, 900.0], [False, False, True], [1.0, 1.0, 1.0], scale=1.0)
+    assert flat.beta == 0.0 and flat.time_ratio(5.0) == 1.0
+    with pytest.raises(InputError):
+        fit_weibull([100.0], [False], [1.0], scale=-1.0)
+
+
+def test_features_read_the_number_of_parties_on_the_log_scale() -> None:
+    f = EpisodeFeatures(
+        episode="x",
+        zone_share=0.0,
+        margin=-0.1,
+        nash_gain=0.0,
+        eum_distance=0.0,
+        expected_days=0.0,
+        zone_exists=False,
+        point_margin=-0.1,
+        n_parties=6,
+    )
+    assert f.vector() == pytest.approx([-0.1, math.log(6.0)])
+    assert f.durability_covariate == pytest.approx(math.log(6.0))

@@ -195,9 +195,11 @@ def create_app(
         from ncrealism.errors import InputError
 
         raise InputError(f"year {year} is outside the years of state {state} ({first}-{last})")
-    # Read the data of the opening view now, so that the first page is served quickly.
+    # Read the data of the opening view now, and the structural reading of every state (the
+    # threat each faces), so that the first page is served quickly and a first visit to
+    # another state computes only that state's own series.
+    data.structural()
     data.inputs(state, year)
-    data.series(state)
     start = Start(state, year, _first_case(data))
     data.negotiation(start.case, {})  # the case the Negotiation tab opens on, as coded
     if warm and data.record_file() is not None:

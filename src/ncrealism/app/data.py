@@ -2,8 +2,11 @@
 
 :class:`DashboardData` holds the data source and the context-event file, and calls the library:
 
-* the measured environment: :func:`ncrealism.decision.inputs.build_inputs` (one year, and the
-  state's whole span for the time-series figure);
+* the measured environment: :func:`ncrealism.decision.inputs.build_inputs_from_panel` (one
+  year, and the state's whole span for the time-series figure) on the structural reading of
+  every state, :func:`ncrealism.decision.inputs.structural_panel`, computed once before the
+  app serves (a first visit to a state then costs that state's own context channels and
+  domestic indicators, a fraction of a second);
 * the perception filter: :func:`ncrealism.perception.profiles.load_profile` for the state-year,
   with the slider values put in by :meth:`~ncrealism.perception.filter.PerceptionFilter.replace`;
 * the decision: :func:`ncrealism.decision.model.posture_probabilities` under that filter and
@@ -435,23 +438,48 @@ class DashboardData:
             return f"from {period.first}"
         return f"{period.first}-{period.last}"
 
-    def inputs(self, ccode: int, year: int) -> pl.DataFrame:
-        """The model's inputs for one state-year (``build_inputs``), computed once."""
+    def structural(self) -> pl.DataFrame:
+        """The structural reading's components of every state in every NMC year
+        (:func:`ncrealism.decision.inputs.structural_panel`: one pass over all directed
+        dyad-years, a few seconds), computed once; :meth:`create_app` builds it before
+        serving, so that a state's inputs are a filter of it plus that state's own
+        context channels and domestic indicators."""
 
         def build() -> pl.DataFrame:
-            from ncrealism.decision.inputs import build_inputs
+            from ncrealism.decision.inputs import structural_panel
 
-            return build_inputs(ccode, year, context=self.context, source=self.source)
+            return structural_panel(source=self.source, nmc_version=NMC_VERSION)
+
+        # One build at a time (a worker thread and a session may ask at once).
+        with self._lock("structural"):
+            return self._memo(("structural", NMC_VERSION), build)
+
+    def inputs(self, ccode: int, year: int) -> pl.DataFrame:
+        """The model's inputs for one state-year (``build_inputs`` from :meth:`structural`),
+        computed once."""
+
+        def build() -> pl.DataFrame:
+            from ncrealism.decision.inputs import build_inputs_from_panel
+
+            return build_inputs_from_panel(
+                self.structural(),
+                ccode,
+                year,
+                context=self.context,
+                source=self.source,
+                nmc_version=NMC_VERSION,
+            )
 
         return self._memo(("inputs", ccode, year), build)
 
     def series(self, ccode: int) -> pl.DataFrame:
-        """The model's inputs over the state's years with data (for the time-series figure)."""
+        """The model's inputs over the state's years with data (for the time-series figure):
+        ``build_inputs`` over those years from :meth:`structural` (a fraction of a second)."""
 
         def build() -> pl.DataFrame:
             import polars as pl
 
-            from ncrealism.decision.inputs import build_inputs
+            from ncrealism.decision.inputs import build_inputs_from_panel
 
             # The years whose data year has a CINC (a state may leave the system for a while:
             # Japan 1946-1951).
@@ -459,7 +487,14 @@ class DashboardData:
             years = sorted(int(y) + 1 for y in have["year"].to_list())
             if not years:
                 raise InputError(f"state {ccode} has no CINC in COW NMC v{NMC_VERSION}")
-            return build_inputs(ccode, years, context=self.context, source=self.source)
+            return build_inputs_from_panel(
+                self.structural(),
+                ccode,
+                years,
+                context=self.context,
+                source=self.source,
+                nmc_version=NMC_VERSION,
+            )
 
         return self._memo(("series", ccode), build)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,8 +25,11 @@ __all__ = [
     "PLOT_FONT_PX",
     "Shared",
     "Start",
+    "note",
     "plotly_dependency",
     "plotly_figure",
+    "point_text",
+    "polled",
     "safe",
     "table",
 ]
@@ -45,6 +48,42 @@ def safe(fn: Callable[[], T]) -> T:
         return fn()
     except NcrError as exc:
         raise SafeException(str(exc)) from None
+
+
+def polled(
+    data: DashboardData, key: tuple[Hashable, ...], build: Callable[[], T], every: float
+) -> T | None:
+    """``build()`` on a worker thread, shared by every session
+    (:meth:`~ncrealism.app.data.DashboardData.background`, keyed by ``key``): its result, or
+    ``None`` while it runs, the calling output or calculation running again every ``every``
+    seconds until it is done; an ncrealism error is shown in the output (:func:`safe`)."""
+    from shiny import reactive
+
+    fut = data.background(key, build)
+    if not fut.done():
+        reactive.invalidate_later(every)
+        return None
+    return safe(fut.result)
+
+
+def note(text: str, note_id: str | None = None, *, size: str | None = None) -> Tag:
+    """A muted paragraph in a card: what is being computed, or why something is not shown."""
+    from htmltools import tags
+
+    return tags.p(
+        text,
+        id=note_id,
+        class_="text-muted",
+        style=None if size is None else f"font-size: {size}",
+    )
+
+
+def point_text(point: Mapping[str, float] | None, missing: str = "-") -> str:
+    """A point of the issue space as the cards show it: ``"DPRK 0.412, USA 0.650"`` (3
+    decimals, issue scale 0-1), or ``missing``."""
+    if point is None:
+        return missing
+    return ", ".join(f"{k} {v:.3f}" for k, v in point.items())
 
 
 def table(

@@ -215,8 +215,9 @@ def backtest(
             caption=(
                 f"Record: {record.name}. h: years ahead. Log loss: nats; Brier: multi-category "
                 f"[0, 2]; balanced accuracy: mean recall; ECE (reliability): {bins} bins. "
-                "vs NCR: baseline minus NCR log loss, mean and 95% paired-bootstrap interval "
-                "(positive: NCR better). Report: " + str(files.report_html)
+                "vs NCR: the model's log loss minus NCR's, mean and 95% paired-bootstrap "
+                "interval (positive: NCR better; negative: NCR loses). Report: "
+                + str(files.report_html)
             ),
         )
     if run.counts is not None and not quiet:

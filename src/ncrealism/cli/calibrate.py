@@ -112,7 +112,11 @@ def calibrate(
         title=f"Calibrated perception filter, {state} ({train})",
         caption="estimate: calibrated value (mean over training years); shift: common change "
         "from the profile's prior; std_error and 95% interval from the "
-        + ("bootstrap." if bootstrap else "Laplace approximation."),
+        + (
+            "bootstrap."
+            if bootstrap
+            else "Laplace approximation (nan where it does not apply: see se_note)."
+        ),
     )
     if fmt is Format.table:
         typer.echo(res.summary())

@@ -98,7 +98,10 @@ def negotiate(
     version = check_nmc(nmc) if nmc is not None else None
     src = DataSource.from_env()
     case = load_case(file, hindsight=hindsight)
-    with progress(f"negotiate {case.id}", total=len(case.history) + 3) as bar:
+    # Slow part: P(agreement) is calibrated on the earlier episodes, each modelled afresh
+    # (its own template, capabilities and input draws), as the record backtest does.
+    label = f"negotiate {case.id}: modelling {len(case.history)} earlier episodes to calibrate"
+    with progress(label, total=len(case.history) + 3) as bar:
         model = case_model(case, source=src, nmc_version=version)
         # The expected-utility model is a model of group decision: with two parties every
         # challenge ends in one side's capitulation, so bilateral talks use the bargaining model.
@@ -142,11 +145,14 @@ def _mode(fc: dict[str, Any]) -> str:
 
 
 def _agreement_line(fc: dict[str, Any]) -> str:
+    from ncrealism.evaluation.negotiation import probability_text
+
     n = fc["n_history"]
     return (
-        f"P(agreement) = {fc['p_agreement']:.3f} (90% interval {fc['p_low']:.3f}-"
-        f"{fc['p_high']:.3f}); Bayesian logit on the zone share, margin, Nash gains and EUM "
-        f"distance, fitted on {n} earlier episode(s), prior at their base rate."
+        f"P(agreement) = {probability_text(fc['p_agreement'])} (90% interval "
+        f"{probability_text(fc['p_low'])}-{probability_text(fc['p_high'])}); Bayesian logit on "
+        f"the zone margin and the number of parties, fitted on {n} earlier episode(s), prior at "
+        "their base rate."
     )
 
 

@@ -19,9 +19,11 @@ with sd_f the prior standard deviation of each parameter (from the profile, else
 of its :class:`~ncrealism.perception.filter.ParamSpec`), under box constraints keeping every
 year's value within its bounds (L-BFGS-B). Uncertainty: a Laplace approximation (the inverse
 Hessian of -l_pen at the optimum, by central finite differences: the posterior spread, which is
-close to the prior's where the record says little) or a non-parametric bootstrap over
-training years (``method="bootstrap"``, with an explicit generator: the sampling spread of the
-penalised estimator, which is small wherever the prior dominates the record).
+close to the prior's where the record says little; not given, and said so, for a parameter at
+which -l_pen has a kink or is not convex, see :func:`laplace_uncertainty`) or a
+non-parametric bootstrap over training years (``method="bootstrap"``, with an explicit
+generator: the sampling spread of the penalised estimator, which is small wherever the prior
+dominates the record).
 
 Comparison with structural realism. The neutral filter with only its precision fitted by
 maximum likelihood on the same years is the baseline. ``lr_stat`` = 2 (l(delta_hat) -
@@ -44,10 +46,13 @@ prior_mean    Float64  prior value, averaged over the training years (parameter'
 prior_sd      Float64  prior standard deviation
 estimate      Float64  calibrated value, averaged over the training years
 shift         Float64  delta, the common shift added to the prior value
-std_error     Float64  standard error of delta (Laplace or bootstrap)
+std_error     Float64  standard error of delta (Laplace or bootstrap); NaN, never 0, where
+                       the Laplace approximation does not apply (see ``se_note``)
 ci_low        Float64  95% interval of the estimate (normal, or bootstrap percentiles),
-ci_high       Float64  clipped to the parameter's bounds
+ci_high       Float64  clipped to the parameter's bounds; NaN with ``std_error``
 at_bound      Boolean  the estimate sits on a bound in some training year
+se_note       Utf8     null, or why no Laplace standard error is given (``n/a: ...``, see
+                       :func:`laplace_uncertainty`)
 ============  =======  ====================================================================
 
 :func:`score` (one row): ``n`` (Int64 years), ``log_loss`` (Float64, mean -ln max(p, 1e-15) of
@@ -85,9 +90,12 @@ from ncrealism.scoring import accuracy, brier, log_loss, log_probability, one_ho
 
 __all__ = [
     "DEFAULT_FREE",
+    "KINK",
+    "NOT_CONCAVE",
     "CalibrationResult",
     "calibrate",
     "calibration_report",
+    "laplace_uncertainty",
     "observed_choices",
     "score",
 ]
@@ -105,6 +113,21 @@ DEFAULT_FREE: tuple[str, ...] = (
     "survival_priority",
     "precision",
 )
+
+
+_ESTIMATE_SCHEMA = {
+    "param": pl.Utf8,
+    "cluster": pl.Utf8,
+    "prior_mean": pl.Float64,
+    "prior_sd": pl.Float64,
+    "estimate": pl.Float64,
+    "shift": pl.Float64,
+    "std_error": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "at_bound": pl.Boolean,
+    "se_note": pl.Utf8,
+}
 
 
 def observed_choices(
@@ -191,9 +214,10 @@ def _fit(pb: _Problem, start: Array | None = None) -> Array:
     return np.asarray(res.x, dtype=np.float64)
 
 
-def _hessian(f: Callable[[Array], float], x: Array) -> Array:
+def _hessian(f: Callable[[Array], float], x: Array, step: float = 1e-4) -> Array:
+    """Central finite-difference Hessian of ``f`` at ``x`` (relative step ``step``)."""
     n = x.size
-    h = 1e-4 * np.maximum(1.0, np.abs(x))
+    h = step * np.maximum(1.0, np.abs(x))
     H = np.empty((n, n))
     for i in range(n):
         for j in range(i, n):
@@ -207,6 +231,66 @@ def _hessian(f: Callable[[Array], float], x: Array) -> Array:
             fmm = f(x - ei - ej)
             H[i, j] = H[j, i] = (fpp - fpm - fmp + fmm) / (4.0 * h[i] * h[j])
     return H
+
+
+def _hessian_diagonal(f: Callable[[Array], float], x: Array, step: float) -> Array:
+    """The diagonal of :func:`_hessian` (same stencil), at a fraction of its cost."""
+    h = step * np.maximum(1.0, np.abs(x))
+    fx = f(x)
+    out = np.empty(x.size)
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = 2.0 * h[i]
+        out[i] = (f(x + e) - 2.0 * fx + f(x - e)) / (4.0 * h[i] * h[i])
+    return out
+
+
+#: Why a Laplace standard error is not given (``se_note`` of the estimates).
+KINK = "n/a: log-posterior not twice differentiable at the estimate"
+NOT_CONCAVE = "n/a: log-posterior not concave at the estimate"
+
+
+def laplace_uncertainty(
+    f: Callable[[Array], float], x: Array
+) -> tuple[Array, Array, tuple[str | None, ...]]:
+    """Laplace covariance and standard errors of the minimiser ``x`` of ``f`` (= -log posterior).
+
+    The Laplace approximation [TierneyKadane1986] needs ``f`` twice differentiable with a
+    positive-definite Hessian at ``x``. Neither is assumed: the Hessian is taken by central
+    differences at two steps (relative 1e-4 and 1e-3); a parameter whose curvature differs
+    between them by more than 5% has a kink at ``x`` (the prospect value |x|^a with a < 1 has
+    one at the reference point, Kahneman & Tversky 1979), and the curvature of a kink grows
+    without bound as the step shrinks, so no finite standard error describes it. Of the
+    remaining parameters, while their Hessian is not positive definite, the one loading most on
+    the eigenvector of the smallest eigenvalue is set aside (the posterior is not concave
+    there). Those parameters get NaN (never 0) and a reason; the others get the square roots of
+    the diagonal of the inverse of their Hessian block, i.e. with the set-aside parameters held
+    at their estimates. Returns ``(cov, se, reasons)`` with NaN rows and columns in ``cov``
+    and ``reasons[k]`` None where the standard error is given.
+    """
+    n = x.size
+    fine = _hessian(f, x, 1e-4)
+    coarse = _hessian_diagonal(f, x, 1e-3)
+    reasons: list[str | None] = [None] * n
+    for k in range(n):
+        a, b = fine[k, k], coarse[k]
+        if not (np.isfinite(a) and np.isfinite(b)) or abs(a - b) > 0.05 * max(abs(a), abs(b)):
+            reasons[k] = KINK
+    while True:
+        keep = [k for k in range(n) if reasons[k] is None]
+        if not keep:
+            break
+        block = fine[np.ix_(keep, keep)]
+        w, v = np.linalg.eigh(block)
+        if w[0] > 1e-8 * max(1.0, float(np.abs(w).max())):
+            break
+        reasons[keep[int(np.argmax(np.abs(v[:, 0])))]] = NOT_CONCAVE
+    cov = np.full((n, n), np.nan)
+    keep = [k for k in range(n) if reasons[k] is None]
+    if keep:
+        cov[np.ix_(keep, keep)] = np.linalg.inv(fine[np.ix_(keep, keep)])
+    se = np.sqrt(np.diag(cov))
+    return cov, se, tuple(reasons)
 
 
 @dataclass(frozen=True)
@@ -322,19 +406,22 @@ def calibrate(
     delta = _fit(pb)
     notes: list[str] = []
     if method == "laplace":
-        H = _hessian(pb.objective, delta)
-        try:
-            cov = np.linalg.inv(H)
-            if not np.all(np.isfinite(cov)) or np.any(np.diag(cov) <= 0):
-                raise np.linalg.LinAlgError
-        except np.linalg.LinAlgError:
-            cov = np.linalg.pinv(H)
-            notes.append("the Hessian is not positive definite; pseudo-inverse used")
-        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        cov, se, reasons = laplace_uncertainty(pb.objective, delta)
         lo_ci = delta - 1.96 * se
         hi_ci = delta + 1.96 * se
+        missing = [n for n, r in zip(free, reasons, strict=True) if r is not None]
+        if missing:
+            notes.append(
+                f"no Laplace standard error for {', '.join(missing)} (n/a): "
+                + "; ".join(
+                    sorted({f"{r.removeprefix('n/a: ')}" for r in reasons if r is not None})
+                )
+                + "; the other standard errors hold them at their estimates; "
+                "a bootstrap over the training years gives an interval for every parameter"
+            )
     else:
         assert rng is not None
+        reasons = (None,) * len(free)
         n = len(years)
         draws = np.empty((n_boot, len(free)))
         for b in range(n_boot):
@@ -370,18 +457,23 @@ def calibrate(
                 "estimate": float(vals.mean()),
                 "shift": float(delta[k]),
                 "std_error": float(se[k]),
-                "ci_low": float(max(s_n.lo, base_mean[j] + lo_ci[k])),
-                "ci_high": float(min(s_n.hi, base_mean[j] + hi_ci[k])),
+                "ci_low": float(max(s_n.lo, base_mean[j] + lo_ci[k]))
+                if np.isfinite(se[k])
+                else float("nan"),
+                "ci_high": float(min(s_n.hi, base_mean[j] + hi_ci[k]))
+                if np.isfinite(se[k])
+                else float("nan"),
                 "at_bound": bool(
                     np.isclose(delta[k], pb.lo[k], atol=1e-6)
                     or np.isclose(delta[k], pb.hi[k], atol=1e-6)
                 ),
+                "se_note": reasons[k],
             }
         )
     if any(r["at_bound"] for r in rows):
         notes.append("some estimates sit on a bound; their standard errors are unreliable")
     return CalibrationResult(
-        estimates=pl.DataFrame(rows),
+        estimates=pl.DataFrame(rows, schema=_ESTIMATE_SCHEMA),
         free=free,
         shift=tuple(float(d) for d in delta),
         covariance=np.asarray(cov, dtype=np.float64),

@@ -123,8 +123,10 @@ __all__ = [
     "DOMESTIC_COLUMNS",
     "SYSTEM_COLUMNS",
     "build_inputs",
+    "build_inputs_from_panel",
     "context_channels",
     "exposure",
+    "structural_panel",
 ]
 
 #: Columns of the structural reading (the independent variable).
@@ -198,59 +200,187 @@ _NMC_LAST = NMC_LAST_YEAR
 _DEFENCE_LEVEL = 3
 
 
-def _structural(
-    ccode: int, data_years: Sequence[int], source: DataSource, nmc_version: str
-) -> list[dict[str, Any]]:
-    """The system layer's reading of each data year, on the decision layer's 0-1 scales."""
-    from ncrealism.system.capabilities import capabilities
-    from ncrealism.system.threat import threat_faced
-
+def _ext_year(data_years: Sequence[int], nmc_version: str) -> int | None:
+    """The year capabilities must be extended to (past NMC's last year), or ``None``."""
     if nmc_version not in _NMC_LAST:
         raise InputError(f"unknown NMC version '{nmc_version}'; choose 6.0 or 7.0")
-    version: Any = nmc_version
     last = _NMC_LAST[nmc_version]
-    ext = max(data_years) if max(data_years) > last else None
-    caps = capabilities(version, extend_to=ext, source=source).filter(
-        (pl.col("ccode") == ccode) & pl.col("year").is_in(list(data_years))
+    return max(data_years) if max(data_years) > last else None
+
+
+#: Columns of :func:`structural_panel` (and of one state's structural reading).
+STRUCTURAL_SCHEMA: dict[str, pl.DataType | type[pl.DataType]] = {
+    "ccode": pl.Int64,
+    "data_year": pl.Int64,
+    "extended": pl.Boolean,
+    "alliance_carried": pl.Boolean,
+    "cinc": pl.Float64,
+    "sources": pl.List(pl.Struct({"ccode": pl.Int64, "abb": pl.Utf8, "threat": pl.Float64})),
+    "support": pl.List(pl.Struct({"ccode": pl.Int64, "projected_power": pl.Float64})),
+}
+
+
+def _structural_frame(threats: pl.DataFrame, caps: pl.DataFrame) -> pl.DataFrame:
+    """The components of the structural reading of every target-year at once.
+
+    ``threats``: rows of :func:`ncrealism.system.threat.threat_faced` for any number of
+    targets; ``caps``: ``ccode``, ``year``, ``cinc``, ``extended`` of the target-years wanted
+    (:func:`ncrealism.system.capabilities.capabilities`, rows with a CINC). One row per row of
+    ``caps``, the columns of :func:`structural_panel`; a target-year without dyad rows has no
+    source of threat and no ally.
+    """
+    allied = pl.col("allied").fill_null(False)
+    hostile = ~allied & pl.col("threat").is_not_null() & (pl.col("threat") > 0)
+    pact = (
+        allied
+        & (pl.col("alliance_level") == _DEFENCE_LEVEL)
+        & pl.col("projected_power").is_not_null()
     )
-    own = {
-        int(y): (float(c), bool(e))
-        for y, c, e in caps.select("year", "cinc", "extended").drop_nulls("cinc").iter_rows()
-    }
+    source = pl.struct(
+        pl.col("source_ccode").cast(pl.Int64).alias("ccode"),
+        pl.col("source_abb").fill_null("").alias("abb"),
+        pl.col("threat"),
+    )
+    ally = pl.struct(pl.col("source_ccode").cast(pl.Int64).alias("ccode"), "projected_power")
+    agg = threats.group_by(
+        pl.col("target").cast(pl.Int64).alias("ccode"),
+        pl.col("year").cast(pl.Int64).alias("data_year"),
+    ).agg(
+        source.filter(hostile)
+        .sort_by(
+            [pl.col("threat").filter(hostile), pl.col("source_ccode").filter(hostile)],
+            descending=[True, False],
+        )
+        .alias("sources"),
+        # In the order of threat_faced (threat, largest first), so the sums add up the same.
+        ally.filter(pact)
+        .sort_by(
+            [pl.col("threat").filter(pact), pl.col("source_ccode").filter(pact)],
+            descending=[True, False],
+            nulls_last=True,
+        )
+        .alias("support"),
+        pl.col("alliance_carried").fill_null(False).any().alias("alliance_carried"),
+    )
+    out = (
+        caps.select(
+            pl.col("ccode").cast(pl.Int64),
+            pl.col("year").cast(pl.Int64).alias("data_year"),
+            pl.col("extended").cast(pl.Boolean),
+            pl.col("cinc").cast(pl.Float64),
+        )
+        .join(agg, on=["ccode", "data_year"], how="left")
+        .with_columns(
+            pl.col("alliance_carried").fill_null(False),
+            pl.col("sources").fill_null([]),
+            pl.col("support").fill_null([]),
+        )
+        .sort("ccode", "data_year")
+    )
+    return out.select(pl.col(c).cast(t) for c, t in STRUCTURAL_SCHEMA.items())
+
+
+def structural_panel(
+    data_years: Iterable[int] | tuple[int, int] | None = None,
+    *,
+    source: DataSource | None = None,
+    nmc_version: str = DEFAULT_NMC_VERSION,
+) -> pl.DataFrame:
+    """The components of the structural reading of every state with a CINC, in every data year
+    of ``data_years`` (default: all years of the NMC release), computed at once.
+
+    The threat every source poses to every state comes from one pass over all directed
+    dyad-years (:func:`ncrealism.system.threat.threat_faced_all`), which costs about what one
+    state's :func:`~ncrealism.system.threat.threat_faced` over the same years costs; pass the
+    result to :func:`build_inputs_from_panel` to build the inputs of many states without
+    recomputing it. Columns (one row per state and data year, sorted by both):
+
+    ====================  ===========================================  =====================
+    column                dtype                                        meaning
+    ====================  ===========================================  =====================
+    ccode                 Int64                                        COW code
+    data_year             Int64                                        year of the data
+    extended              Boolean                                      capabilities extended
+                                                                       past NMC's last year
+    alliance_carried      Boolean                                      alliances carried
+                                                                       forward
+    cinc                  Float64                                      own CINC c_i
+    sources               List(Struct{ccode: Int64, abb: Utf8,         non-allied sources of
+                          threat: Float64})                            threat and tau_j (CINC
+                                                                       units), largest first
+    support               List(Struct{ccode: Int64,                    defence-pact allies and
+                          projected_power: Float64})                   s_k (CINC units)
+    ====================  ===========================================  =====================
+    """
+    from ncrealism.system.capabilities import capabilities
+    from ncrealism.system.threat import threat_faced_all
+
+    src = source or DataSource.from_env()
+    version: Any = nmc_version
+    if data_years is None:
+        if nmc_version not in _NMC_LAST:
+            raise InputError(f"unknown NMC version '{nmc_version}'; choose 6.0 or 7.0")
+        yrs = sorted(set(capabilities(version, source=src)["year"].to_list()))
+    else:
+        yrs = _year_list(data_years)
+    ext = _ext_year(yrs, nmc_version)
+    caps = capabilities(version, extend_to=ext, source=src).filter(
+        pl.col("year").is_in(yrs) & pl.col("cinc").is_not_null()
+    )
+    threats = threat_faced_all(yrs, source=src, version=version, extend_to=ext)
+    return _structural_frame(threats, caps)
+
+
+def _structural(
+    ccode: int,
+    data_years: Sequence[int],
+    source: DataSource,
+    nmc_version: str,
+    panel: pl.DataFrame | None = None,
+) -> list[dict[str, Any]]:
+    """The system layer's reading of each data year, on the decision layer's 0-1 scales
+    (from ``panel``, a :func:`structural_panel`, when given)."""
+    if panel is None:
+        from ncrealism.system.capabilities import capabilities
+        from ncrealism.system.threat import threat_faced
+
+        version: Any = nmc_version
+        ext = _ext_year(data_years, nmc_version)
+        caps = capabilities(version, extend_to=ext, source=source).filter(
+            (pl.col("ccode") == ccode)
+            & pl.col("year").is_in(list(data_years))
+            & pl.col("cinc").is_not_null()
+        )
+        tf = threat_faced(ccode, list(data_years), source=source, version=version, extend_to=ext)
+        rows = _structural_frame(tf, caps)
+    else:
+        rows = panel.filter((pl.col("ccode") == ccode) & pl.col("data_year").is_in(data_years))
+    own = {int(r["data_year"]): r for r in rows.iter_rows(named=True)}
     absent = [y for y in data_years if y not in own]
     if absent:
         raise InputError(
             f"state {ccode} has no capabilities (COW NMC v{nmc_version}) in data year(s) "
             f"{absent[:5]}: a decision in year t reads the data of t - 1"
         )
-    tf = threat_faced(ccode, list(data_years), source=source, version=version, extend_to=ext)
     out: list[dict[str, Any]] = []
     for y in data_years:
-        rows = tf.filter(pl.col("year") == y)
-        allied = rows["allied"].fill_null(False)
-        hostile = rows.filter(~allied & pl.col("threat").is_not_null() & (pl.col("threat") > 0))
-        pacts = rows.filter(allied & (pl.col("alliance_level") == _DEFENCE_LEVEL))
-        tau = {int(c): float(t) for c, t in hostile.select("source_ccode", "threat").iter_rows()}
-        abbs = {int(c): (a or "") for c, a in rows.select("source_ccode", "source_abb").iter_rows()}
-        sup = {
-            int(c): float(v)
-            for c, v in pacts.select("source_ccode", "projected_power").drop_nulls().iter_rows()
-        }
-        c_i, extended = own[y]
+        r = own[y]
+        tau = {int(x["ccode"]): float(x["threat"]) for x in r["sources"]}
+        sup = {int(x["ccode"]): float(x["projected_power"]) for x in r["support"]}
+        c_i = float(r["cinc"])
         pool = c_i + sum(tau.values()) + sum(sup.values())
-        carried = extended or bool(rows["alliance_carried"].fill_null(False).any())
+        abbs = {int(x["ccode"]): str(x["abb"]) for x in r["sources"]}
         out.append(
             {
                 "data_year": y,
-                "carried": carried,
+                "carried": bool(r["extended"]) or bool(r["alliance_carried"]),
                 "cinc": c_i,
                 "relative_power": c_i / pool,
                 "pool": pool,
                 "support": sup,
                 "allies": sorted(sup),
                 "threat_sources": [
-                    {"ccode": j, "abb": abbs.get(j, ""), "share": t / pool}
-                    for j, t in sorted(tau.items(), key=lambda kv: -kv[1])
+                    {"ccode": j, "abb": abbs[j], "share": t / pool} for j, t in tau.items()
                 ],
                 "threat": sum(tau.values()) / pool,
             }
@@ -419,10 +549,39 @@ def build_inputs(
     COW NMC release the capabilities come from (default
     :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION`, v7.0).
     """
+    return _build_inputs(ccode, years, context, source, nmc_version, ex_ante, None)
+
+
+def build_inputs_from_panel(
+    structural: pl.DataFrame,
+    ccode: int,
+    years: int | Iterable[int] | tuple[int, int],
+    *,
+    context: pl.DataFrame | None = None,
+    source: DataSource | None = None,
+    nmc_version: str = DEFAULT_NMC_VERSION,
+    ex_ante: bool = False,
+) -> pl.DataFrame:
+    """:func:`build_inputs`, reading the structural reading of ``ccode`` from ``structural``
+    (a :func:`structural_panel` of the same ``source`` and ``nmc_version`` covering the data
+    years) instead of computing the threat the state faces again: the same frame, for a
+    fraction of the cost, when the inputs of many states are wanted."""
+    return _build_inputs(ccode, years, context, source, nmc_version, ex_ante, structural)
+
+
+def _build_inputs(
+    ccode: int,
+    years: int | Iterable[int] | tuple[int, int],
+    context: pl.DataFrame | None,
+    source: DataSource | None,
+    nmc_version: str,
+    ex_ante: bool,
+    structural: pl.DataFrame | None,
+) -> pl.DataFrame:
     source = source or DataSource.from_env()
     yrs = _year_list(years)
     data_years = [y - 1 for y in yrs]
-    struct = _structural(int(ccode), data_years, source, nmc_version)
+    struct = _structural(int(ccode), data_years, source, nmc_version, structural)
     allies_by_year = {y: s["allies"] for y, s in zip(yrs, struct, strict=True)}
     if context is not None and context.height > 0:
         ch = context_channels(

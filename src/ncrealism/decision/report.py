@@ -75,11 +75,15 @@ def calibration_markdown(table: pl.DataFrame, res: CalibrationResult) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for r in res.estimates.iter_rows(named=True):
+        given = r["se_note"] is None
+        se = f"{r['std_error']:.3f}" if given else "n/a"
+        ci = f"{r['ci_low']:.3f} to {r['ci_high']:.3f}" if given else "n/a"
         lines.append(
             f"| {r['param']} | {r['cluster']} | {r['prior_mean']:.3f} | {r['prior_sd']:.3f} | "
-            f"{r['estimate']:.3f} | {r['std_error']:.3f} | "
-            f"{r['ci_low']:.3f} to {r['ci_high']:.3f} |"
+            f"{r['estimate']:.3f} | {se} | {ci} |"
         )
+    if res.notes:
+        lines += ["", *(f"Note: {n}." for n in res.notes)]
     lines.append(END)
     return "\n".join(lines)
 

@@ -71,7 +71,8 @@ def period_log_loss(bt: Backtest, model: str) -> NDArray[np.float64]:
 def paired_table(
     bt: Backtest, model: str, baselines: Sequence[str], *, seed: int = 0, n_boot: int = N_BOOT
 ) -> pl.DataFrame:
-    """Paired bootstrap of ``model`` against each baseline (columns in the module docstring).
+    """Paired bootstrap of ``model`` against each of ``baselines`` (any other model scored on
+    the same periods; columns in the module docstring).
 
     The generator of each row is seeded by ``(seed, horizon, row)``: same seed, same numbers.
     """

@@ -22,14 +22,26 @@ Scores per model:
   (:func:`ncrealism.scoring.binary_brier`);
 * ``log_loss``: binary cross-entropy ``-mean[y ln P + (1 - y) ln(1 - P)]`` in nats, probabilities
   floored at ``1e-15`` (:func:`ncrealism.scoring.binary_log_loss`);
-* ``durability_rho``/``durability_n``: Spearman's rho of forecast against observed ``held_days``
-  over episodes with both (scipy; NaN when undefined).
+* ``durability_rho``/``durability_n``: Spearman's rho of the durability forecast's rank against
+  observed ``held_days`` over episodes with both (scipy; NaN when undefined). The rank is the
+  forecast's **time ratio** (``durability_ratio``): how much longer (> 1) or shorter an
+  agreement is expected to hold than one with the mean covariate of the model fitted at its
+  origin (:meth:`ncrealism.negotiation.forecast.WeibullFit.time_ratio`). A model without a
+  covariate gives every episode ratio 1 and has no rank (NaN); a model that gives no ratio
+  (only the protocol's days) is ranked by its days. Forecasts made at different
+  origins rest on different baselines (each origin refits the baseline on more, and
+  longer-observed, agreements), so ranking their medians mixes the drift of the baseline with
+  what the model says about the agreement; ``durability_rho_days`` is that rank correlation of
+  the forecast median days, reported beside it.
 
 :attr:`NegotiationBacktest.predictions` columns: ``model`` (Utf8), ``episode_id`` (Utf8),
 ``start_date`` (Date, first possible day), ``outcome`` (Utf8, recorded), ``agreed`` (Float64,
-target y), ``p_agreement`` (Float64, forecast probability), ``held_days`` (Float64, observed days
-an agreement held; null if none), ``predicted_held_days`` (Float64, days; null when the model
-makes no durability forecast), ``n_history`` (Int64, earlier episodes the model was fitted on).
+target y), ``p_agreement`` (Float64, forecast probability), ``p_low``/``p_high`` (Float64, its
+90% interval; null if the model gives none), ``held_days`` (Float64, observed days an agreement
+held; null if none), ``predicted_held_days`` (Float64, median days; null when the model makes no
+durability forecast), ``durability_ratio`` (Float64, the forecast's time ratio, 1 without a
+covariate), ``durability_log_score`` (Float64, nats), ``n_history`` (Int64, earlier episodes the
+model was fitted on), ``note`` (Utf8).
 
 The naive yardstick is :class:`NegotiationBaseRate`. A theory-driven model plugs in through
 the :class:`NegotiationModel` protocol.
@@ -68,6 +80,23 @@ EX_ANTE_COLUMNS: tuple[str, ...] = (
 OUTCOMES: tuple[str, ...] = ("agreement", "partial", "no agreement", "collapsed")
 
 
+def probability_text(p: float | None, digits: int = 3) -> str:
+    """A probability for a table: ``digits`` decimals, but never a rounded 0 or 1.
+
+    A forecast is never exactly 0 or 1; below ``10^-digits`` it reads ``<0.001`` (for 3
+    digits) and above ``1 − 10^-digits`` ``>0.999``, so rounding cannot make it look certain.
+    ``None`` or NaN reads ``—``.
+    """
+    if p is None or not math.isfinite(p):
+        return "—"
+    tick = 10.0**-digits
+    if p < tick:
+        return f"<{tick:.{digits}f}"
+    if p > 1.0 - tick:
+        return f">{1.0 - tick:.{digits}f}"
+    return f"{p:.{digits}f}"
+
+
 @runtime_checkable
 class NegotiationForecaster(Protocol):
     """A fitted negotiation model."""
@@ -100,7 +129,11 @@ class _Const:
         return self.p, self.durability.median_days(0.0)
 
     def detail(self, episode: Mapping[str, Any]) -> dict[str, Any]:
-        return {"durability": self.durability, "durability_covariate": 0.0}
+        return {
+            "durability": self.durability,
+            "durability_covariate": 0.0,
+            "durability_ratio": 1.0,
+        }
 
 
 def durations(history: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -239,7 +272,9 @@ class NegotiationBacktest:
 
         Columns: ``model`` (Utf8), ``n_episodes`` (Int64), ``accuracy`` (Float64, share),
         ``brier`` (Float64, [0, 1]), ``log_loss`` (Float64, nats), ``durability_rho``
-        (Float64, Spearman), ``durability_p`` (Float64, two-sided), ``durability_n`` (Int64).
+        (Float64, Spearman, of the time ratio), ``durability_p`` (Float64, two-sided),
+        ``durability_n`` (Int64), ``durability_rho_days`` (Float64, Spearman, of the median
+        days), ``durability_nll`` (Float64, nats per agreement).
         """
         out = []
         for m in self.models:
@@ -252,7 +287,14 @@ class NegotiationBacktest:
             both = d.filter(
                 pl.col("held_days").is_not_null() & pl.col("predicted_held_days").is_not_null()
             )
-            rc = M.spearman(both["predicted_held_days"].to_numpy(), both["held_days"].to_numpy())
+            rc_days = M.spearman(
+                both["predicted_held_days"].to_numpy(), both["held_days"].to_numpy()
+            )
+            # A model that gives no time ratio (only the protocol's days) is ranked by its days.
+            ranked = d.with_columns(
+                rank=pl.coalesce("durability_ratio", "predicted_held_days")
+            ).filter(pl.col("held_days").is_not_null() & pl.col("rank").is_not_null())
+            rc = M.spearman(ranked["rank"].to_numpy(), ranked["held_days"].to_numpy())
             ls = d["durability_log_score"].drop_nulls().to_numpy()
             out.append(
                 {
@@ -264,6 +306,7 @@ class NegotiationBacktest:
                     "durability_rho": rc.rho,
                     "durability_p": rc.p_value,
                     "durability_n": rc.n,
+                    "durability_rho_days": rc_days.rho,
                     "durability_nll": float(-np.mean(ls)) if len(ls) else math.nan,
                 }
             )
@@ -278,6 +321,7 @@ class NegotiationBacktest:
                 "durability_rho": pl.Float64,
                 "durability_p": pl.Float64,
                 "durability_n": pl.Int64,
+                "durability_rho_days": pl.Float64,
                 "durability_nll": pl.Float64,
             },
         )
@@ -327,15 +371,24 @@ class NegotiationBacktest:
             "binary ([0, 1]); log loss in nats (a forecast of exactly 0 or 1 that misses costs "
             f"ln(1/{M.LOG_LOSS_EPS:g}) = {-math.log(M.LOG_LOSS_EPS):.1f} nats, so a deterministic "
             "model's log loss mostly counts its misses); durability_rho is Spearman's rho of "
-            "forecast against observed days an agreement held.",
+            "the forecast's time ratio (how much longer or shorter than an agreement with the "
+            "mean covariate at the same origin the model expects it to hold; 1 for a model "
+            "without covariate, which then has no rank) against observed days an agreement "
+            "held; durability_rho_days the same for the forecast median days, whose baseline "
+            "each origin refits.",
             self.scores(),
             "Reliability of P(agreement): episodes per forecast bin, mean forecast and observed "
             "share of agreement (partial counted as above).",
             self.reliability(),
-            "Per episode: p_low/p_high the 90% interval of P(agreement); durability_log_score the "
-            "censored log-likelihood of the recorded days held (nats, higher is better; "
-            "durability_nll in the scores is its negative mean over agreements).",
-            self.predictions.select(
+            "Per episode: p_low/p_high the 90% interval of P(agreement) (probabilities below "
+            "0.001 or above 0.999 read <0.001 and >0.999: none is exactly 0 or 1); "
+            "durability_ratio the forecast's time ratio; durability_log_score the censored "
+            "log-likelihood of the recorded days held (nats, higher is better; durability_nll "
+            "in the scores is its negative mean over agreements).",
+            self.predictions.with_columns(
+                pl.col(c).map_elements(probability_text, return_dtype=pl.Utf8)
+                for c in ("p_agreement", "p_low", "p_high")
+            ).select(
                 "model",
                 "episode_id",
                 "start_date",
@@ -345,6 +398,7 @@ class NegotiationBacktest:
                 "p_high",
                 "held_days",
                 "predicted_held_days",
+                "durability_ratio",
                 "durability_log_score",
                 "n_history",
             ),
@@ -406,6 +460,7 @@ def run_negotiation_backtest(
                     "p_high": info.get("p_high"),
                     "held_days": r["held_days"],
                     "predicted_held_days": None if days is None else float(days),
+                    "durability_ratio": info.get("durability_ratio"),
                     "durability_log_score": score,
                     "n_history": history.height,
                     "note": info.get("note"),
@@ -426,6 +481,7 @@ def run_negotiation_backtest(
             "p_high": pl.Float64,
             "held_days": pl.Float64,
             "predicted_held_days": pl.Float64,
+            "durability_ratio": pl.Float64,
             "durability_log_score": pl.Float64,
             "n_history": pl.Int64,
             "note": pl.Utf8,
@@ -477,6 +533,7 @@ class _BargainingForecaster:
             "features": f,
             "durability": self.durability,
             "durability_covariate": z,
+            "durability_ratio": self.durability.time_ratio(z),
             "median_days": self.durability.median_days(z),
             "n_history": self.n_history,
             "note": note,
@@ -573,21 +630,30 @@ class BargainingModel:
 
     def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
         """Fit the agreement logit and the durability model on ``history`` (earlier episodes)."""
-        from ncrealism.negotiation.forecast import FEATURES, fit_agreement_logit, fit_weibull
+        from ncrealism.negotiation.forecast import (
+            DURABILITY_SCALE,
+            FEATURE_SCALES,
+            FEATURES,
+            fit_agreement_logit,
+            fit_weibull,
+        )
 
         rows = list(history.iter_rows(named=True))
         pairs = [(r, self.features(r)) for r in rows]
         pairs = [(r, f) for r, f in pairs if f is not None]
         x = np.array([f.vector() for _, f in pairs]).reshape(len(pairs), len(FEATURES))
         y = np.array([float(r["agreed"]) for r, _ in pairs])
-        logit = fit_agreement_logit(x, y)
+        logit = fit_agreement_logit(x, y, scales=FEATURE_SCALES)
         held = [
             (float(r["held_days"]), bool(r["held_censored"]), f.durability_covariate)
             for r, f in pairs
             if r["held_days"] is not None
         ]
         surv = fit_weibull(
-            [h[0] for h in held], [h[1] for h in held], [h[2] for h in held] if held else None
+            [h[0] for h in held],
+            [h[1] for h in held],
+            [h[2] for h in held] if held else None,
+            scale=DURABILITY_SCALE,
         )
         return _BargainingForecaster(self, logit, surv, history.height)
 
@@ -686,6 +752,7 @@ def case_forecast(
             "features": f,
             "durability": fitted.durability,
             "durability_covariate": f.durability_covariate,
+            "durability_ratio": fitted.durability.time_ratio(f.durability_covariate),
             "median_days": fitted.durability.median_days(f.durability_covariate),
             "n_history": fitted.n_history,
             "note": f"EUM: {status}" if status else None,

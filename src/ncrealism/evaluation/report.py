@@ -427,9 +427,11 @@ def _sections(
     if comparison is not None:
         paired = [
             "Paired bootstrap over the test years (seeded; percentile interval of the mean "
-            "difference): diff = baseline log loss − model log loss in nats, positive when the "
-            "model scored better; share_better: share of resamples with a positive mean. Where "
-            "the interval contains 0 the test years cannot tell the two apart.",
+            "difference) of the model against every other model, the baselines and then the "
+            "model's own variants (ablations): diff = baseline log loss − model log loss in "
+            "nats, positive when the model scored better, negative where it loses; "
+            "share_better: share of resamples with a positive mean. Where the interval "
+            "contains 0 the test years cannot tell the two apart.",
             comparison,
         ]
     more: list[str | pl.DataFrame] = []

@@ -55,8 +55,9 @@ class BacktestRun:
     read (one row per year; columns of :func:`ncrealism.decision.inputs.build_inputs` plus the
     ``lag_*`` event counts, or only ``year`` for a baselines-only run), the backtest of every
     horizon (years ahead -> :class:`Backtest`; ``backtest`` is the first), the paired bootstrap
-    comparison of NCR with each baseline (:func:`ncrealism.evaluation.compare.paired_table`,
-    every horizon), the NCR posterior fitted on every record year before the last test
+    comparison of NCR with every other model, the baselines then the NCR variants such as
+    ``NCR without inertia`` (:func:`ncrealism.evaluation.compare.paired_table`, every
+    horizon), the NCR posterior fitted on every record year before the last test
     year (parameter table) and, with an event record, the quarterly count forecasts
     (:func:`ncrealism.evaluation.counts.count_backtest`; scores by
     :func:`~ncrealism.evaluation.counts.count_scores`)."""
@@ -244,7 +245,12 @@ def backtest_files(
             horizon=h,
         )
     bt = runs[hs[0]]
-    compared = [m for m in bt.models if m != DYNAMIC_NCR and not m.startswith("NCR")]
+    # Every other model against NCR: the baselines first (their generators keep the stream
+    # numbers they always had), then the NCR variants (ablations, the static filter).
+    others = [m for m in bt.models if m != DYNAMIC_NCR]
+    compared = [m for m in others if not m.startswith("NCR")] + [
+        m for m in others if m.startswith("NCR")
+    ]
     comparison = (
         pl.concat([paired_table(runs[h], DYNAMIC_NCR, compared, seed=seed) for h in hs])
         if theory
@@ -297,10 +303,10 @@ def backtest_files(
             descriptions["bargaining model"] = (
                 "negotiation layer: the episode's model from information dated before its "
                 "start (record template of its period), inputs drawn around their coded "
-                "values; zone share, margin, Nash gains and (3+ parties) EUM distance mapped "
-                "to P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
-                "base rate); days held by a Weibull model with the commitment model's "
-                "expected days as covariate, fitted on earlier agreements"
+                "values; the mean zone margin and the log number of parties mapped to "
+                "P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
+                "base rate); days held by a Weibull model with the log number of parties as "
+                "covariate, fitted on earlier agreements (ranked by its time ratio)"
             )
         elif theory:
             notes.append(

@@ -11,20 +11,50 @@ Uncertainty in the coded inputs (:func:`episode_features`)
     find_zone`) is recomputed for each draw. Draws come from ``numpy.random.SeedSequence([seed,
     crc32(episode)])``, so an episode's draws are the same whatever else is computed.
 
-    Features (model quantities, not fitted): ``zone_share`` (share of draws with a zone),
+    Quantities (model quantities, not fitted): ``zone_share`` (share of draws with a zone),
     ``margin`` (mean zone margin over draws, issue-scale units; < 0: red lines conflict),
     ``nash_gain`` (mean salience-weighted gain over red lines at the asymmetric Nash solution
-    of the coded model, 0 without a zone; Nash 1950) and ``eum_distance`` (distance of the
+    of the coded model, 0 without a zone; Nash 1950), ``eum_distance`` (distance of the
     expected-utility forecast from the zone, issue-scale units, for talks of three or more
-    parties whose every dimension converged; 0 otherwise). The expected-utility model of Bueno
-    de Mesquita (1994) is a model of group decision: with two actors each challenge is a duel
-    that ends with one side adopting the other's position (capitulation), which says nothing
-    about where a bilateral bargain lands, so bilateral talks use the bargaining model alone;
-    where the EUM cycles or an actor capitulates, its status is reported, not a point forecast.
+    parties whose every dimension converged; 0 otherwise) and ``n_parties`` (the parties the
+    episode's model codes). The expected-utility model of Bueno de Mesquita (1994) is a model
+    of group decision: with two actors each challenge is a duel that ends with one side
+    adopting the other's position (capitulation), which says nothing about where a bilateral
+    bargain lands, so bilateral talks use the bargaining model alone; where the EUM cycles or
+    an actor capitulates, its status is reported, not a point forecast.
+
+    The logit reads two of them (:data:`FEATURES`), chosen from the theory before scoring and
+    kept few because the record is short (a feature costs more in variance than a weak
+    signal earns with some twenty earlier episodes):
+
+    * ``margin``: how far the coded red lines are from overlapping (Fearon 1995: a bargaining
+      range exists when the parties' reservation values overlap; the further they are apart,
+      the larger the concession a deal needs). It carries what ``zone_share`` says (the share
+      of draws with ``margin ≥ 0``) on a continuous scale, and ``nash_gain`` is 0 wherever no
+      zone exists, so neither is added;
+    * ``log_parties``: ``ln`` of the number of parties. Every party is a veto player of its
+      own commitments: the win-set of the status quo can only shrink as veto players are
+      added (Tsebelis 2002, *Veto Players*, ch. 1), and a multilateral deal must satisfy
+      every red line at once.
+
+Durability covariate
+    ``log_parties`` again: in the commitment model an agreement holds only while every party's
+    slack does, ``S(t) = Π_i S_i(t)`` (:mod:`ncrealism.negotiation.commitment`), so with
+    parties alike the hazard of breakdown grows with their number (a Weibull hazard ``n·h``
+    shortens every quantile by the factor ``n^(−σ)``): the commitment problem multiplied by
+    the number of parties that must keep their word. The commitment model's own expected days
+    are reported but not used as covariate: they exist only where the coded model has a zone
+    (0 otherwise, for most recorded agreements), so they cannot rank the agreements the record
+    holds.
 
 Mapping to a probability (:func:`fit_agreement_logit`)
     A Bayesian logistic regression of the outcome (agreement 1, partial ½, otherwise 0) on the
-    standardised features of earlier episodes, with prior ``β₀ ~ N(logit(base rate), 1.5²)``,
+    features of earlier episodes, centred on their mean and divided by a **fixed** scale
+    (:data:`FEATURE_SCALES`: a step between the issue scales' anchors for the margin, bilateral
+    to six-party talks for the number of parties). Dividing by the sample's standard deviation
+    instead would, at the first origins, blow up a feature whose few earlier values happen to
+    lie close together (a 0.003 spread of margins turned a 0.1 difference into 35 standard
+    deviations and the 90% interval into (0, 1)). Prior ``β₀ ~ N(logit(base rate), 1.5²)``,
     ``β_k ~ N(0, 1)`` (Gelman et al. 2008, weakly informative priors for logistic regression:
     with few episodes the forecast stays near the base rate), fitted at its posterior mode
     (L-BFGS) with the Laplace approximation of the posterior (the inverse Hessian). The
@@ -35,13 +65,17 @@ Mapping to a probability (:func:`fit_agreement_logit`)
 Durability (:func:`fit_weibull`, :func:`weibull_logpdf`)
     A Weibull accelerated-failure-time model of the days an agreement held (Kalbfleisch &
     Prentice 2002, ch. 2): ``log T = μ + β·z + σ·W``, W the standard minimum extreme-value
-    variable, with ``z`` the standardised ``log(1 + expected days)`` of the first-passage model
-    of commitment problems (:func:`ncrealism.negotiation.commitment.durability`: drift from
-    anticipated power shifts, volatility damped by credible, irreversible commitments).
-    Agreements still holding at the forecast's origin enter as right-censored. Priors
+    variable, with ``z`` the durability covariate (above) centred on the earlier agreements'
+    mean and divided by the fixed :data:`DURABILITY_SCALE`. Agreements still holding at the
+    forecast's origin enter as right-censored. Priors
     ``μ ~ N(log 365.25, 2²)``, ``β ~ N(0, 1)``, ``log σ ~ N(0, 1)``; posterior mode by L-BFGS.
     The forecast is the median ``exp(μ + β z)·(ln 2)^σ``; the proper score is the negative
     censored log-likelihood of the observed days (:func:`weibull_logpdf`, written once here).
+    Its rank is the **time ratio** ``exp(β z)`` (:meth:`WeibullFit.time_ratio`): how much longer
+    (> 1) or shorter than an agreement with the origin's mean covariate this one is expected
+    to hold. Medians forecast at different origins also move with the baseline ``μ``, which
+    each origin refits on more (and longer-observed) agreements; the time ratio compares
+    agreements by what the model says about them, not by when they were forecast.
 """
 
 from __future__ import annotations
@@ -61,7 +95,9 @@ if TYPE_CHECKING:
     from ncrealism.negotiation.cases import CaseModel
 
 __all__ = [
+    "DURABILITY_SCALE",
     "FEATURES",
+    "FEATURE_SCALES",
     "AgreementLogit",
     "EpisodeFeatures",
     "InputUncertainty",
@@ -75,7 +111,12 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 #: Feature names of the agreement logit, in order.
-FEATURES: tuple[str, ...] = ("zone_share", "margin", "nash_gain", "eum_distance")
+FEATURES: tuple[str, ...] = ("margin", "log_parties")
+#: Fixed scale of each feature (module docstring): one step between the issue scales' anchors
+#: (0.25) for ``margin``; bilateral to six-party talks (``ln 3``) for ``log_parties``.
+FEATURE_SCALES: tuple[float, ...] = (0.25, math.log(3.0))
+#: Fixed scale of the durability covariate (``log_parties``): ``ln 3``.
+DURABILITY_SCALE: float = math.log(3.0)
 #: Two-sided 90% normal quantile for the reported intervals.
 Z90 = 1.6448536269514722
 
@@ -123,16 +164,23 @@ class EpisodeFeatures:
     expected_days: float
     zone_exists: bool
     point_margin: float
+    n_parties: int = 2
     eum_status: Mapping[str, str] = field(default_factory=dict)
     eum_point: Mapping[str, float] | None = None
 
     def vector(self) -> FloatArray:
+        """The logit's inputs, in the order of :data:`FEATURES`."""
         return np.array([getattr(self, f) for f in FEATURES], dtype=float)
 
     @property
+    def log_parties(self) -> float:
+        """``ln`` of the number of parties (module docstring)."""
+        return math.log(max(1, self.n_parties))
+
+    @property
     def durability_covariate(self) -> float:
-        """``log(1 + expected days)`` of the commitment model."""
-        return math.log1p(max(0.0, self.expected_days))
+        """The durability model's covariate: ``ln`` of the number of parties (docstring)."""
+        return self.log_parties
 
 
 def _draw_changes(
@@ -215,6 +263,7 @@ def episode_features(
         expected_days=days,
         zone_exists=bool(zone.exists),
         point_margin=float(zone.margin),
+        n_parties=len(problem.parties),
         eum_status=status,
         eum_point=point,
     )
@@ -263,11 +312,13 @@ def fit_agreement_logit(
     *,
     intercept_sd: float = 1.5,
     slope_sd: float = 1.0,
+    scales: Sequence[float] | None = None,
 ) -> AgreementLogit:
     """Posterior mode and Laplace covariance of the agreement logit (module docstring).
 
     ``x``: (n × k) features of earlier episodes; ``y``: targets in [0, 1] (partial outcomes as
-    fractions). With n = 0 the prior alone: base rate ½.
+    fractions); ``scales``: the fixed scale of each feature (``None``: the sample's standard
+    deviation, 1 where it is 0). With n = 0 the prior alone: base rate ½.
     """
     from scipy.optimize import minimize
 
@@ -283,6 +334,10 @@ def fit_agreement_logit(
         center = np.zeros(k)
         scale = np.ones(k)
     scale = np.where(scale > 1e-9, scale, 1.0)
+    if scales is not None:
+        if len(scales) != k or not all(math.isfinite(v) and v > 0 for v in scales):
+            raise InputError(f"scales must be {k} positive numbers, got {list(scales)}")
+        scale = np.asarray(scales, dtype=float)
     z = np.column_stack([np.ones(n), (x - center) / scale]) if n else np.zeros((0, k + 1))
     prior_mean = np.concatenate([[math.log(base / (1.0 - base))], np.zeros(k)])
     prior_prec = np.concatenate([[1.0 / intercept_sd**2], np.full(k, 1.0 / slope_sd**2)])
@@ -336,6 +391,11 @@ class WeibullFit:
     def eta(self, z: float) -> float:
         return self.mu + self.beta * (z - self.center) / self.scale
 
+    def time_ratio(self, z: float) -> float:
+        """``exp(β·(z − center)/scale)``: the factor by which covariate ``z`` stretches every
+        quantile of the days held, relative to the fit's mean covariate (1 without one)."""
+        return float(math.exp(self.beta * (z - self.center) / self.scale))
+
     def median_days(self, z: float) -> float:
         """Median days held for covariate ``z`` (days)."""
         return float(math.exp(self.eta(z)) * math.log(2.0) ** self.sigma)
@@ -353,8 +413,14 @@ def fit_weibull(
     days: Sequence[float] | FloatArray,
     censored: Sequence[bool] | FloatArray,
     z: Sequence[float] | FloatArray | None = None,
+    *,
+    scale: float | None = None,
 ) -> WeibullFit:
-    """Posterior mode of the Weibull AFT model (module docstring); ``z=None``: no covariate."""
+    """Posterior mode of the Weibull AFT model (module docstring); ``z=None``: no covariate.
+
+    The covariate is centred on its mean and divided by ``scale`` (``None``: its standard
+    deviation); the slope is fitted only when the covariate varies.
+    """
     from scipy.optimize import minimize
 
     t = np.asarray(days, dtype=float)
@@ -367,8 +433,11 @@ def fit_weibull(
         zz = np.asarray(z, dtype=float)
         center = float(zz.mean())
         sd = float(zz.std())
-        scale = sd if sd > 1e-9 else 1.0
         free_beta = sd > 1e-9
+        if scale is None:
+            scale = sd if free_beta else 1.0
+        elif not (math.isfinite(scale) and scale > 0):
+            raise InputError(f"scale must be a positive number, got {scale}")
     zs = (zz - center) / scale
     mu0 = math.log(365.25)
 

@@ -1339,9 +1339,10 @@ def _backtest_section(
                     "ci_low",
                     "ci_high",
                 ),
-                caption="Paired bootstrap over the test years: diff = baseline log loss - NCR "
-                "log loss (nats; positive: NCR better), 95% percentile interval; horizon in "
-                "years ahead.",
+                caption="Paired bootstrap over the test years of NCR against every other "
+                "model (its ablations included): diff = other model's log loss - NCR log loss "
+                "(nats; positive: NCR better, negative: NCR loses), 95% percentile interval; "
+                "horizon in years ahead.",
             )
         )
     for n in run.info.notes:

@@ -114,6 +114,7 @@ __all__ = [
     "dyad_threat_frame",
     "threat_columns",
     "threat_faced",
+    "threat_faced_all",
     "threat_matrix",
     "threat_summary",
 ]
@@ -557,6 +558,35 @@ def threat_faced(
             *[c for c in _ORDER if c not in ("year", "ccode1", "ccode2")],
         )
         .sort(["year", "threat"], descending=[False, True], nulls_last=True)
+    )
+
+
+def threat_faced_all(
+    years: Years,
+    *,
+    source: DataSource | None = None,
+    params: ThreatParams | None = None,
+    version: NMCVersion = DEFAULT_NMC_VERSION,
+    extend_to: int | None = None,
+) -> pl.DataFrame:
+    """:func:`threat_faced` of every state at once, from one pass over all directed
+    dyad-years of ``years`` (what one state's call computes before keeping its rows).
+
+    Columns as :func:`threat_faced`; rows ordered by year, ``target``, ``source_ccode``.
+    """
+    p = params or ThreatParams()
+    panel, blocks, inputs = _setup(year_list(years), version, extend_to, p, source)
+    df = _frame(blocks, threat_columns(blocks, inputs, p))
+    abbs = pl.Series(list(panel.abbs), dtype=pl.Utf8)
+    pos1 = np.searchsorted(panel.codes, df["ccode1"].to_numpy())
+    pos2 = np.searchsorted(panel.codes, df["ccode2"].to_numpy())
+    return df.rename({"ccode1": "target", "ccode2": "source_ccode"}).select(
+        "year",
+        "target",
+        abbs.gather(pos1).alias("target_abb"),
+        "source_ccode",
+        abbs.gather(pos2).alias("source_abb"),
+        *[c for c in _ORDER if c not in ("year", "ccode1", "ccode2")],
     )
 
 

@@ -29,10 +29,11 @@ The pattern (follow it to add a tab):
   the library and memoises on the data source); tables and figures are laid out by
   :mod:`ncrealism.app.views`, :mod:`ncrealism.app.charts` and
   :func:`ncrealism.app.shared.plotly_figure`.
-* Work longer than a few hundred milliseconds (a state's series, a backtest, a sweep) runs on a
-  worker thread through :meth:`~ncrealism.app.data.DashboardData.background` (one future per
-  computation, shared by every session), the output polling it with
-  ``reactive.invalidate_later`` until it is done, so that other users' moves are not held up.
+* Work longer than a few hundred milliseconds (a backtest, a sweep, a dynamic fit; a state's
+  series) runs on a worker thread through :func:`ncrealism.app.shared.polled` (one future per
+  computation, shared by every session, :meth:`~ncrealism.app.data.DashboardData.background`),
+  the output polling it until it is done and showing a :func:`~ncrealism.app.shared.note`
+  meanwhile, so that other users' moves are not held up.
 * Name every ``reactive.value`` (``reactive.value(x, name="...")``): Shiny inspects the call
   stack to name an unnamed one, which costs a fraction of a second per session.
 * Add the module to :data:`TABS` below, in the order of the navigation.

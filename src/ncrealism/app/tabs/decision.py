@@ -12,7 +12,9 @@ The state list offers the states with data in the year chosen, so that a state s
 the year; changing the state, or the year into another period of the state's profile, puts the
 sliders at the profile's values, and until the browser has applied them the outputs use the
 profile's values (no output is ever computed from another state's sliders). The state's
-time series is computed on a worker thread the first time a state is shown.
+time series is computed on a worker thread the first time a state is shown, from the
+structural reading of every state that the app computes before serving
+(:meth:`~ncrealism.app.data.DashboardData.structural`), so it takes a fraction of a second.
 
 Beside the static decision, the *dynamic* model's
 (:func:`ncrealism.evaluation.dynamic.explain_dynamic`, through
@@ -30,7 +32,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ncrealism.app.data import DashboardData, DynamicDecision, modal_options
-from ncrealism.app.shared import Shared, Start, plotly_figure, safe, table
+from ncrealism.app.shared import Shared, Start, note, plotly_figure, polled, safe, table
 from ncrealism.errors import NcrError
 
 if TYPE_CHECKING:
@@ -551,38 +553,30 @@ def server(input: Any, shared: Shared) -> None:
         row = inputs_row().row(0, named=True)
         return views.threat_sources_chart(row, names, shared.state_name(), shared.data_line())
 
-    # The series of a state not yet shown takes a second or two: computed on a worker thread
-    # (shared by every session), the output polling until it is done.
+    # A state's series (a fraction of a second, from the structural reading of every state
+    # computed at start-up) and the dynamic fit (seconds) run on a worker thread shared by
+    # every session, the output polling until they are done.
     @render.ui
     def series_chart() -> Any:
         c, y = ccode(), year()
-        fut = data.background(("series", c), lambda: data.series(c))
-        if not fut.done():
-            reactive.invalidate_later(0.25)
-            return ui.tags.p(
-                f"Computing the series of {shared.state_name()}…",
-                class_="text-muted",
-                id="series-pending",
-            )
-        series = safe(fut.result)
+        series = polled(data, ("series", c), lambda: data.series(c), every=0.1)
+        if series is None:
+            return note(f"Computing the series of {shared.state_name()}…", "series-pending")
         return series_figure(series, y, shared.state_name(), shared.data_line())
 
-    # The dynamic fit takes seconds: on a worker thread (shared by every session), polled.
     @render.ui
     def decision_dynamic() -> Any:
         c, y = ccode(), year()
         why = safe(lambda: data.dynamic_missing(c, y))
         if why is not None:
-            return ui.tags.p(why, class_="text-muted", id="dynamic-note")
-        fut = data.background(("dynamic", c, y), lambda: data.dynamic_decision(c, y))
-        if not fut.done():
-            reactive.invalidate_later(0.25)
-            return ui.tags.p(
+            return note(why, "dynamic-note")
+        dyn = polled(data, ("dynamic", c, y), lambda: data.dynamic_decision(c, y), every=0.25)
+        if dyn is None:
+            return note(
                 f"Fitting the dynamic model of {shared.state_name()} on the record before {y}…",
-                class_="text-muted",
-                id="dynamic-pending",
+                "dynamic-pending",
             )
-        return dynamic_view(safe(fut.result), shared.state_name())
+        return dynamic_view(dyn, shared.state_name())
 
     @render.ui
     def filter_table() -> Any:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ncrealism.app.data import BACKTEST_TEST, BACKTEST_TRAIN, DashboardData
-from ncrealism.app.shared import Shared, Start, plotly_figure, safe, table
+from ncrealism.app.shared import Shared, Start, plotly_figure, polled, table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -174,11 +174,7 @@ def server(input: Any, shared: Shared) -> None:
         only by this tab's outputs, so it starts when the tab is first shown)."""
         if data.record_file() is None:
             return None
-        fut = data.background(("backtest",), data.backtest)
-        if not fut.done():
-            reactive.invalidate_later(1.0)
-            return None
-        return safe(fut.result)
+        return polled(data, ("backtest",), data.backtest, every=1.0)
 
     def run() -> BacktestRun:
         """The finished backtest; while it runs, the outputs wait."""

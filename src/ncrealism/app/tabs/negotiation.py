@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ncrealism.app.data import DashboardData, case_value_keys
-from ncrealism.app.shared import Shared, Start, safe, table
+from ncrealism.app.shared import Shared, Start, note, point_text, safe, table
 
 __all__ = ["ALWAYS_COMPUTED", "ID", "OUTPUTS", "TITLE", "neg_input_id", "panel", "server"]
 
@@ -175,11 +175,7 @@ def server(input: Any, shared: Shared) -> None:
         add(
             "nash",
             "Nash solution (issue scale 0-1)",
-            lambda a: (
-                "none"
-                if a.nash is None
-                else ", ".join(f"{k} {v:.3f}" for k, v in a.nash.point.items())
-            ),
+            lambda a: point_text(None if a.nash is None else a.nash.point, "none"),
         )
         add(
             "expected_days",
@@ -198,11 +194,7 @@ def server(input: Any, shared: Shared) -> None:
         add(
             "forecast",
             "EUM forecast (issue scale 0-1)",
-            lambda a: (
-                "-"
-                if a.forecast is None
-                else ", ".join(f"{k} {v:.3f}" for k, v in a.forecast.point.items())
-            ),
+            lambda a: point_text(None if a.forecast is None else a.forecast.point),
         )
         add(
             "forecast_in_zone",
@@ -268,11 +260,10 @@ def server(input: Any, shared: Shared) -> None:
     def lever_answer() -> Any:
         got = answer()
         if got is None or got[0] != question():
-            return ui.tags.p(
+            return note(
                 "Choose a lever and press the button (the answer is for the case and the "
                 "what-if inputs shown).",
-                id="lever-text",
-                class_="text-muted",
-                style="font-size: 0.9em",
+                "lever-text",
+                size="0.9em",
             )
         return ui.tags.p(got[1], id="lever-text", style="font-size: 0.9em")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ncrealism.app.data import DashboardData, ScenarioRun
-from ncrealism.app.shared import Shared, Start, plotly_figure, safe, table
+from ncrealism.app.shared import Shared, Start, note, plotly_figure, polled, table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -209,22 +209,15 @@ def server(input: Any, shared: Shared) -> None:
         seed = input.scenario_seed()
         request.set((str(input.scenario_name()), int(input.scenario_draws()), int(seed or 0)))
 
-    def poll(key: tuple[Any, ...], build: Any) -> Any:
-        """A computation on a worker thread (shared by every session): its result, or None
-        while it runs (polled every half second); an ncrealism error is shown."""
-        fut = data.background(key, build)
-        if not fut.done():
-            reactive.invalidate_later(0.5)
-            return None
-        return safe(fut.result)
-
     @reactive.calc
     def sweep() -> ScenarioRun | None:
         req_ = request()
         if req_ is None:
             return None
         name, draws, seed = req_
-        return poll(("scenario", *req_), lambda: data.scenario_run(name, draws, seed))  # type: ignore[no-any-return]
+        return polled(
+            data, ("scenario", *req_), lambda: data.scenario_run(name, draws, seed), every=0.5
+        )
 
     @reactive.calc
     def sobol() -> tuple[str, int, pl.DataFrame] | None:
@@ -235,15 +228,17 @@ def server(input: Any, shared: Shared) -> None:
         if out not in outputs_of(run):
             return None
         n = int(input.scenario_sobol_n())
-        frame = poll(
+        frame = polled(
+            data,
             ("sobol", run.name, run.draws, run.seed, out, n),
             lambda: data.sobol(run.name, run.draws, run.seed, out, n),
+            every=0.5,
         )
         return None if frame is None else (out, n, frame)
 
     def waiting(what: str, running: bool) -> Any:
         text = f"Computing the {what}…" if running else f"Press 'Run the sweep' to see the {what}."
-        return ui.p(text, class_="text-muted", id=f"scenario-{what.split()[0]}-pending")
+        return note(text, f"scenario-{what.split()[0]}-pending")
 
     @reactive.effect
     def _outputs() -> None:
