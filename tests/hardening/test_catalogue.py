@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,20 @@ from .conftest import (
     Result,
     assert_input_error,
     random_bytes,
+)
+from .samples import (
+    CNS,
+    COW_CODES,
+    MADDISON_ROWS,
+    MINDIST_RDA,
+    NMC_RDA,
+    SIPRI_ROWS,
+    WB_LONG,
+    crosswalk,
+    data_readers,
+    maddison,
+    rda,
+    sipri,
 )
 
 Ncr = Callable[..., Result]
@@ -78,6 +93,7 @@ RECORD_BAD = {
     "count-negative": YEARLY.replace("0,2,2,2", "0,-2,2,2").encode(),
     "count-fraction": YEARLY.replace("0,2,2,2", "0,2.5,2,2").encode(),
     "count-infinite": YEARLY.replace("0,2,2,2", "0,inf,2,2").encode(),
+    "count-huge": YEARLY.replace("0,2,2,2", "0,99999999999999999999,2,2").encode(),
     "in-talks-2": YEARLY.replace("1,1,1,1,1,0", "1,1,1,2,1,0").encode(),
     "unknown-posture": YEARLY.replace("engagement", "appeasement").encode(),
     "empty-posture": YEARLY.replace("engagement", "").encode(),
@@ -456,39 +472,7 @@ CASE_BAD: dict[str, bytes] = {
 
 
 def _readers() -> dict[str, Callable[[Path], object]]:
-    from ncrealism.data import (
-        alliances,
-        contiguity,
-        distance,
-        economy,
-        events,
-        milex,
-        nmc,
-        nuclear,
-        regime,
-        states,
-    )
-
-    return {
-        "nmc-csv": nmc.read_nmc_csv,
-        "nmc-rda": nmc.read_nmc_rda,
-        "alliance-members": alliances.read_alliance_member_years,
-        "alliance-dyads": alliances.read_alliance_dyads,
-        "contiguity": contiguity.read_contiguity_directed,
-        "capdist": distance.read_capdist,
-        "capitals": distance.read_capitals,
-        "mindist": distance.read_mindist,
-        "world-bank": economy.read_wb,
-        "maddison": economy.read_maddison,
-        "missile-tests": events.read_missile_tests,
-        "sipri": milex.read_sipri_milex,
-        "nuclear-status": nuclear.read_nuclear_status,
-        "nuclear-tests": nuclear.read_nuclear_tests,
-        "stockpiles": nuclear.read_nuclear_stockpiles,
-        "polity": regime.read_polity,
-        "vdem": regime.read_vdem,
-        "cow-states": states.read_states,
-    }
+    return data_readers()
 
 
 DATA_FAULTS = {
@@ -598,19 +582,28 @@ def _record_loader_case(kind: str, data: bytes) -> Run:
     return run
 
 
+def _faulty_path(env: Env, fault: str, suffix: str, content: bytes) -> Path:
+    """A path that cannot be read as a file: missing, a folder, below a file, unreadable (or
+    a file without the expected suffix)."""
+    if fault == "missing":
+        return env.tmp / f"nope{suffix}"
+    if fault == "folder":
+        folder = env.tmp / f"a-folder{suffix}"
+        folder.mkdir()
+        return folder
+    if fault == "through-a-file":
+        return env.write("plain", b"x") / f"inside{suffix}"
+    if fault == "not-toml-suffix":
+        return env.write("s.txt", content)
+    locked = env.write(f"locked{suffix}", content)
+    env.unreadable(locked)
+    return locked
+
+
 def _path_case(template: list[str], flag: str, fault: str) -> Run:
     def run(env: Env) -> tuple[Result, tuple[str, ...]]:
         argv = env.argv(template)
-        if fault == "missing":
-            p = env.tmp / "nope.csv"
-        elif fault == "folder":
-            p = env.tmp / "a-folder"
-            p.mkdir()
-        elif fault == "through-a-file":
-            p = env.write("plain", b"x") / "inside.csv"
-        else:
-            p = env.write("locked.csv", YEARLY.encode())
-            env.unreadable(p)
+        p = _faulty_path(env, fault, ".csv", YEARLY.encode())
         return env.ncr(*argv, p), (flag, str(p))
 
     return run
@@ -680,16 +673,7 @@ def _scenario_case(data: bytes | str, named: str) -> Run:
 
 def _scenario_path_case(fault: str) -> Run:
     def run(env: Env) -> tuple[Result, tuple[str, ...]]:
-        if fault == "missing":
-            f = env.tmp / "nope.toml"
-        elif fault == "folder":
-            f = env.tmp / "dir.toml"
-            f.mkdir()
-        elif fault == "not-toml-suffix":
-            f = env.write("s.txt", BASE.encode())
-        else:
-            f = env.write("s.toml", BASE.encode())
-            env.unreadable(f)
+        f = _faulty_path(env, fault, ".toml", BASE.encode())
         return env.ncr("scenario", "validate", f, "--schema-only"), (str(f),)
 
     return run
@@ -718,6 +702,94 @@ def _data_case(reader: str, data: bytes | None) -> Run:
     def run(env: Env) -> tuple[Result, tuple[str, ...]]:
         f = env.tmp / "data.file" if data is None else env.write("data.file", data)
         return env.load(_readers()[reader], f), (str(f),)
+
+    return run
+
+
+def _with(rows: list[list[object]], at: tuple[int, int], value: object) -> list[list[object]]:
+    """``rows`` with the cell ``at`` (row, column) replaced by ``value``."""
+    out = [list(r) for r in rows]
+    out[at[0]][at[1]] = value
+    return out
+
+
+def _frame(
+    cols: dict[str, list[object]], col: str, values: list[object]
+) -> dict[str, list[object]]:
+    return {**cols, col: values}
+
+
+#: Values inside otherwise valid files that once crashed a reader (found by the fuzz tests):
+#: (reader, file name, bytes, the field the error must name).
+DATA_VALUES: dict[str, tuple[str, str, Callable[[], bytes], str]] = {
+    "nmc-rda-ccode-text": (
+        "nmc-rda",
+        "n.rda",
+        lambda: rda("cow_nmc", _frame(NMC_RDA, "ccode", ["731", "732"])),
+        "ccode",
+    ),
+    "nmc-rda-ccode-huge": (
+        "nmc-rda",
+        "n.rda",
+        lambda: rda("cow_nmc", _frame(NMC_RDA, "ccode", [9.3e18, 9.3e18])),
+        "ccode",
+    ),
+    "nmc-rda-cinc-infinite": (
+        "nmc-rda",
+        "n.rda",
+        lambda: rda("cow_nmc", _frame(NMC_RDA, "cinc", [float("inf"), 0.1])),
+        "cinc",
+    ),
+    "mindist-rda-year-text": (
+        "mindist-rda",
+        "m.rda",
+        lambda: rda("cow_mindist", _frame(MINDIST_RDA, "year", ["", ""])),
+        "year",
+    ),
+    "mindist-rda-ccode-huge": (
+        "mindist-rda",
+        "m.rda",
+        lambda: rda("cow_mindist", _frame(MINDIST_RDA, "ccode1", [9.3e18, 9.3e18])),
+        "ccode1",
+    ),
+    "maddison-year-huge": (
+        "maddison-xlsx",
+        "m.xlsx",
+        lambda: maddison(_with(MADDISON_ROWS, (1, 2), 3.4e38)),
+        "year",
+    ),
+    "sipri-header-year-huge": (
+        "sipri-xlsx",
+        "s.xlsx",
+        lambda: sipri(_with(SIPRI_ROWS, (3, 2), 1e20)),
+        "column 3",
+    ),
+    "crosswalk-ccode-huge": (
+        "crosswalk",
+        "bad-cow.csv",
+        lambda: COW_CODES.replace("731", "99999999999999999999").encode(),
+        "CCode",
+    ),
+    "world-bank-year-huge": (
+        "world-bank",
+        "w.csv",
+        lambda: WB_LONG.replace("1991", "99999999999999999999").encode(),
+        "Year",
+    ),
+    "cns-series-huge": (
+        "cns-missile-tests",
+        "c.json",
+        lambda: json.dumps(CNS).replace('"series": 1', '"series": 1' + "0" * 20, 1).encode(),
+        "series",
+    ),
+}
+
+
+def _data_value_case(reader: str, name: str, data: Callable[[], bytes], field: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.write(name, data())
+        load = crosswalk if reader == "crosswalk" else _readers()[reader]
+        return env.load(load, f), (str(f), f"field '{field}'")
 
     return run
 
@@ -800,9 +872,10 @@ def _catalogue() -> list[Case]:
         for reader in sorted(_readers())
         for fault in sorted(DATA_FAULTS)
     ]
+    cases += [Case(f"data-value/{k}", _data_value_case(*v)) for k, v in sorted(DATA_VALUES.items())]
     cases += [
         Case(f"data-file/{reader}-unreadable", _unreadable_data_case(reader))
-        for reader in ("nmc-csv", "alliance-members", "capdist", "polity", "world-bank")
+        for reader in ("nmc-csv", "alliance-members", "capdist", "polity5", "world-bank")
     ]
     cases += [
         Case(f"mirror/{where}", _mirror_case(where))

@@ -30,6 +30,9 @@ from ncrealism.errors import DataFileError, os_error_message
 #: Polars dtypes accepted in a schema.
 Schema = Mapping[str, type[pl.DataType] | pl.DataType]
 
+#: The range of a 64-bit integer column (``pl.Int64``).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 def read_bytes(path: Path | str) -> bytes:
     """The bytes of the file at ``path``; any operating-system fault is a :class:`DataFileError`.
@@ -261,6 +264,31 @@ def read_table(
     if key is not None:
         check_unique(df, key, path, header=header)
     return df
+
+
+def whole_number(
+    value: object, path: Path | str, *, row: int | None = None, field: str | None = None
+) -> int:
+    """A cell (text, an integer or a whole float) as an integer that fits a ``pl.Int64`` column.
+
+    A boolean, a fraction, NaN or an infinity, text other than optionally signed ASCII digits, and
+    a number outside the 64-bit range raise :class:`DataFileError` naming the file, the row and
+    the field.
+    """
+    n: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+        n = int(value.strip())
+    if n is None:
+        raise DataFileError(path, f"cannot read {value!r} as a whole number", row=row, field=field)
+    if not INT64_MIN <= n <= INT64_MAX:
+        raise DataFileError(
+            path, f"{value!r} is outside the range of a 64-bit integer", row=row, field=field
+        )
+    return n
 
 
 def read_rdata(path: Path | str, object_name: str, schema: Schema) -> pl.DataFrame:
