@@ -9,6 +9,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ncrealism.data.fetch import DataSource
@@ -266,6 +267,39 @@ def test_survival_reservation_follows_its_formula_with_a_stand_in_filter() -> No
     # More assurance never raises the least acceptable nuclear status.
     grid = [surv.reservation(a / 20) for a in range(21)]
     assert all(b <= a + 1e-12 for a, b in itertools.pairwise(grid))
+
+
+def test_the_grid_reservation_is_the_scalar_one_at_every_point(source: DataSource) -> None:
+    """The zone search reads the survival rule on a grid at once: the same numbers as one at a
+    time, with the perception layer's filter, the coded reader and a reader without arrays."""
+    grid = np.linspace(0.0, 1.0, 41)
+    models = [
+        build_case("six_party_2005", source=source),
+        build_case(
+            "agreed_framework_1994",
+            capabilities=fake_capabilities(CAPS),  # type: ignore[arg-type]
+            reader=StandInReader(),
+        ).with_values({"survival.reservation_floor": 0.0}),
+        build_case(
+            "agreed_framework_1994",
+            capabilities=fake_capabilities(CAPS),  # type: ignore[arg-type]
+            reader=CodedReader(0.3),
+        ),
+    ]
+    for model in models:
+        surv = model.survival()
+        assert surv is not None
+        assert surv.reservation_grid(grid).tolist() == [surv.reservation(a) for a in grid]
+
+
+def test_a_grid_rule_out_of_range_is_refused() -> None:
+    from ncrealism.negotiation.bargaining import CoupledReservation, _rule_values
+
+    c = CoupledReservation(
+        "DPRK", "nuclear_status", "security_assurance", lambda v: 0.5, "", lambda a: a + 0.5
+    )
+    with pytest.raises(InputError, match="derived reservation of 'DPRK'"):
+        _rule_values(c)
 
 
 def test_coded_reader_discounts_assurances() -> None:

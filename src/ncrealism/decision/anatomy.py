@@ -87,6 +87,19 @@ __all__ = [
 PLAYERS: tuple[str, ...] = (*CLUSTERS, "precision")
 LAYERS: tuple[str, ...] = ("system", *PLAYERS)
 
+#: The structural inputs shown by an anatomy, in the order shown (units in ``_STRUCT_UNITS``).
+_STRUCT_KEYS: tuple[str, ...] = (
+    "cinc",
+    "relative_power",
+    "threat",
+    "ally_support",
+    "patron_defection",
+    "nuclear_latency",
+    "sanctions",
+    "inducements",
+    "clarity",
+)
+
 _STRUCT_UNITS = {
     "cinc": "share of world capabilities (COW NMC)",
     "relative_power": "own share of the pool: own CINC + threat + allies' support",
@@ -166,17 +179,7 @@ class Anatomy:
         iv_lines = [
             f"data year {s['data_year']}" + (" (carried forward)" if s.get("carried") else ""),
         ]
-        for k in (
-            "cinc",
-            "relative_power",
-            "threat",
-            "ally_support",
-            "patron_defection",
-            "nuclear_latency",
-            "sanctions",
-            "inducements",
-            "clarity",
-        ):
+        for k in _STRUCT_KEYS:
             iv_lines.append(f"{k} = {s[k]:.4f}  ({_STRUCT_UNITS[k]})")
         src = ", ".join(
             f"{c.get('abb') or c['ccode']} {c['share']:.3f}" for c in s["threat_sources"][:8]
@@ -377,6 +380,63 @@ def _coalition_probabilities(
     return probs
 
 
+def _shapley_table(
+    lo: dict[frozenset[str], np.ndarray],
+    names: Sequence[str],
+    players: Sequence[str],
+    focus: str | None,
+    p_full: np.ndarray,
+) -> tuple[pl.DataFrame, str]:
+    """The layer bookkeeping of :func:`anatomy` and :func:`dynamic_anatomy`.
+
+    ``lo`` maps every coalition of ``players`` to the log-odds of each option. The **system**
+    layer of option k is L_k(neutral coalition) - log(1/(K - 1)); each player's layer is its
+    Shapley value (:func:`shapley_values`) of the gain L_k(C) - L_k(neutral), so the layers add
+    up to L_k(all players) - log(1/(K - 1)). Returns the table (``option``, ``layer``,
+    ``contribution``, ``share`` of the total) with the ``focus`` option first (default: the
+    most probable under ``p_full``), and that option's name.
+    """
+    names = list(names)
+    focus_name = focus if focus is not None else names[int(np.argmax(p_full))]
+    if focus_name not in names:
+        raise InputError(f"unknown option '{focus_name}'; known: {names}")
+    k = len(names)
+    base = math.log(1.0 / (k - 1)) if k > 1 else 0.0
+    empty = frozenset[str]()
+    rows = []
+    for j, name in enumerate(names):
+        value = {c: float(lo[c][j] - lo[empty][j]) for c in lo}
+        phi = shapley_values(value, players)
+        system = float(lo[empty][j] - base)
+        total = system + sum(phi.values())
+        for layer in ("system", *players):
+            v = system if layer == "system" else phi[layer]
+            rows.append(
+                {
+                    "option": name,
+                    "layer": layer,
+                    "contribution": v,
+                    "share": (v / total) if abs(total) > 1e-12 else None,
+                }
+            )
+    order = [focus_name] + [n for n in names if n != focus_name]
+    shap = (
+        pl.DataFrame(
+            rows,
+            schema={
+                "option": pl.Utf8,
+                "layer": pl.Utf8,
+                "contribution": pl.Float64,
+                "share": pl.Float64,
+            },
+        )
+        .with_columns(pl.col("option").replace_strict(order, list(range(len(order)))).alias("_o"))
+        .sort("_o", maintain_order=True)
+        .drop("_o")
+    )
+    return shap, focus_name
+
+
 def anatomy(
     inputs_row: pl.DataFrame,
     filt: PerceptionFilter,
@@ -396,29 +456,12 @@ def anatomy(
     row = inputs_row.row(0, named=True)
     year = int(row["year"])
     X_on = design_matrix(inputs_row, filt)
-    coalitions = _coalitions(PLAYERS)
     probs = _coalition_probabilities(inputs_row, filt, options)
     p_full = probs[frozenset(PLAYERS)]
     p_neutral = probs[frozenset()]
     k = len(options)
-    base = math.log(1.0 / (k - 1)) if k > 1 else 0.0
     lo = {c: _logodds(p) for c, p in probs.items()}
-    shap_rows = []
-    for j, name in enumerate(options.names):
-        value = {c: float(lo[c][j] - lo[frozenset()][j]) for c in coalitions}
-        phi = shapley_values(value, PLAYERS)
-        system = float(lo[frozenset()][j] - base)
-        total = system + sum(phi.values())
-        for layer in LAYERS:
-            v = system if layer == "system" else phi[layer]
-            shap_rows.append(
-                {
-                    "option": name,
-                    "layer": layer,
-                    "contribution": v,
-                    "share": (v / total) if abs(total) > 1e-12 else None,
-                }
-            )
+    shap, focus_name = _shapley_table(lo, options.names, PLAYERS, focus, p_full)
     comp = utilities(X_on, filt.to_theta(), options=options, components=True)[:, 0, 0, :]
     u = comp.sum(axis=0)
     opt_frame = pl.DataFrame(
@@ -435,20 +478,7 @@ def anatomy(
             "p_filter": p_full,
         }
     )
-    struct_keys = [
-        "data_year",
-        "carried",
-        "cinc",
-        "relative_power",
-        "threat",
-        "ally_support",
-        "patron_defection",
-        "nuclear_latency",
-        "sanctions",
-        "inducements",
-        "clarity",
-    ]
-    structural = {kk: row.get(kk) for kk in struct_keys}
+    structural = {kk: row.get(kk) for kk in ("data_year", "carried", *_STRUCT_KEYS)}
     structural["threat_sources"] = sorted(
         row.get("threat_sources") or [], key=lambda s: -float(s["share"])
     )
@@ -462,27 +492,6 @@ def anatomy(
     domestic["weighted_vulnerability"] = float(np.asarray(env["vulnerability"]).reshape(-1)[0])
     domestic["survival_weight"] = float(np.asarray(env["survival_weight"]).reshape(-1)[0])
     per = trace({kk: np.array([v]) for kk, v in structural_q.items()}, filt, years=[year])
-    names = list(options.names)
-    focus_name = focus if focus is not None else names[int(np.argmax(p_full))]
-    if focus_name not in names:
-        raise InputError(f"unknown option '{focus_name}'; known: {names}")
-    shap = pl.DataFrame(
-        shap_rows,
-        schema={
-            "option": pl.Utf8,
-            "layer": pl.Utf8,
-            "contribution": pl.Float64,
-            "share": pl.Float64,
-        },
-    )
-    order = [focus_name] + [n for n in names if n != focus_name]
-    shap = (
-        shap.with_columns(
-            pl.col("option").replace_strict(order, list(range(len(order)))).alias("_o")
-        )
-        .sort("_o", maintain_order=True)
-        .drop("_o")
-    )
     notes = []
     if row.get("carried"):
         notes.append("some data sources end before the data year; their last year was used")
@@ -574,45 +583,8 @@ def dynamic_anatomy(
         p = softmax(D @ th)
         p_dyn[c] = p
         lo[c] = _logodds(p)
-    k = len(options)
-    base = math.log(1.0 / (k - 1)) if k > 1 else 0.0
-    empty = frozenset[str]()
-    full = frozenset(DYNAMIC_PLAYERS)
-    shap_rows = []
-    for j, name in enumerate(names):
-        value = {c: float(lo[c][j] - lo[empty][j]) for c in lo}
-        phi = shapley_values(value, DYNAMIC_PLAYERS)
-        system = float(lo[empty][j] - base)
-        total = system + sum(phi.values())
-        for layer in DYNAMIC_LAYERS:
-            v = system if layer == "system" else phi[layer]
-            shap_rows.append(
-                {
-                    "option": name,
-                    "layer": layer,
-                    "contribution": v,
-                    "share": (v / total) if abs(total) > 1e-12 else None,
-                }
-            )
-    p_map = p_dyn[full]
-    focus_name = focus if focus is not None else names[int(np.argmax(p_map))]
-    if focus_name not in names:
-        raise InputError(f"unknown option '{focus_name}'; known: {names}")
-    order = [focus_name] + [n for n in names if n != focus_name]
-    shap = (
-        pl.DataFrame(
-            shap_rows,
-            schema={
-                "option": pl.Utf8,
-                "layer": pl.Utf8,
-                "contribution": pl.Float64,
-                "share": pl.Float64,
-            },
-        )
-        .with_columns(pl.col("option").replace_strict(order, list(range(len(order)))).alias("_o"))
-        .sort("_o", maintain_order=True)
-        .drop("_o")
-    )
+    p_map = p_dyn[frozenset(DYNAMIC_PLAYERS)]
+    shap, focus_name = _shapley_table(lo, names, DYNAMIC_PLAYERS, focus, p_map)
     kappa = float(theta[inertia_idx[0]]) if inertia_idx else 0.0
     dyn = {
         "status_quo": status_quo,

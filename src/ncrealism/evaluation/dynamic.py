@@ -201,6 +201,58 @@ def _status_quo(
     )
 
 
+@dataclass(frozen=True)
+class _Training:
+    """The training years of a fit: inputs rows and record, sorted by year."""
+
+    rows: pl.DataFrame  # the inputs rows of the record's years
+    years: list[int]
+    y: NDArray[np.int64]  # option index of the recorded posture of each year
+    status_quo: NDArray[np.int64]  # option index of the posture of the year before (-1: none)
+    last: int  # option index of the last recorded posture
+
+
+def _training(
+    name: str, inputs: pl.DataFrame, record: pl.DataFrame, options: Sequence[str]
+) -> _Training:
+    """The inputs rows and recorded choices that model ``name`` is fitted on."""
+    rec = record.sort("year")
+    years = [int(y) for y in rec["year"].to_list()]
+    rows = inputs.filter(pl.col("year").is_in(years)).sort("year")
+    if rows.height != len(years):
+        raise InputError(f"model '{name}': inputs do not cover the training years")
+    opts = list(options)
+    postures = [str(p) for p in rec[POSTURE].to_list()]
+    y = np.array([opts.index(p) for p in postures], dtype=np.int64)
+    return _Training(rows, years, y, _status_quo(years, rec, opts), opts.index(postures[-1]))
+
+
+def _forecast_frame(
+    inputs: pl.DataFrame,
+    options: Sequence[str],
+    last: int,
+    step: Callable[[pl.DataFrame, int, Array, int], Array],
+) -> pl.DataFrame:
+    """Forecasts of every inputs row (``year``, ``option``, ``probability``; the frame of
+    :class:`~ncrealism.evaluation.models.Forecaster`): ``step(row, year, start, h)`` gives the
+    probabilities ``h`` years ahead (:func:`horizon_of`) from ``start``, the last recorded
+    posture before the origin as a one-hot vector."""
+    h = horizon_of(inputs)
+    rows = []
+    for i in range(inputs.height):
+        row = inputs.slice(i, 1)
+        year = int(row["year"][0])
+        start = np.zeros(len(options))
+        start[last] = 1.0
+        p = step(row, year, start, h)
+        rows += [(year, o, float(v)) for o, v in zip(options, p, strict=True)]
+    return pl.DataFrame(
+        rows,
+        schema={"year": pl.Int64, "option": pl.Utf8, "probability": pl.Float64},
+        orient="row",
+    )
+
+
 def _rng(seed: int, name: str, year: int, horizon: int) -> np.random.Generator:
     """A generator per (model, forecast year, horizon): same seed, same bytes, in any order."""
     return np.random.default_rng([seed, zlib.crc32(name.encode()), year, horizon])
@@ -222,16 +274,11 @@ class _DynamicForecaster:
     options: tuple[str, ...]
 
     def predict(self, inputs: pl.DataFrame) -> pl.DataFrame:
-        h = horizon_of(inputs)
         k = len(self.options)
-        rows = []
-        for i in range(inputs.height):
-            row = inputs.slice(i, 1)
-            year = int(row["year"][0])
+
+        def step(row: pl.DataFrame, year: int, start: Array, h: int) -> Array:
             D = self.model.design_for(row, np.arange(k, dtype=np.int64), self.options)
-            start = np.zeros(k)
-            start[self.last] = 1.0
-            p = predictive(
+            return predictive(
                 self.fit,
                 D,
                 start,
@@ -239,12 +286,8 @@ class _DynamicForecaster:
                 rng=_rng(self.model.seed, self.model.name, year, h),
                 n_draws=self.model.n_draws,
             )
-            rows += [(year, o, float(v)) for o, v in zip(self.options, p, strict=True)]
-        return pl.DataFrame(
-            rows,
-            schema={"year": pl.Int64, "option": pl.Utf8, "probability": pl.Float64},
-            orient="row",
-        )
+
+        return _forecast_frame(inputs, self.options, self.last, step)
 
 
 @dataclass(frozen=True)
@@ -318,16 +361,10 @@ class DynamicModel:
         self, inputs: pl.DataFrame, record: pl.DataFrame, options: Sequence[str]
     ) -> DynamicFit:
         """MAP + Laplace fit on the record years (inputs rows of the same years)."""
-        rec = record.sort("year")
-        years = [int(y) for y in rec["year"].to_list()]
-        rows = inputs.filter(pl.col("year").is_in(years)).sort("year")
-        if rows.height != len(years):
-            raise InputError(f"model '{self.name}': inputs do not cover the training years")
+        tr = _training(self.name, inputs, record, options)
         opts = list(options)
-        y = np.array([opts.index(str(p)) for p in rec[POSTURE].to_list()], dtype=np.int64)
-        sq = _status_quo(years, rec, opts)
-        D = self.design_for(rows, sq, opts)
-        return fit_dynamic(self.spec(rows, opts), D, y)
+        D = self.design_for(tr.rows, tr.status_quo, opts)
+        return fit_dynamic(self.spec(tr.rows, opts), D, tr.y)
 
     def fit(self, inputs: pl.DataFrame, record: pl.DataFrame, options: Sequence[str]) -> Forecaster:
         res = self.fit_record(inputs, record, options)
@@ -353,23 +390,14 @@ class _StatForecaster:
     events: tuple[str, ...]
 
     def predict(self, inputs: pl.DataFrame) -> pl.DataFrame:
-        h = horizon_of(inputs)
         k = len(self.options)
-        rows = []
-        for i in range(inputs.height):
-            row = inputs.slice(i, 1)
+
+        def step(row: pl.DataFrame, year: int, start: Array, h: int) -> Array:
             rep = pl.concat([row] * k)
             T = self.predict_matrix(_features(rep, np.arange(k, dtype=np.int64), k, self.events))
-            start = np.zeros(k)
-            start[self.last] = 1.0
-            p = chain(T, start, h)
-            year = int(row["year"][0])
-            rows += [(year, o, float(v)) for o, v in zip(self.options, p, strict=True)]
-        return pl.DataFrame(
-            rows,
-            schema={"year": pl.Int64, "option": pl.Utf8, "probability": pl.Float64},
-            orient="row",
-        )
+            return chain(T, start, h)
+
+        return _forecast_frame(inputs, self.options, self.last, step)
 
 
 @dataclass(frozen=True)
@@ -386,15 +414,12 @@ class StatisticalReference:
 
         opts = list(options)
         k = len(opts)
-        rec = record.sort("year")
-        years = [int(y) for y in rec["year"].to_list()]
-        rows = inputs.filter(pl.col("year").is_in(years)).sort("year")
-        y = np.array([opts.index(str(p)) for p in rec[POSTURE].to_list()], dtype=np.int64)
+        tr = _training(self.name, inputs, record, opts)
+        y, last = tr.y, tr.last
         events = event_columns(inputs)
-        X = _features(rows, _status_quo(years, rec, opts), k, events)
+        X = _features(tr.rows, tr.status_quo, k, events)
         n = len(y)
         classes = np.unique(y)
-        last = opts.index(str(rec[POSTURE].to_list()[-1]))
         if len(classes) < 2:
             const = np.full(k, 1.0 / (n + k))
             const[classes[0]] = (n + 1.0) / (n + k)

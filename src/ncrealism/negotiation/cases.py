@@ -58,6 +58,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, runtime_checkable
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from ncrealism.data._read import read_toml
@@ -76,6 +78,8 @@ from ncrealism.negotiation.commitment import PartyCommitment
 
 if TYPE_CHECKING:
     from ncrealism.data.fetch import DataSource
+
+FloatArray = NDArray[np.float64]
 
 __all__ = [
     "Analysis",
@@ -688,6 +692,16 @@ class CodedReader:
     def perceived_threat(self, threat: float, credibility: float) -> float:
         return min(1.0, max(0.0, threat)) * (1.0 - min(1.0, max(0.0, credibility)))
 
+    def assurance_credibility_grid(self, offered: FloatArray) -> FloatArray:
+        """:meth:`assurance_credibility` of each element (the same numbers)."""
+        return np.asarray(np.clip(offered, 0.0, 1.0) * (1.0 - self.juche_discount), dtype=float)
+
+    def perceived_threat_grid(self, threat: float, credibility: FloatArray) -> FloatArray:
+        """:meth:`perceived_threat` for each credibility (the same numbers)."""
+        return np.asarray(
+            min(1.0, max(0.0, threat)) * (1.0 - np.clip(credibility, 0.0, 1.0)), dtype=float
+        )
+
     def describe(self) -> str:
         return f"coded filter (Juche discount {self.juche_discount:.2f})"
 
@@ -726,6 +740,30 @@ class PerceptionReader:
         tm = min(1.0, max(0.0, t + self.misperceived_shift))
         t_hat = perceived_threat(t, tm, self.clarity, self.filter["threat_sensitivity"])
         return float(residual_threat(t_hat, min(1.0, max(0.0, credibility)), 1.0))
+
+    def assurance_credibility_grid(self, offered: FloatArray) -> FloatArray:
+        """:meth:`assurance_credibility` of each element (the same numbers)."""
+        from ncrealism.perception import assurance_credibility
+
+        return np.asarray(
+            assurance_credibility(
+                self.relative_power,
+                0.0,
+                self.filter["assurance_discount"],
+                np.clip(offered, 0.0, 1.0),
+            ),
+            dtype=float,
+        )
+
+    def perceived_threat_grid(self, threat: float, credibility: FloatArray) -> FloatArray:
+        """:meth:`perceived_threat` for each credibility (the same numbers): the perceived
+        threat does not depend on the assurance, only the residual does."""
+        from ncrealism.perception import perceived_threat, residual_threat
+
+        t = min(1.0, max(0.0, threat))
+        tm = min(1.0, max(0.0, t + self.misperceived_shift))
+        t_hat = perceived_threat(t, tm, self.clarity, self.filter["threat_sensitivity"])
+        return np.asarray(residual_threat(t_hat, np.clip(credibility, 0.0, 1.0), 1.0), dtype=float)
 
     def describe(self) -> str:
         return f"perception filter '{self.filter.label}'"
@@ -790,6 +828,20 @@ class SurvivalDerivation:
             return self.floor
         s = min(1.0, (1.0 - self.survival_threshold / t_hat) / self.threat_reduction)
         return max(self.floor, s)
+
+    def reservation_grid(self, assurance: FloatArray) -> FloatArray:
+        """:meth:`reservation` of each assurance level at once (the same numbers), when the
+        reader has array versions of its two readings; else one at a time."""
+        a = np.asarray(assurance, dtype=float)
+        cred_grid = getattr(self.reader, "assurance_credibility_grid", None)
+        threat_grid = getattr(self.reader, "perceived_threat_grid", None)
+        if cred_grid is None or threat_grid is None:
+            return np.array([self.reservation(float(v)) for v in a])
+        t_hat = np.asarray(threat_grid(self.threat, cred_grid(a * self.offer_credibility)))
+        theta = self.survival_threshold
+        with np.errstate(divide="ignore", invalid="ignore"):
+            s = np.minimum(1.0, (1.0 - theta / t_hat) / self.threat_reduction)
+        return np.where(t_hat <= theta, self.floor, np.maximum(self.floor, s))
 
     def describe(self, assurance: float | None = None) -> str:
         text = (
@@ -955,6 +1007,7 @@ class CaseModel:
                     surv.assurance_dimension,
                     surv.reservation,
                     surv.describe(),
+                    surv.reservation_grid,
                 ),
             )
         return BargainingProblem(dims, tuple(parties), Forum(_unit(v["forum.quota"])), couplings)

@@ -12,18 +12,25 @@ A :class:`Panel` holds, for the years T and the COW states K of the capability d
 * ``miles[a, b]``: capital-to-capital distance in statute miles (Gleditsch & Ward 2001,
   time-invariant; nan where capdist has no value);
 * ``alliance_status[t]`` / ``contiguity_status[t]``: 0 observed, 1 carried forward from the
-  last covered year (alliances 2012, contiguity 2016), 2 unknown (carrying switched off).
+  last covered year (alliances 2012, contiguity 2016), 2 unknown (carrying switched off);
+* ``ally_cells`` / ``blank_cells`` / ``cont_cells``: the flat positions (t·K + a)·K + b of the
+  non-zero cells of ``flags`` / ``blank_flags`` / ``conttype``, so that a frame can scatter the
+  few dyad-years with an alliance or a border instead of reading all T×K×K cells.
 
 Directed dyad-years are the cells (t, a, b) with both states present and a ≠ b, listed year by
 year (:meth:`Panel.blocks`): each measure is computed on one year's n×n matrices and written to
 that year's contiguous block of rows, so the whole 1816-2016 directed frame (about 1.9 million
-rows) needs no join.
+rows) needs no join. :class:`RowIndex` reads a state-year quantity at every row without a
+per-row index into the T×K arrays: the first state's value is one ``numpy.repeat`` of the
+state-years' values (rows are grouped by first state), the second state's one gather from them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -81,6 +88,9 @@ class Panel:
     alliance_status: NDArray[np.int8]
     contiguity_status: NDArray[np.int8]
     sources: tuple[str, ...]
+    ally_cells: IntArray
+    blank_cells: IntArray
+    cont_cells: IntArray
 
     # ------------------------------------------------------------------ lookups
     def year_positions(self, years: list[int]) -> IntArray:
@@ -150,6 +160,28 @@ class Block:
 
 
 @dataclass(frozen=True)
+class StateYears:
+    """The state-years of a :class:`Blocks`' years, in row order (year, then code).
+
+    ``flat``: their positions t·K + k in the panel's T×K arrays; ``rank``: position among the
+    year's states; ``size``: number of states that year; ``count``: rows with the state as
+    ``ccode1`` (n − 1 directed, n − 1 − rank otherwise); ``first_row``: the row of its first
+    dyad as ``ccode1``; ``block_start`` / ``block_size``: per year block, the index of its
+    first state-year and its number of states; ``lookup``: T·K → index into ``flat`` (−1 for a
+    state-year outside the blocks).
+    """
+
+    flat: IntArray
+    rank: IntArray
+    size: IntArray
+    count: IntArray
+    first_row: IntArray
+    block_start: IntArray
+    block_size: IntArray
+    lookup: IntArray
+
+
+@dataclass(frozen=True)
 class Blocks:
     """The year blocks of a dyad-year frame (see :meth:`Panel.blocks`)."""
 
@@ -175,61 +207,225 @@ class Blocks:
         """The year position of every row."""
         return np.repeat(self.tpos, np.diff(self.offsets))
 
-    def index(self) -> RowIndex:
-        """The year position and the two state positions of every row, in row order.
+    @cached_property
+    def states(self) -> StateYears:
+        """The state-years of the blocks and where their rows start (:class:`StateYears`)."""
+        panel = self.panel
+        nt, nk = panel.present.shape
+        present = panel.present[self.tpos]
+        block_size = present.sum(axis=1).astype(np.int64)
+        rr, kk = np.nonzero(present)
+        flat = self.tpos[rr] * nk + kk
+        block_start = np.concatenate([[0], np.cumsum(block_size)[:-1]]).astype(np.int64)
+        rank = np.arange(flat.size, dtype=np.int64) - block_start[rr]
+        size = block_size[rr]
+        base = self.offsets[:-1][rr]
+        if self.directed:
+            count = size - 1
+            first_row = base + rank * (size - 1)
+        else:
+            count = size - 1 - rank
+            first_row = base + rank * size - rank * (rank + 1) // 2
+        lookup = np.full(nt * nk, -1, dtype=np.int64)
+        lookup[flat] = np.arange(flat.size, dtype=np.int64)
+        return StateYears(
+            flat.astype(np.int64),
+            rank,
+            size,
+            count.astype(np.int64),
+            first_row.astype(np.int64),
+            block_start,
+            block_size,
+            lookup,
+        )
 
-        One boolean mask over years × states × states, read in C order, lists the dyad-years
-        in the order of :meth:`Panel.blocks` (year, first code, second code), so every measure
-        is then a gather from the panel's arrays, with no loop over years.
-        """
-        present = self.panel.present[self.tpos]
-        nk = present.shape[1]
-        mask = present[:, :, None] & present[:, None, :]
-        pair = ~np.eye(nk, dtype=bool) if self.directed else np.triu(np.ones((nk, nk), bool), 1)
-        mask &= pair[None, :, :]
-        flat = np.flatnonzero(mask)
-        ij = flat % (nk * nk)
-        t = self.tpos[flat // (nk * nk)]
-        i = ij // nk
-        j = ij - i * nk
-        ti = t * nk + i
-        return RowIndex(t, i, j, ti, t * nk + j, ij, ti * nk + j)
+    def index(self) -> RowIndex:
+        """The per-row positions of the frame's dyad-years (:class:`RowIndex`)."""
+        return RowIndex(self)
+
+    def rows_of_states(self, first: IntArray, second: IntArray) -> IntArray:
+        """The row of each dyad-year given the flat T×K positions t·K + i and t·K + j of its two
+        state-years (same year t); −1 for one that is not in the frame (year not selected,
+        state absent, i = j, or i > j in a non-directed frame)."""
+        st = self.states
+        a = np.take(st.lookup, first)
+        b = np.take(st.lookup, second)
+        ok = (a >= 0) & (b >= 0) & (a != b)
+        a0 = np.maximum(a, 0)
+        ra = np.take(st.rank, a0)
+        rb = np.take(st.rank, np.maximum(b, 0))
+        if self.directed:
+            row = np.take(st.first_row, a0) + rb - (rb > ra)
+        else:
+            ok &= rb > ra
+            row = np.take(st.first_row, a0) + (rb - ra - 1)
+        return np.where(ok, row, -1).astype(np.int64)
+
+    def rows_of_cells(self, cells: IntArray) -> IntArray:
+        """The row of each T×K×K cell (t·K + a)·K + b (−1 outside the frame)."""
+        nk = self.panel.codes.size
+        return self.rows_of_states(cells // nk, (cells // (nk * nk)) * nk + cells % nk)
+
+    def cell_rows(self, cells: IntArray) -> tuple[IntArray, IntArray]:
+        """The rows of those T×K×K ``cells`` that lie in the frame, and those cells."""
+        rows = self.rows_of_cells(cells)
+        keep = rows >= 0
+        return rows[keep], cells[keep]
+
+    @cached_property
+    def alliance_rows(self) -> tuple[IntArray, NDArray[np.uint8]]:
+        """The rows with an alliance obligation and their obligation bits."""
+        rows, cells = self.cell_rows(self.panel.ally_cells)
+        return rows, np.take(self.panel.flags, cells)
+
+    @cached_property
+    def alliance_flags(self) -> NDArray[np.uint8]:
+        """The alliance obligation bits of every row (0: none)."""
+        rows, bits = self.alliance_rows
+        out = np.zeros(self.n_rows, dtype=np.uint8)
+        out[rows] = bits
+        return out
 
     def row_of(self, t: IntArray, i: IntArray, j: IntArray) -> IntArray:
         """The row of each dyad-year (year position t, state positions i and j); -1 for a
         dyad-year that is not in the frame (year not selected, state absent, or i ≥ j in a
         non-directed frame)."""
-        panel = self.panel
-        block_of = np.full(panel.years.size, -1, dtype=np.int64)
-        block_of[self.tpos] = np.arange(self.tpos.size)
-        rank = np.cumsum(panel.present, axis=1) - 1  # position among the year's states
-        b = block_of[t]
-        ok = (b >= 0) & (i != j) & panel.present[t, i] & panel.present[t, j]
-        if not self.directed:
-            ok &= i < j
-        n = panel.present.sum(axis=1)[t]
-        ri, rj = rank[t, i], rank[t, j]
-        if self.directed:
-            within = ri * (n - 1) + rj - (rj > ri)
-        else:
-            within = ri * n - ri * (ri + 1) // 2 + (rj - ri - 1)
-        return np.where(ok, self.offsets[np.maximum(b, 0)] + within, -1).astype(np.int64)
+        nk = self.panel.codes.size
+        t = np.asarray(t, dtype=np.int64)
+        return self.rows_of_states(t * nk + np.asarray(i), t * nk + np.asarray(j))
 
 
 @dataclass(frozen=True)
 class RowIndex:
-    """Per-row positions of a dyad-year frame: year ``t``, states ``i`` (``ccode1``) and ``j``
-    (``ccode2``), all positions in the panel's arrays, and the flat positions of (t, i),
-    (t, j), (i, j) and (t, i, j) in the C-ordered T×K, K×K and T×K×K arrays (for
-    :func:`numpy.take`)."""
+    """Where each row of a dyad-year frame reads the panel's arrays.
 
-    t: IntArray
-    i: IntArray
-    j: IntArray
-    ti: IntArray
-    tj: IntArray
-    ij: IntArray
-    tij: IntArray
+    Rows are grouped by year, then by first state (``ccode1``), so a state-year quantity is
+    read for the first state by one :func:`numpy.repeat` (:meth:`first`) and for the second
+    by one gather at :attr:`sj` (:meth:`second`); a year quantity by :meth:`per_year`.
+    The per-row positions ``t`` (year), ``i`` (``ccode1``) and ``j`` (``ccode2``) in the
+    panel's arrays, and the flat positions ``ti``, ``tj``, ``ij`` and ``tij`` of (t, i),
+    (t, j), (i, j) and (t, i, j) in the C-ordered T×K, K×K and T×K×K arrays, are computed on
+    first use.
+    """
+
+    blocks: Blocks
+
+    def _states_of(self, values: NDArray[Any]) -> NDArray[Any]:
+        if values.ndim == 2:
+            return np.asarray(values).reshape(-1)[self.blocks.states.flat]
+        return values
+
+    def first(self, values: NDArray[Any]) -> NDArray[Any]:
+        """The value of ``ccode1``'s state-year at every row, from a T×K array or an array over
+        :attr:`Blocks.states` (one value per state-year)."""
+        return np.repeat(self._states_of(values), self.blocks.states.count)
+
+    def second(self, values: NDArray[Any]) -> NDArray[Any]:
+        """The value of ``ccode2``'s state-year at every row (arguments as :meth:`first`)."""
+        return np.take(self._states_of(values), self.sj)
+
+    def per_year(self, values: NDArray[Any]) -> NDArray[Any]:
+        """The value of each row's year, from an array over the panel's years."""
+        return np.repeat(np.asarray(values)[self.blocks.tpos], np.diff(self.blocks.offsets))
+
+    @cached_property
+    def sj(self) -> IntArray:
+        """Index into :attr:`Blocks.states` of every row's second state-year.
+
+        In the rows of a first state of rank ρ among the year's n states (first state-year of
+        the year: B), the second runs B, B + 1, ... skipping B + ρ (directed), or B + ρ + 1 to
+        B + n − 1 (non-directed): runs of consecutive integers, built by one cumulative sum.
+        """
+        st = self.blocks.states
+        first_state = np.arange(st.rank.size, dtype=np.int64) - st.rank
+        if self.blocks.directed:
+            start = first_state + (st.rank == 0)
+            jump_at = np.where((st.rank >= 1) & (st.rank < st.count), st.rank, -1)
+        else:
+            start = first_state + st.rank + 1
+            jump_at = np.full(st.rank.size, -1, dtype=np.int64)
+        return _runs(self.blocks.n_rows, st, start, np.ones_like(start), jump_at, 1)
+
+    @cached_property
+    def transpose(self) -> IntArray:
+        """The row of (``ccode2``, ``ccode1``) for every row of a directed frame.
+
+        Row (a, b) of a year whose rows start at o, n states: o + b·(n − 1) + a − [a > b]; along
+        the rows of a, a run of step n − 1 with one extra step of n past the diagonal.
+        """
+        if not self.blocks.directed:
+            raise ValueError("a non-directed frame has no transposed rows")
+        st = self.blocks.states
+        rho, n = st.rank, st.size
+        origin = st.first_row - rho * (n - 1)  # o, the first row of the year
+        start = np.where(rho == 0, origin + n - 1, origin + rho - 1)
+        jump_at = np.where((rho >= 1) & (rho < st.count), rho, -1)
+        return _runs(self.blocks.n_rows, st, start, n - 1, jump_at, n)
+
+    @cached_property
+    def t(self) -> IntArray:
+        return self.per_year(np.arange(self.blocks.panel.years.size, dtype=np.int64))
+
+    @cached_property
+    def k_of_state(self) -> IntArray:
+        """Position in the panel's codes of every state-year of :attr:`Blocks.states`."""
+        nk = self.blocks.panel.codes.size
+        out: IntArray = self.blocks.states.flat % nk
+        return out
+
+    @cached_property
+    def i(self) -> IntArray:
+        return self.first(self.k_of_state)
+
+    @cached_property
+    def j(self) -> IntArray:
+        return self.second(self.k_of_state)
+
+    @cached_property
+    def ti(self) -> IntArray:
+        return self.first(self.blocks.states.flat)
+
+    @cached_property
+    def tj(self) -> IntArray:
+        return self.second(self.blocks.states.flat)
+
+    @cached_property
+    def ij(self) -> IntArray:
+        """Flat position (i, j) in the K×K arrays: ``first(k·K) + second(k)``."""
+        nk = self.blocks.panel.codes.size
+        out: IntArray = self.first(self.k_of_state * nk)
+        out += self.second(self.k_of_state)
+        return out
+
+    @cached_property
+    def tij(self) -> IntArray:
+        nk = self.blocks.panel.codes.size
+        out: IntArray = self.ti * nk + self.j
+        return out
+
+
+def _runs(
+    n_rows: int,
+    states: StateYears,
+    start: IntArray,
+    step: IntArray,
+    jump_at: IntArray,
+    jump: IntArray | int,
+) -> IntArray:
+    """Per row, ``start + step·c + jump·[c ≥ jump_at]`` of its first state-year, c the row's
+    position among that state-year's rows (``jump_at`` −1: no jump), by one cumulative sum of
+    the increments."""
+    count = states.count
+    keep = count > 0
+    delta = np.repeat(step, count)
+    jumps = np.broadcast_to(np.asarray(jump, dtype=np.int64), start.shape)
+    has_jump = jump_at >= 0
+    last = start + step * (count - 1) + np.where(has_jump, jumps, 0)
+    firsts = states.first_row[keep]
+    delta[firsts] = start[keep] - np.concatenate([[0], last[keep][:-1]])
+    delta[states.first_row[has_jump] + jump_at[has_jump]] += jumps[has_jump]
+    out: IntArray = np.cumsum(delta, out=delta)
+    return out
 
 
 def load_table(name: str, source: DataSource, load: Callable[[], pl.DataFrame]) -> pl.DataFrame:
@@ -239,6 +435,51 @@ def load_table(name: str, source: DataSource, load: Callable[[], pl.DataFrame]) 
 
 def _status(years: IntArray, last: int, carry: bool) -> NDArray[np.int8]:
     return np.where(years <= last, OBSERVED, CARRIED if carry else UNKNOWN).astype(np.int8)
+
+
+def _symmetric_cells(
+    t: IntArray,
+    a: IntArray,
+    b: IntArray,
+    keep: BoolArray,
+    values: NDArray[np.uint8],
+    shape: tuple[int, int],
+) -> tuple[NDArray[np.uint8], IntArray]:
+    """The T×K×K array holding ``values`` at (t, a, b) and (t, b, a) for the rows ``keep``
+    (one row per non-directed dyad-year), and the flat positions of those cells."""
+    nt, nk = shape
+    out = np.zeros((nt, nk, nk), dtype=np.uint8)
+    t, a, b, v = t[keep], a[keep], b[keep], values[keep]
+    out[t, a, b] = v
+    out[t, b, a] = v
+    cells = np.concatenate([(t * nk + a) * nk + b, (t * nk + b) * nk + a]).astype(np.int64)
+    return out, cells
+
+
+def _carry(
+    arr: NDArray[Any],
+    cells: IntArray,
+    status: NDArray[np.int8],
+    last: int,
+    years: IntArray,
+    present: BoolArray,
+) -> IntArray:
+    """Copy the cells of year ``last`` to the years carried forward (both states present), in
+    the T×K×K array ``arr`` and in the list of its non-zero ``cells``; returns the list."""
+    carried = np.flatnonzero(status == CARRIED)
+    if carried.size == 0 or not years[0] <= last <= years[-1]:
+        return cells
+    nk = present.shape[1]
+    kk2 = nk * nk
+    base = last - int(years[0])
+    here = cells[cells // kk2 == base] - base * kk2  # a·K + b of the last covered year
+    pa, pb = here // nk, here % nk
+    extra = [cells]
+    for tt in carried:
+        arr[tt] = np.where(present[tt][:, None] & present[tt][None, :], arr[base], 0)
+        both = present[tt, pa] & present[tt, pb]
+        extra.append(here[both] + int(tt) * kk2)
+    return np.concatenate(extra).astype(np.int64)
 
 
 def build_panel(
@@ -313,41 +554,38 @@ def _build_panel(
         )
         return (y - years[0]).astype(np.int64), a.astype(np.int64), b.astype(np.int64), ok
 
-    # Alliances: non-directed dyad-years 1816-2012, written both ways.
+    # Alliances: non-directed dyad-years 1816-2012 (one row per dyad-year), written both ways.
     ally = load_table("alliance_dyad", src, lambda: alliance_dyad_years(False, source=src))
     t, a, b, ok = dyad_positions(ally)
     bits = np.zeros(ally.height, dtype=np.uint8)
-    for col, bit in FLAG_BITS.items():
-        bits |= np.where(ally[col].fill_null(0).to_numpy() > 0, bit, 0).astype(np.uint8)
-    flags = np.zeros((nt, nk, nk), dtype=np.uint8)
-    flags[t[ok], a[ok], b[ok]] = bits[ok]
-    flags[t[ok], b[ok], a[ok]] = bits[ok]
-    # flags the publisher left blank: unknown, shown as null, counted as no obligation
     blank_bits = np.zeros(ally.height, dtype=np.uint8)
     for col, bit in FLAG_BITS.items():
-        blank_bits |= np.where(ally[col].is_null().to_numpy(), bit, 0).astype(np.uint8)
-    blank_flags = np.zeros((nt, nk, nk), dtype=np.uint8)
-    nb = ok & (blank_bits > 0)
-    blank_flags[t[nb], a[nb], b[nb]] = blank_bits[nb]
-    blank_flags[t[nb], b[nb], a[nb]] = blank_bits[nb]
+        values = ally[col]
+        bits |= np.where(values.fill_null(0).to_numpy() > 0, bit, 0).astype(np.uint8)
+        # flags the publisher left blank: unknown, shown as null, counted as no obligation
+        blank_bits |= np.where(values.is_null().to_numpy(), bit, 0).astype(np.uint8)
+    flags, ally_cells = _symmetric_cells(t, a, b, ok & (bits > 0), bits, (nt, nk))
+    blank_flags, blank_cells = _symmetric_cells(
+        t, a, b, ok & (blank_bits > 0), blank_bits, (nt, nk)
+    )
 
     contig = load_table("contdird", src, lambda: load_contiguity_directed(source=src))
     t, a, b, ok = dyad_positions(contig)
+    ctype = contig["conttype"].to_numpy().astype(np.int8)
+    ok &= ctype != 0
     conttype = np.zeros((nt, nk, nk), dtype=np.int8)
-    conttype[t[ok], a[ok], b[ok]] = contig["conttype"].to_numpy()[ok].astype(np.int8)
+    conttype[t[ok], a[ok], b[ok]] = ctype[ok]
+    cont_cells = ((t[ok] * nk + a[ok]) * nk + b[ok]).astype(np.int64)
 
     alliance_status = _status(years, ALLIANCE_LAST_YEAR, carry_forward)
     contiguity_status = _status(years, CONTIGUITY_LAST_YEAR, carry_forward)
-    for arr, status, last in (
-        (flags, alliance_status, ALLIANCE_LAST_YEAR),
-        (blank_flags, alliance_status, ALLIANCE_LAST_YEAR),
-        (conttype, contiguity_status, CONTIGUITY_LAST_YEAR),
-    ):
-        if carry_forward and years[-1] > last >= years[0]:
-            base = arr[last - years[0]]
-            for tt in np.nonzero(status == CARRIED)[0]:
-                both = present[tt][:, None] & present[tt][None, :]
-                arr[tt] = np.where(both, base, 0)
+    ally_cells = _carry(flags, ally_cells, alliance_status, ALLIANCE_LAST_YEAR, years, present)
+    blank_cells = _carry(
+        blank_flags, blank_cells, alliance_status, ALLIANCE_LAST_YEAR, years, present
+    )
+    cont_cells = _carry(
+        conttype, cont_cells, contiguity_status, CONTIGUITY_LAST_YEAR, years, present
+    )
 
     dist = load_table("capdist", src, lambda: load_capdist_cow(source=src))
     miles = np.full((nk, nk), np.nan)
@@ -380,5 +618,8 @@ def _build_panel(
         alliance_status=alliance_status,
         contiguity_status=contiguity_status,
         sources=labels,
+        ally_cells=ally_cells,
+        blank_cells=blank_cells,
+        cont_cells=cont_cells,
     )
     return panel

@@ -96,9 +96,10 @@ contiguity_carried  Boolean   contiguity carried forward from 2016
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -259,16 +260,57 @@ def lsg_exponent_rows(panel: Panel, index: RowIndex, lsg: LossOfStrength) -> Flo
     """Bueno de Mesquita's exponent ``log10(miles / miles_per_day + 10 − e)`` of every row.
 
     Distances do not change over time and the rate only by era, so the exponent is computed
-    once per era and pair of states, then read at the rows.
+    once per era and pair of states, then read at the rows (rows are ordered by year, so each
+    era is one slice of rows).
     """
+    blocks = index.blocks
     rates = lsg.miles_per_day(panel.years)
     eras, era_of_year = np.unique(rates, return_inverse=True)
-    nk = panel.codes.size
     with np.errstate(invalid="ignore"):
         table = k.lsg_exponent(panel.miles[None, :, :], eras[:, None, None])
-    return np.asarray(
-        np.take(table, np.take(era_of_year, index.t) * (nk * nk) + index.ij), dtype=np.float64
-    )
+    pair = index.ij
+    out = np.empty(pair.size, dtype=np.float64)
+    era_of_block = era_of_year[blocks.tpos]
+    change = np.flatnonzero(np.diff(era_of_block)) + 1
+    bounds = np.concatenate([[0], change, [era_of_block.size]])
+    for lo, hi in itertools.pairwise(bounds.tolist()):
+        rows = slice(int(blocks.offsets[lo]), int(blocks.offsets[hi]))
+        np.take(table[era_of_block[lo]].reshape(-1), pair[rows], out=out[rows])
+    return out
+
+
+def _order(si: NDArray[np.int64], sk: NDArray[np.int64], n: int) -> NDArray[np.int64]:
+    """The order that sorts pairs of indices below ``n`` by ``si``, then ``sk`` (two stable
+    16-bit radix passes when the indices fit)."""
+    if n <= np.iinfo(np.uint16).max:
+        by_k = np.argsort(sk.astype(np.uint16), kind="stable")
+        order: NDArray[np.int64] = by_k[np.argsort(si[by_k].astype(np.uint16), kind="stable")]
+        return order
+    return np.lexsort((sk, si)).astype(np.int64)
+
+
+def _level_cells(
+    blocks: Blocks, years: NDArray[np.bool_]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """The non-zero tie levels a_ik of the portfolios in the years ``years`` (T booleans): the
+    state-year indices (into :attr:`Blocks.states`) of i and k and the level (1-3), with the
+    top level for a state's tie with itself; sorted by i, then k."""
+    panel = blocks.panel
+    nk = panel.codes.size
+    kk2 = nk * nk
+    states = blocks.states
+    cells = panel.ally_cells
+    cells = cells[years[cells // kk2]]
+    si = np.take(states.lookup, cells // nk)
+    sk = np.take(states.lookup, (cells // kk2) * nk + cells % nk)
+    keep = (si >= 0) & (sk >= 0)
+    lev = np.take(LEVEL_OF_FLAGS, np.take(panel.flags, cells[keep])).astype(np.int64)
+    own = np.flatnonzero(years[states.flat // nk])
+    si = np.concatenate([si[keep], own])
+    sk = np.concatenate([sk[keep], own])
+    lev = np.concatenate([lev, np.full(own.size, k.MAX_LEVEL, dtype=np.int64)])
+    order = _order(si, sk, states.flat.size)
+    return si[order], sk[order], lev[order]
 
 
 def portfolio_distance_rows(
@@ -280,67 +322,73 @@ def portfolio_distance_rows(
     (missing CINC: 0). ``d_ij = Σ_k w_k |a_ik − a_jk| / (3 Σ_k w_k)`` over the states k of the
     year, exactly as :func:`ncrealism.system._kernels.portfolio_distances`, for all years at
     once: with ``|a − b| = a + b − 2·min(a, b)`` and ``min(a, b) = Σ_v 1[a ≥ v]·1[b ≥ v]``, the
-    cross terms of every year are one sparse product of the (year, state) × (year, state, v)
-    indicator matrix with its transpose (block-diagonal by year), read at the frame's rows.
-    NaN in years whose alliances are unknown or whose weights sum to 0.
+    cross terms of every year are one sparse product of the state-year × (state-year, v)
+    indicator matrix with its transpose (block-diagonal by year), scattered to the few rows
+    where they are not 0; ``Σ_k w_k a_ik`` is read at the rows of both states. NaN in years
+    whose alliances are unknown or whose weights sum to 0.
     """
     from scipy import sparse
 
     panel = blocks.panel
-    nt, nk = panel.present.shape
+    nt = panel.present.shape[0]
     top = k.MAX_LEVEL
-    n_rows = index.t.size
+    n_rows = blocks.n_rows
     sel = np.zeros(nt, dtype=bool)
     sel[blocks.tpos] = True
     sel &= panel.alliance_status != UNKNOWN
-    if not sel.any() or n_rows == 0:
+    if not sel.any() or n_rows == 0 or not weighted:
         return [np.full(n_rows, np.nan) for _ in weighted]
-    pres = panel.present & sel[:, None]
-    # tie levels a_ik > 0 among the states of each year: alliances, and 3 with itself; the
-    # cells (t, i, k) in C order, so that the indicator matrix is built already sorted
-    kk2 = nk * nk
-    cells = np.flatnonzero(panel.flags)
-    ti_cell = cells // nk
-    keep = np.take(pres, ti_cell) & np.take(pres, (cells // kk2) * nk + cells % nk)
-    dt_, di = np.nonzero(pres)
-    cells = np.sort(np.concatenate([cells[keep], dt_ * kk2 + di * nk + di]))
-    rows_x = cells // nk  # t·K + i
-    item = rows_x - rows_x % nk + cells % nk  # t·K + k
-    lev = np.take(LEVEL_OF_FLAGS, np.take(panel.flags, cells)).astype(np.int64)
-    lev[rows_x == item] = top
-    # indicator matrix X: row (year, state i), column (year, state k, threshold v), a_ik >= v
+    states = blocks.states
+    n_states = states.flat.size
+    si, sk, lev = _level_cells(blocks, sel)
+    # indicator matrix X, rows sorted: row state-year i, column (state-year k, level v),
+    # a_ik >= v
     start = np.cumsum(lev) - lev
     v = np.arange(int(lev.sum())) - np.repeat(start, lev)
-    xr = np.repeat(rows_x, lev)
-    xitem = np.repeat(item, lev)
-    xc = xitem * top + v
-    shape = (nt * nk, nt * nk * top)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(xr, minlength=nt * nk))])
+    xr = np.repeat(si, lev)
+    xk = np.repeat(sk, lev)
+    xc = xk * top + v
+    shape = (n_states, n_states * top)
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(xr, minlength=n_states))])
     x = sparse.csr_matrix((np.ones(xr.size), xc, indptr), shape=shape)
-    # both weightings in one product: real part weights 1, imaginary part weights CINC
-    w_one = pres.astype(np.float64)
-    w_cinc = np.where(pres, np.nan_to_num(panel.cinc, nan=0.0), 0.0)
-    wc = (w_one + 1j * w_cinc).ravel()
-    xw = sparse.csr_matrix((wc[xitem], xc, indptr), shape=shape)
+    w_one = np.ones(n_states)
+    w_cinc = np.nan_to_num(panel.cinc.reshape(-1)[states.flat], nan=0.0)
+    if all(weighted) or not any(weighted):
+        w_x = w_cinc if weighted[0] else w_one
+        xw = sparse.csr_matrix((w_x[xk], xc, indptr), shape=shape)
+    else:  # both weightings in one product: real part weights 1, imaginary part weights CINC
+        xw = sparse.csr_matrix(((w_one + 1j * w_cinc)[xk], xc, indptr), shape=shape)
     cross = (xw @ x.T.tocsr()).tocoo()
-    p_, ci, cj = cross.row // nk, cross.row % nk, cross.col % nk
-    crow = blocks.row_of(p_, ci, cj)
+    crow = blocks.rows_of_states(states.flat[cross.row], states.flat[cross.col])
     ok = crow >= 0
     crow, cdata = crow[ok], cross.data[ok]
+    pres = panel.present & sel[:, None]
     out: list[FloatArray] = []
     for use_cinc in weighted:
         w = w_cinc if use_cinc else w_one
-        wsum = w.sum(axis=1)
-        r = np.bincount(rows_x, weights=w.ravel()[item] * lev, minlength=nt * nk)
-        d: FloatArray = np.take(r, index.ti).astype(np.float64, copy=False)
-        d += np.take(r, index.tj)
-        d[crow] -= 2.0 * (cdata.imag if use_cinc else cdata.real)
+        # the year's total weight, summed over the T×K array as in the year-by-year kernel
+        wsum = np.where(pres, np.nan_to_num(panel.cinc, nan=0.0), 0.0) if use_cinc else pres
+        wsum = wsum.sum(axis=1, dtype=np.float64)
+        r = np.bincount(si, weights=w[sk] * lev, minlength=n_states)
+        d: FloatArray = index.first(r)
+        d += index.second(r)
+        part = cdata.imag if use_cinc and np.iscomplexobj(cdata) else cdata.real
+        d[crow] -= 2.0 * part
         scale = np.full(nt, np.nan)
         good = sel & (wsum > 0)
         scale[good] = 1.0 / (top * wsum[good])  # NaN: alliances unknown or no weight
-        d *= np.take(scale, index.t)
+        d *= index.per_year(scale)
         np.clip(d, 0.0, 1.0, out=d)
         out.append(d)
+    return out
+
+
+def _scatter(
+    n_rows: int, rows: NDArray[np.int64], values: NDArray[Any] | bool, dtype: type[np.generic]
+) -> NDArray[Any]:
+    """An array of ``n_rows`` zeros holding ``values`` at ``rows``."""
+    out = np.zeros(n_rows, dtype=dtype)
+    out[rows] = values
     return out
 
 
@@ -353,30 +401,37 @@ def dyad_columns(
 ) -> dict[str, NDArray[np.generic]]:
     """The key and measure columns of the dyad-years of ``blocks`` as NumPy arrays.
 
-    Every column is gathered from the panel's year × state (× state) arrays at the rows'
-    positions (``index``, from :meth:`Blocks.index` when not given), with no loop over years
-    except for the chance-corrected similarity variants (names and units in the module
-    docstring). ``lsg_exponent`` may pass :func:`lsg_exponent_rows` already computed.
-    Projected capabilities are computed as ``exp(x · ln CINC)``, which equals ``CINC ** x``
-    to rounding.
+    Every column is read from the panel's year × state (× state) arrays at the rows' positions
+    (``index``, from :meth:`Blocks.index` when not given): state-year values by
+    :meth:`RowIndex.first` / :meth:`RowIndex.second`, the few dyad-years with an alliance or a
+    border scattered from the panel's lists of cells; no loop over years except for the
+    chance-corrected similarity variants (names and units in the module docstring).
+    ``lsg_exponent`` may pass :func:`lsg_exponent_rows` already computed. Projected
+    capabilities are computed as ``exp(x · ln CINC)``, which equals ``CINC ** x`` to rounding;
+    in a directed frame with symmetric distances the second state's is the first state's of
+    the transposed row (the same number).
     """
     panel = blocks.panel
     ix = blocks.index() if index is None else index
-    t = ix.t
+    n_rows = blocks.n_rows
     want = set(measures)
+    codes = panel.codes[ix.k_of_state]
     cols: dict[str, NDArray[np.generic]] = {
-        "ccode1": np.take(panel.codes, ix.i),
-        "ccode2": np.take(panel.codes, ix.j),
-        "year": np.take(panel.years, t),
+        "ccode1": ix.first(codes),
+        "ccode2": ix.second(codes),
+        "year": ix.per_year(panel.years),
     }
     need_miles = bool(want & {"distance", "lsg", "boulding"})
-    c1 = np.take(panel.cinc, ix.ti)
-    c2 = np.take(panel.cinc, ix.tj)
+    cinc = panel.cinc.reshape(-1)[blocks.states.flat]
+    c1 = ix.first(cinc)
+    c2 = ix.second(cinc)
     with np.errstate(divide="ignore", invalid="ignore"):
         if "power" in want:
             cols["cinc1"] = c1
             cols["cinc2"] = c2
-            cols["power_share"] = c1 / (c1 + c2)
+            share = c1 + c2
+            np.divide(c1, share, out=share)
+            cols["power_share"] = share
             cols["power_ratio"] = c1 / c2
         if need_miles:
             miles = np.take(panel.miles, ix.ij)
@@ -385,38 +440,51 @@ def dyad_columns(
             expo = lsg_exponent
             if expo is None:
                 expo = lsg_exponent_rows(panel, ix, options.lsg)
-            log_cinc = np.log(panel.cinc)
-            cols["miles_per_day"] = np.take(options.lsg.miles_per_day(panel.years), t)
-            cols["cinc1_projected"] = np.exp(expo * np.take(log_cinc, ix.ti))
-            cols["cinc2_projected"] = np.exp(expo * np.take(log_cinc, ix.tj))
+            log_cinc = np.log(cinc)
+            cols["miles_per_day"] = ix.per_year(options.lsg.miles_per_day(panel.years))
+            p1 = ix.first(log_cinc)
+            p1 *= expo
+            cols["cinc1_projected"] = np.exp(p1, out=p1)
+            if blocks.directed and np.array_equal(panel.miles, panel.miles.T, equal_nan=True):
+                # x(d_ij) = x(d_ji): state 2's projection is state 1's in the row (j, i)
+                cols["cinc2_projected"] = np.take(p1, ix.transpose)
+            else:
+                p2 = ix.second(log_cinc)
+                p2 *= expo
+                cols["cinc2_projected"] = np.exp(p2, out=p2)
         if "boulding" in want:
             drop = options.boulding_slope * miles / 1000.0
             # np.maximum propagates NaN, so a missing CINC or distance stays missing.
             cols["cinc1_linear"] = np.maximum(c1 - drop, 0.0)
             cols["cinc2_linear"] = np.maximum(c2 - drop, 0.0)
     if "contiguity" in want:
-        cols["conttype"] = np.take(panel.conttype, ix.tij)
-        cols["contiguity_carried"] = np.take(panel.contiguity_status == CARRIED, t)
+        rows, cells = blocks.cell_rows(panel.cont_cells)
+        cols["conttype"] = _scatter(n_rows, rows, np.take(panel.conttype, cells), np.int8)
+        cols["contiguity_carried"] = ix.per_year(panel.contiguity_status == CARRIED)
     if "alliances" in want:
-        flags = np.take(panel.flags, ix.tij)
-        blank = np.take(panel.blank_flags, ix.tij)
-        has_blank = bool(blank.any())
+        rows, bits = blocks.alliance_rows
+        blank_rows, blank_cells = blocks.cell_rows(panel.blank_cells)
+        blank_bits = np.take(panel.blank_flags, blank_cells)
         for name, bit in FLAG_BITS.items():
-            cols[name] = (flags & bit).astype(bool)
-            if has_blank:
-                cols[f"{name}{_BLANK}"] = (blank & bit).astype(bool)
-        cols["alliance_level"] = np.take(LEVEL_OF_FLAGS, flags)
-        cols["alliance_carried"] = np.take(panel.alliance_status == CARRIED, t)
+            cols[name] = _scatter(n_rows, rows[(bits & bit) > 0], True, np.bool_)
+            if blank_rows.size:
+                cols[f"{name}{_BLANK}"] = _scatter(
+                    n_rows, blank_rows[(blank_bits & bit) > 0], True, np.bool_
+                )
+        cols["alliance_level"] = _scatter(n_rows, rows, LEVEL_OF_FLAGS[bits], np.int8)
+        cols["alliance_carried"] = ix.per_year(panel.alliance_status == CARRIED)
     variants: list[str] = list(options.variants) if "similarity" in want else []
     plain = [name for name in variants if name in ("s_unweighted", "s_weighted")]
     if plain:
         dists = portfolio_distance_rows(blocks, ix, [name == "s_weighted" for name in plain])
         for name, d in zip(plain, dists, strict=True):
-            cols[name] = 1.0 - 2.0 * d
+            d *= -2.0
+            d += 1.0
+            cols[name] = d
     corrected = [name for name in variants if name in ("kappa", "pi")]
     if corrected:
         for name in corrected:
-            cols[name] = np.full(t.size, np.nan)
+            cols[name] = np.full(n_rows, np.nan)
         for blk in blocks:
             if panel.alliance_status[blk.t] == UNKNOWN:
                 continue

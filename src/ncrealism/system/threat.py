@@ -83,6 +83,7 @@ alliance_carried         Boolean   alliances carried forward from 2012
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -239,19 +240,33 @@ def _threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
     return out
 
 
-def _blend(x: FloatArray, y: FloatArray, wx: float) -> FloatArray:
-    """wx·x + (1 − wx)·y, using the available one alone where the other is nan."""
+def _blend(x: FloatArray, y: FloatArray, wx: float, *, x_complete: bool = False) -> FloatArray:
+    """wx·x + (1 − wx)·y, using the available one alone where the other is nan
+    (``x_complete``: the caller knows that ``x`` has no nan)."""
     if wx == 0.0:
         return np.array(y, dtype=np.float64)
     if wx == 1.0:
         return np.array(x, dtype=np.float64)
-    out: FloatArray = wx * x + (1.0 - wx) * y
-    np.copyto(out, y, where=np.isnan(x))
-    np.copyto(out, x, where=np.isnan(y))
+    if wx == 0.5:
+        # halving is exact, so (x + y)·0.5 is the same number as 0.5·x + 0.5·y
+        out: FloatArray = x + y
+        out *= 0.5
+    else:
+        out = wx * x
+        out += (1.0 - wx) * y
+    for missing, other in ((x, y), (y, x)):
+        if x_complete and missing is x:
+            continue
+        gap = np.isnan(missing)
+        if gap.any():
+            np.copyto(out, other, where=gap)
     return out
 
 
-THREAT_FLOATS = (
+KEYS = ("ccode1", "ccode2", "year")
+
+#: The columns of :func:`threat_columns` besides the keys, in order.
+THREAT_COLUMNS = (
     "aggregate_power",
     "proximity",
     "projected_power",
@@ -263,6 +278,10 @@ THREAT_FLOATS = (
     "alliance_dissimilarity",
     "miles",
     "support",
+    "nuclear",
+    "allied",
+    "alliance_level",
+    "alliance_carried",
 )
 
 
@@ -284,32 +303,33 @@ def threat_columns(
     alliance_flags: NDArray[np.uint8] | None = None,
     source_cinc: FloatArray | None = None,
     source_projected: FloatArray | None = None,
+    columns: Collection[str] | None = None,
 ) -> dict[str, NDArray[np.generic]]:
     """The threat components for the dyad-years of ``blocks`` (ccode1 = target, ccode2 =
     source), as NumPy arrays; ``support`` is w(type)·AP·G for allied dyads, else 0.
 
-    Every column is gathered from the panel's and the inputs' arrays at the rows' positions
+    Every column is read from the panel's and the inputs' arrays at the rows' positions
     (``index``, from :meth:`Blocks.index` when not given). ``s_unweighted`` may pass the
     unweighted S of the same rows, and ``miles`` / ``lsg_exponent`` the distances and Bueno de
     Mesquita exponents (``alliance_flags`` the obligation bits, ``source_cinc`` and
     ``source_projected`` the source's CINC and its Bueno de Mesquita projection), already
     computed (e.g. by :func:`ncrealism.system.dyads.dyad_columns`), so they are not computed
-    twice;
-    ``keys=False`` leaves out ``ccode1``, ``ccode2`` and ``year``.
+    twice; ``keys=False`` leaves out ``ccode1``, ``ccode2`` and ``year``; ``columns`` (default:
+    all) names the components wanted besides the keys (the others are not computed).
     """
     from ncrealism.system.dyads import lsg_exponent_rows, portfolio_distance_rows
 
     panel = blocks.panel
     ix = blocks.index() if index is None else index
-    t = ix.t
+    want = set(THREAT_COLUMNS if columns is None else columns)
     cols: dict[str, NDArray[np.generic]] = {}
     if keys:
-        cols["ccode1"] = np.take(panel.codes, ix.i)
-        cols["ccode2"] = np.take(panel.codes, ix.j)
-        cols["year"] = np.take(panel.years, t)
-    ap = np.take(panel.cinc, ix.tj) if source_cinc is None else source_cinc
-    dist = np.take(panel.miles, ix.ij) if miles is None else miles
-    known = np.take(panel.alliance_status != UNKNOWN, t)
+        codes = panel.codes[ix.k_of_state]
+        cols["ccode1"] = ix.first(codes)
+        cols["ccode2"] = ix.second(codes)
+        cols["year"] = ix.per_year(panel.years)
+    ap = ix.second(panel.cinc) if source_cinc is None else source_cinc
+    known_years = panel.alliance_status[blocks.tpos] != UNKNOWN
     with np.errstate(divide="ignore", invalid="ignore"):
         if params.gradient == "bdm":
             expo = lsg_exponent
@@ -317,56 +337,77 @@ def threat_columns(
                 expo = lsg_exponent_rows(panel, ix, params.lsg)
             # AP ** (x(d) − x(0)) = AP ** x(d) · AP ** −x(0); 0 ** 0 = 1 kept exactly
             if source_projected is None:
-                prox = np.exp((expo - _X0) * np.take(np.log(panel.cinc), ix.tj))
+                prox = ix.second(np.log(panel.cinc))
+                prox *= expo - _X0
+                np.exp(prox, out=prox)
             else:
-                prox = source_projected * np.take(np.power(panel.cinc, -_X0), ix.tj)
+                prox = source_projected * ix.second(np.power(panel.cinc, -_X0))
             zero = ap == 0
             if zero.any():
                 prox[zero] = np.power(ap[zero], expo[zero] - _X0)
         else:
+            dist = np.take(panel.miles, ix.ij) if miles is None else miles
             reach = np.maximum(ap - params.boulding_slope * dist / 1000.0, 0.0)
             prox = np.where(ap > 0, reach / ap, 0.0)
             prox[np.isnan(dist) | np.isnan(ap)] = np.nan
-        m1 = np.take(inputs.military, ix.ti)
-        m2 = np.take(inputs.military, ix.tj)
-        mratio = m2 / (m1 + m2)
-        nuc = np.take(inputs.nuclear, ix.tj)
-        off = _blend(nuc, mratio, params.nuclear_weight)
-        udist = np.abs(np.take(inputs.ideal, ix.ti) - np.take(inputs.ideal, ix.tj))
+        m2 = ix.second(inputs.military)
+        mratio = ix.first(inputs.military)
+        mratio += m2
+        np.divide(m2, mratio, out=mratio)
+        nuc = ix.second(inputs.nuclear)
+        complete = not np.isnan(inputs.nuclear).any()
+        off = _blend(nuc, mratio, params.nuclear_weight, x_complete=complete)
+        udist = ix.first(inputs.ideal)
+        udist -= ix.second(inputs.ideal)
+        np.abs(udist, out=udist)
         udist /= inputs.ideal_range
         if s_unweighted is None:
             s_unweighted = 1.0 - 2.0 * portfolio_distance_rows(blocks, ix, [False])[0]
         adis = (1.0 - s_unweighted) / 2.0  # NaN where alliances are unknown
-        flags = np.take(panel.flags, ix.tij) if alliance_flags is None else alliance_flags
-        ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
-        f = flags & ally_bits
-        wts = params.alliance_weights.of_flags(f)
-        if not known.all():
-            wts[~known] = np.nan
         intent = _blend(udist, adis, params.unga_weight)
-        projected = ap * prox
         threat = _power(ap, params.power_exponent) * prox
         threat *= _power(off, params.offensive_exponent)
         threat *= _power(intent, params.intentions_exponent)
     cols["aggregate_power"] = ap
     cols["proximity"] = prox
-    cols["projected_power"] = projected
+    projected = ap * prox if "projected_power" in want or "support" in want else None
+    if projected is not None:
+        cols["projected_power"] = projected
     cols["offensive"] = off
     cols["intentions"] = intent
     cols["threat"] = threat
     cols["military_ratio"] = mratio
     cols["unga_distance"] = udist
     cols["alliance_dissimilarity"] = adis
-    cols["miles"] = dist
-    cols["support"] = wts * projected
-    cols["nuclear"] = nuc > 0
-    cols["allied"] = (f > 0) & known
-    level = np.take(LEVEL_OF_FLAGS, flags)
-    if not known.all():
-        level[~known] = 0
-    cols["alliance_level"] = level
-    cols["alliance_carried"] = np.take(panel.alliance_status == CARRIED, t)
-    return cols
+    if "miles" in want:
+        cols["miles"] = np.take(panel.miles, ix.ij) if miles is None else miles
+    ally_cols = {"support", "allied", "alliance_level"}
+    if want & ally_cols:
+        flags = blocks.alliance_flags if alliance_flags is None else alliance_flags
+        ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
+        f = flags & ally_bits
+        known = None if known_years.all() else ix.per_year(panel.alliance_status != UNKNOWN)
+        if projected is not None:
+            wts = params.alliance_weights.of_flags(f)
+            if known is not None:
+                wts[~known] = np.nan
+            wts *= projected
+            cols["support"] = wts
+        allied = f > 0
+        if known is not None:
+            allied &= known
+        cols["allied"] = allied
+        if "alliance_level" in want:
+            level = np.take(LEVEL_OF_FLAGS, flags)
+            if known is not None:
+                level[~known] = 0
+            cols["alliance_level"] = level
+    if "nuclear" in want:
+        cols["nuclear"] = nuc > 0
+    if "alliance_carried" in want:
+        cols["alliance_carried"] = ix.per_year(panel.alliance_status == CARRIED)
+    order = [*(("ccode1", "ccode2", "year") if keys else ()), *THREAT_COLUMNS]
+    return {c: cols[c] for c in order if c in cols and (c in want or c in KEYS)}
 
 
 def _frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFrame:
@@ -397,6 +438,9 @@ def _setup(
     blocks = panel.blocks(panel.year_positions(years), directed=True)
     return panel, blocks, threat_inputs(panel, src)
 
+
+#: The threat columns of :func:`dyad_threat_frame`.
+_FRAME_THREAT = ("aggregate_power", "proximity", "offensive", "intentions", "threat", "allied")
 
 _ORDER = (
     "year",
@@ -476,8 +520,9 @@ def dyad_threat_frame(
         lsg_exponent=expo,
         source_cinc=cols["cinc2"],  # type: ignore[arg-type]
         source_projected=cols["cinc2_projected"],  # type: ignore[arg-type]
+        columns=_FRAME_THREAT,
     )
-    for name in ("aggregate_power", "proximity", "offensive", "intentions", "threat", "allied"):
+    for name in _FRAME_THREAT:
         cols[name] = tcols[name]
     return to_frame(blocks, cols)
 
