@@ -507,7 +507,9 @@ class DashboardData:
         inputs: pl.DataFrame | None = None,
     ) -> DecisionResult:
         """Posture probabilities and anatomy of ``ccode`` in ``year`` with the filter of the
-        state-year whose parameters are set to ``values`` (names of ``PARAM_NAMES``)."""
+        state-year whose parameters are set to ``values`` (names of ``PARAM_NAMES``);
+        ``inputs``: the state-year's :meth:`inputs` row, when already at hand. The decision
+        under the profile as coded is memoised (shared by every session)."""
         from ncrealism.decision.anatomy import anatomy
         from ncrealism.decision.model import posture_probabilities
         from ncrealism.perception.filter import PerceptionFilter
@@ -520,14 +522,22 @@ class DashboardData:
             filt = dataclasses.replace(
                 filt, label=f"{profile.label}, adjusted ({'; '.join(changed)})"
             )
-        probs = posture_probabilities(row, filt)
-        neutral = self._memo(
-            ("neutral", ccode, year),
-            lambda: posture_probabilities(row, PerceptionFilter.neutral(ccode=ccode)),
-        )
-        sources = [r.describe() for r in self.source.used]
-        anat = anatomy(row, filt, sources=sources)
-        return DecisionResult(ccode, year, row, profile, filt, probs, neutral, anat)
+
+        def build() -> DecisionResult:
+            probs = posture_probabilities(row, filt)
+            neutral = self._memo(
+                ("neutral", ccode, year),
+                lambda: posture_probabilities(row, PerceptionFilter.neutral(ccode=ccode)),
+            )
+            sources = [r.describe() for r in self.source.used]
+            anat = anatomy(row, filt, sources=sources)
+            return DecisionResult(ccode, year, row, profile, filt, probs, neutral, anat)
+
+        if changed:
+            return build()
+        # The profile as coded (every page start, state switch and reset): computed once and
+        # shared by every session; moved sliders are computed afresh (not kept: unbounded).
+        return self._memo(("decision", ccode, year), build)
 
     # ------------------------------------------------------------------ dynamic decision
     def _record(self) -> pl.DataFrame | None:
