@@ -96,7 +96,10 @@ contiguity_carried  Boolean   contiguity carried forward from 2016
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -447,22 +450,47 @@ def _scatter(
     return out
 
 
+#: Threads that compute the parts of a frame (see :func:`run_parts`).
+PART_WORKERS = 2
+
 #: Further columns of a part of a frame from the part's measures (see :func:`dyad_columns`).
 PartColumns = Callable[[RowPart, Mapping[str, FloatArray]], Mapping[str, NDArray[Any]]]
 
 
 class _Columns(dict[str, NDArray[Any]]):
-    """Output columns filled part by part."""
+    """Output columns filled part by part (possibly by several threads: the first part, run
+    alone, creates them)."""
 
     def __init__(self, n_rows: int) -> None:
         super().__init__()
         self.n_rows = n_rows
+        self._lock = threading.Lock()
 
     def put(self, name: str, part: RowPart, values: NDArray[Any]) -> None:
         arr = self.get(name)
         if arr is None:
-            arr = self[name] = np.empty(self.n_rows, dtype=values.dtype)
+            with self._lock:
+                arr = self.get(name)
+                if arr is None:
+                    arr = self[name] = np.empty(self.n_rows, dtype=values.dtype)
         arr[part.rows] = values
+
+
+def run_parts(compute: Callable[[RowPart], None], parts: Sequence[RowPart]) -> None:
+    """``compute`` each part: the first here (it creates the output columns, in order), the
+    others on up to :data:`PART_WORKERS` threads (NumPy releases the GIL in its loops; each
+    part writes its own rows, so the result does not depend on the number of threads)."""
+    compute(parts[0])
+    rest = parts[1:]
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min(PART_WORKERS, cpus or 1, len(rest))
+    if workers <= 1:
+        for part in rest:
+            compute(part)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(compute, rest):
+            pass
 
 
 def dyad_columns(
@@ -510,12 +538,14 @@ def dyad_columns(
     miles_k = panel.miles.reshape(-1)
     cols = _Columns(n_rows)
     more = _Columns(n_rows)
-    for part in ix.parts(by=None if lsg is None else lsg.era_of_year):
+
+    def compute(part: RowPart) -> None:
         cols.put("ccode1", part, part.first(codes))
         cols.put("ccode2", part, part.second(codes))
         cols.put("year", part, part.per_year(panel.years))
         c1 = part.first(cinc)
         c2 = part.second(cinc)
+        miles = expo = p2 = np.zeros(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if "power" in want:
                 cols.put("cinc1", part, c1)
@@ -562,6 +592,8 @@ def dyad_columns(
             got.setdefault("s_unweighted", np.full(part.hi - part.lo, np.nan))
             for name, values in extra(part, got).items():
                 more.put(name, part, values)
+
+    run_parts(compute, ix.parts(by=None if lsg is None else lsg.era_of_year))
     if plain and terms is None:
         for name in plain:
             cols[name] = np.full(n_rows, np.nan)
