@@ -17,9 +17,9 @@ Each simulated user does what a person at the page does, until ``--duration`` se
    names, as a browser without a cache would);
 2. opens the Shiny session (the ``/websocket/`` connection) and sends the page's start-up inputs
    (:func:`ncrealism.app.dashboard.initial_inputs`) with the client data a browser sends: pixel
-   ratio, location, and which outputs are hidden (those on the tabs not shown;
-   Shiny computes them only when their tab is shown); it waits until every output of the
-   Decision tab has arrived;
+   ratio, location, and which outputs are hidden (those on the tabs not shown; the server
+   starts a tab, and computes its outputs, when it is first shown); it waits until every
+   output of the Decision tab has arrived;
 3. makes up to ``--actions`` moves, each after a think time drawn uniformly from
    [0.5, 1.5] x ``--think`` seconds: with probability 0.15 it switches between the Decision and
    the Negotiation tab (the first visit computes that tab's outputs); on the Decision tab, with
@@ -204,7 +204,6 @@ class Plan:
     whatif: list[str]  # input ids of the negotiation sliders
     tab_outputs: dict[str, tuple[str, ...]]  # the outputs of each tab
     states: tuple[int, ...]  # the states offered in the start year (COW codes)
-    always: frozenset[str]  # outputs computed even while hidden (sent at session start)
     actions: int
     think: float
     timeout: float
@@ -357,7 +356,7 @@ async def session(
         sh = ShinySession(ws, plan.timeout)
         init = {"method": "init", "data": {**plan.start_inputs, **client_data(plan)}}
         try:
-            errs = await sh.request(init, set(plan.tab_outputs["decision"]) | plan.always)
+            errs = await sh.request(init, set(plan.tab_outputs["decision"]))
         except TimeoutError:
             stats.fail("session_start", "timeout")
             return
@@ -372,8 +371,8 @@ async def session(
                 return
             if rng.random() < SWITCH_PROBABILITY:
                 tab = "negotiation" if tab == "decision" else "decision"
-                # Outputs never computed in this session are computed when first shown.
-                outputs = set() if tab in visited else set(plan.tab_outputs[tab]) - plan.always
+                # A tab's outputs are computed when it is first shown in the session.
+                outputs = set() if tab in visited else set(plan.tab_outputs[tab])
                 visited.add(tab)
                 kind, what = "tab", f"tab {tab}"
                 payload = {"method": "update", "data": {"tabs": tab, **visibility(plan, tab)}}
@@ -470,7 +469,6 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float, log: Pat
 def build_plan(url: str, args: argparse.Namespace) -> Plan:
     """The start-up inputs and slider specs, from the dashboard's own definitions."""
     from ncrealism.app.dashboard import (
-        ALWAYS_COMPUTED,
         TAB_OUTPUTS,
         initial_inputs,
         neg_input_id,
@@ -497,7 +495,6 @@ def build_plan(url: str, args: argparse.Namespace) -> Plan:
         whatif=[neg_input_id(k) for k in keys],
         tab_outputs=dict(TAB_OUTPUTS),
         states=states,
-        always=ALWAYS_COMPUTED,
         actions=args.actions,
         think=args.think,
         timeout=args.timeout,

@@ -10,10 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from ncrealism.data.fetch import DataSource
+
+if TYPE_CHECKING:
+    from ncrealism.report.dprk import ReportResult
 
 REPO = Path(__file__).resolve().parents[1]
 _DEFAULT_SHARED = REPO.parent / "shared"
@@ -34,6 +38,44 @@ def mirror_dir() -> Path | None:
     return shared / "data" if shared is not None and (shared / "data").is_dir() else None
 
 
+#: Tests that share one expensive result through the run's cache (:func:`session_cache_dir`):
+#: the README's DPRK report (``ncr dprk``, ``ncr report dprk`` with the record, the
+#: ``dprk_report`` fixture) and its panel backtest (README and docs/panel.md). With pytest-xdist
+#: (``scripts/test.sh`` runs ``-n 2 --dist loadgroup``) they run on one worker, so the first
+#: computes and the others restore, instead of two workers computing the same result at once.
+SHARED_RESULT_TESTS = ("tests/cli/test_dprk_cli.py::", "tests/report/")
+SHARED_RESULT_PAGES = ("README.md", "getting-started.md", "report.md", "panel.md")
+_DOC_COMMANDS = "tests/docs/test_commands.py::test_documented_commands_run["
+
+
+def xdist_group(nodeid: str) -> str:
+    """The pytest-xdist work unit of a test: the shared-result tests together; each other
+    documented page alone (they share nothing); else the test's module (its fixtures)."""
+    if "@" in nodeid.rpartition("]")[2]:  # an explicit xdist_group mark
+        return nodeid.rpartition("@")[2]
+    if nodeid.startswith(SHARED_RESULT_TESTS):
+        return "shared-results"
+    if nodeid.startswith(_DOC_COMMANDS):
+        shared = any(nodeid.endswith((f"[{p}]", f"-{p}]")) for p in SHARED_RESULT_PAGES)
+        return "shared-results" if shared else nodeid
+    return nodeid.split("::", 1)[0]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` groups by :func:`xdist_group` (pytest-xdist's own grouping by
+    ``xdist_group`` marks does not reach the scheduler with pytest 9: it renames a node id
+    through an attribute pytest no longer reads)."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return xdist_group(nodeid)
+
+    return GroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if os.environ.get("NCR_TEST_NETWORK") == "1":
         return
@@ -43,14 +85,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+def session_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one throw-away data cache of this test run (``NCR_CACHE_DIR`` of every test).
+
+    Every test and every command a test starts shares it, so a derived result (the DPRK
+    report, the panel backtest; :mod:`ncrealism.data.derived`, keyed by content) is computed
+    once per run. With pytest-xdist the workers share it too (the folder beside their own
+    temporary folders); a run never sees the cache of an earlier run.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    path = base / "ncr-cache"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _offline_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Point the data layer at the mirror and a throw-away cache; forbid downloads."""
+    """Point the data layer at the mirror and the run's throw-away cache; forbid downloads."""
     old = {k: os.environ.get(k) for k in ("NCR_DATA_MIRROR", "NCR_CACHE_DIR", "NCR_OFFLINE")}
     mirror = mirror_dir()
     if mirror is not None:
         os.environ["NCR_DATA_MIRROR"] = str(mirror)
-    os.environ["NCR_CACHE_DIR"] = str(tmp_path_factory.mktemp("ncr-cache"))
+    os.environ["NCR_CACHE_DIR"] = str(session_cache_dir(tmp_path_factory))
     if os.environ.get("NCR_TEST_NETWORK") != "1":
         os.environ["NCR_OFFLINE"] = "1"
     yield
@@ -71,9 +129,13 @@ def mirror() -> Path:
 
 @pytest.fixture(scope="session")
 def source(mirror: Path, tmp_path_factory: pytest.TempPathFactory) -> DataSource:
-    """A data source reading the mirror only (shared across the session; loaders are pure)."""
+    """A data source reading the mirror only (shared across the session; loaders are pure).
+
+    Its cache is the run's cache (:func:`session_cache_dir`), the one the commands run by the
+    tests use, so derived results computed in-process and by a command are shared.
+    """
     return DataSource(
-        mirror=mirror, cache_root=tmp_path_factory.mktemp("cache"), allow_download=False
+        mirror=mirror, cache_root=session_cache_dir(tmp_path_factory), allow_download=False
     )
 
 
@@ -83,3 +145,40 @@ def history_dir() -> Path:
     if s is None or not (s / "history").is_dir():
         pytest.skip("no shared history folder beside the repository (NCR_SHARED_DIR)")
     return s / "history"
+
+
+#: The coded record files of the DPRK case, as ``ncr dprk --history`` finds them.
+DPRK_RECORD = "dprk_yearly_1990_2009.csv"
+DPRK_CONTEXT = "context_events_1990_2009.csv"
+DPRK_NEGOTIATIONS = "negotiations_1993_2009.csv"
+
+
+@pytest.fixture(scope="session")
+def dprk_report(
+    source: DataSource, history_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> ReportResult:
+    """The full DPRK report, exactly as the README's main command writes it.
+
+    ``ncr dprk --history ../shared/history`` with its defaults (seed 0, 200 Monte Carlo draws
+    per negotiation case, the backtest with its ablations) and the derived-data cache on: the
+    first of this fixture, the README test and the documented commands computes it, the
+    others restore the same cache entry.
+    """
+    from ncrealism.cli.dprk import find_history_files
+    from ncrealism.report.dprk import build_dprk_report
+
+    found = find_history_files(history_dir)
+    assert found == {
+        "record": history_dir / DPRK_RECORD,
+        "context": history_dir / DPRK_CONTEXT,
+        "negotiations": history_dir / DPRK_NEGOTIATIONS,
+    }
+    return build_dprk_report(
+        tmp_path_factory.mktemp("dprk-report"),
+        record=found["record"],
+        context=found["context"],
+        negotiations=found["negotiations"],
+        source=source,
+        quiet=True,
+        cache=True,
+    )

@@ -232,8 +232,31 @@ def test_state_switch_keeps_the_year_and_shows_no_error(
         _shown_probabilities(page), _library_probabilities(source, context_file, 710, 1994)
     )
     expect(page.locator("#series .main-svg").first).to_be_visible(timeout=PAGE_TIMEOUT)
+    # A first visit's time series arrives (computed from the structural reading of every state
+    # that the app builds before serving): China's, over its years with data in NMC.
+    _expect_series(page, nmc, 710, "China")
     assert page.evaluate("window.ncrErrors") == []
     _shot(page, output_path, "dashboard-china-1994")
+
+    # A state without a profile, visited for the first time (Mongolia, COW 712): its series too.
+    controller.InputSelectize(page, "state").set("712")
+    expect(page.locator("#headline")).to_contain_text("(COW 712), 1994", timeout=PAGE_TIMEOUT)
+    _expect_series(page, nmc, 712, "MON")
+    assert page.evaluate("window.ncrErrors") == []
+
+
+def _expect_series(page: Any, nmc: Any, ccode: int, name: str) -> None:
+    """The series figure of ``ccode`` has arrived: its title names the state and the years
+    whose data year has a CINC (``nmc``: the raw NMC file), and no "computing" note is left."""
+    import polars as pl
+    from playwright.sync_api import expect
+
+    years = nmc.filter((pl.col("ccode") == ccode) & pl.col("cinc").is_not_null())["year"]
+    first, last = int(years.min()) + 1, int(years.max()) + 1
+    expect(page.locator("#series-figure .ncr-title")).to_contain_text(
+        f"Measured environment of {name}, {first}-{last}", timeout=PAGE_TIMEOUT
+    )
+    expect(page.locator("#series-pending")).to_have_count(0)
 
 
 def test_negotiation_what_if_matches_the_library(

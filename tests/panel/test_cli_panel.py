@@ -72,3 +72,42 @@ def test_missing_or_bad_results_exit_2(tmp_path: Path, capsys: pytest.CaptureFix
     bad.write_text("{", encoding="utf-8")
     code, _, err = run(["panel", "compare", "--results", str(bad)], capsys)
     assert code == 2 and "bad.json" in err
+
+
+def test_backtest_output_is_restored_from_the_derived_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """What `ncr panel backtest` keeps in the cache comes back byte for byte, table included,
+    under the same options only (a stand-in output folder: no backtest is run here)."""
+    import polars as pl
+
+    from ncrealism.cli._output import Format
+    from ncrealism.cli.panel import _restore_backtest, _store_backtest
+    from ncrealism.data.fetch import DataSource
+
+    source = DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
+    first = tmp_path / "first"
+    (first / "tasks").mkdir(parents=True)
+    files = {
+        "results.json": b'{"scores": []}\n',
+        "predictions.parquet": b"PAR1 stand-in",
+        "scores.png": b"\x89PNG stand-in",
+        "tasks/abc.pkl": b"pickle stand-in",
+    }
+    for name, data in files.items():
+        (first / name).write_bytes(data)
+    table = pl.DataFrame(
+        {"fold": ["1946-1970"], "model": ["structural"], "n": [2131], "log_loss": [0.1 + 0.2]}
+    )
+    params = {"version": "7.0", "n_boot": 999, "seed": 2009}
+    again = tmp_path / "again"
+    assert not _restore_backtest(again, source, params, Format.csv, 0.0)  # nothing kept yet
+    _store_backtest(first, source, params, table, "COW state-years", [first / "scores.png"])
+    capsys.readouterr()
+    assert not _restore_backtest(again, source, {**params, "seed": 1}, Format.csv, 0.0)
+    assert _restore_backtest(again, source, params, Format.csv, 0.0)
+    for name, data in files.items():
+        assert (again / name).read_bytes() == data
+    printed = capsys.readouterr()
+    assert pl.read_csv(printed.out.encode()).equals(table)  # 0.30000000000000004 kept exactly
+    assert "restored from the derived-data cache" in printed.err

@@ -6,7 +6,8 @@ what-if, Distribution of power, Evidence, Scenarios and Sources. This module ass
 :func:`create_app` reads the data once (:class:`ncrealism.app.data.DashboardData`), builds the
 page from each tab's ``panel`` and, per session, creates the shared reactive state
 (:class:`ncrealism.app.shared.Shared`: the state and year chosen on the Decision tab) and calls
-each tab's ``server`` with it.
+each tab's ``server`` with it: the Decision tab's when the session starts, every other tab's
+when the tab is first shown.
 
 The app computes nothing itself: every number comes from
 :class:`~ncrealism.app.data.DashboardData`, which calls the library. When no context-event file
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALWAYS_COMPUTED",
+    "OPENING_TAB",
     "TAB_OUTPUTS",
     "create_app",
     "initial_inputs",
@@ -47,8 +49,11 @@ __all__ = [
 #: The outputs of each tab (a browser reports those of hidden tabs as hidden, and Shiny computes
 #: them only when their tab is shown; the load benchmark does the same).
 TAB_OUTPUTS: dict[str, tuple[str, ...]] = {tab.ID: tuple(tab.OUTPUTS) for tab in TABS}
-#: Outputs computed even while their tab is hidden (a tab's optional ``ALWAYS_COMPUTED``): a
-#: session sends them at start-up, not when their tab is first shown.
+#: The tab the page opens on (its server logic starts with the session; every other tab's when
+#: the tab is first shown).
+OPENING_TAB: str = TABS[0].ID
+#: Outputs computed even while their tab is hidden, once the tab has been shown (a tab's
+#: optional ``ALWAYS_COMPUTED``, e.g. controls in a sidebar that a phone starts closed).
 ALWAYS_COMPUTED: frozenset[str] = frozenset(
     o for tab in TABS for o in getattr(tab, "ALWAYS_COMPUTED", ())
 )
@@ -122,8 +127,24 @@ def _server(data: DashboardData, start: Start) -> Callable[..., None]:
             return int(input.year())
 
         shared = Shared(data, start, ccode, year)
-        for tab in TABS:
-            tab.server(input, shared)
+        # The tab the page opens on starts with the session; every other tab when it is first
+        # shown (each reactive object Shiny creates costs it a few milliseconds, so a page
+        # start builds only what it shows).
+        started: set[str] = set()
+
+        def start_tab(tab_id: str) -> None:
+            for tab in TABS:
+                if tab_id == tab.ID and tab_id not in started:
+                    started.add(tab_id)
+                    tab.server(input, shared)
+
+        start_tab(OPENING_TAB)
+
+        @reactive.effect
+        def _start_shown_tab() -> None:
+            shown = str(input.tabs())
+            with reactive.isolate():
+                start_tab(shown)
 
     return server
 
@@ -143,6 +164,7 @@ def initial_inputs(
     name = case if case is not None else _first_case(data)
     model = data.case(name)
     out: dict[str, Any] = {
+        "tabs": OPENING_TAB,
         "state": str(state),
         "year": year,
         "case": name,
@@ -200,6 +222,7 @@ def create_app(
     # another state computes only that state's own series.
     data.structural()
     data.inputs(state, year)
+    data.series(state)
     start = Start(state, year, _first_case(data))
     data.negotiation(start.case, {})  # the case the Negotiation tab opens on, as coded
     if warm and data.record_file() is not None:

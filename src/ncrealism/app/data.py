@@ -306,10 +306,14 @@ class DashboardData:
         return self.source.memo(("ncrealism.app", self.context_key, *key), build)
 
     # ------------------------------------------------------------------ states and years
-    def _profiles(self) -> dict[int, Any]:
-        from ncrealism.perception.profiles import list_profiles
+    def _shipped(self) -> tuple[Any, ...]:
+        """The shipped perception profiles, read once for the life of the data source."""
+        from ncrealism.perception.profiles import shipped_profiles
 
-        return {p.ccode: p for p in list_profiles()}
+        return shipped_profiles(self.source)
+
+    def _profiles(self) -> dict[int, Any]:
+        return {p.ccode: p for p in self._shipped()}
 
     def states(self) -> list[StateChoice]:
         """States with a shipped profile first, then every other COW state with NMC data."""
@@ -417,7 +421,7 @@ class DashboardData:
         """The state's filter for ``year`` as coded (neutral when it has no profile)."""
         from ncrealism.perception.profiles import load_profile
 
-        return load_profile(ccode, year)
+        return load_profile(ccode, year, profiles=self._shipped())
 
     def period_span(self, ccode: int, year: int) -> str | None:
         """The years of the profile period containing ``year`` ("1998-2011", "from 2012"),
@@ -503,7 +507,9 @@ class DashboardData:
         inputs: pl.DataFrame | None = None,
     ) -> DecisionResult:
         """Posture probabilities and anatomy of ``ccode`` in ``year`` with the filter of the
-        state-year whose parameters are set to ``values`` (names of ``PARAM_NAMES``)."""
+        state-year whose parameters are set to ``values`` (names of ``PARAM_NAMES``);
+        ``inputs``: the state-year's :meth:`inputs` row, when already at hand. The decision
+        under the profile as coded is memoised (shared by every session)."""
         from ncrealism.decision.anatomy import anatomy
         from ncrealism.decision.model import posture_probabilities
         from ncrealism.perception.filter import PerceptionFilter
@@ -516,14 +522,22 @@ class DashboardData:
             filt = dataclasses.replace(
                 filt, label=f"{profile.label}, adjusted ({'; '.join(changed)})"
             )
-        probs = posture_probabilities(row, filt)
-        neutral = self._memo(
-            ("neutral", ccode, year),
-            lambda: posture_probabilities(row, PerceptionFilter.neutral(ccode=ccode)),
-        )
-        sources = [r.describe() for r in self.source.used]
-        anat = anatomy(row, filt, sources=sources)
-        return DecisionResult(ccode, year, row, profile, filt, probs, neutral, anat)
+
+        def build() -> DecisionResult:
+            probs = posture_probabilities(row, filt)
+            neutral = self._memo(
+                ("neutral", ccode, year),
+                lambda: posture_probabilities(row, PerceptionFilter.neutral(ccode=ccode)),
+            )
+            sources = [r.describe() for r in self.source.used]
+            anat = anatomy(row, filt, sources=sources)
+            return DecisionResult(ccode, year, row, profile, filt, probs, neutral, anat)
+
+        if changed:
+            return build()
+        # The profile as coded (every page start, state switch and reset): computed once and
+        # shared by every session; moved sliders are computed afresh (not kept: unbounded).
+        return self._memo(("decision", ccode, year), build)
 
     # ------------------------------------------------------------------ dynamic decision
     def _record(self) -> pl.DataFrame | None:

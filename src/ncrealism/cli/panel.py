@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,6 +16,7 @@ from ncrealism.data.nmc import DEFAULT_NMC_VERSION
 if TYPE_CHECKING:
     import polars as pl
 
+    from ncrealism.data.fetch import DataSource
     from ncrealism.panel.build import PanelFrame
 
 app = typer.Typer(
@@ -124,17 +125,28 @@ def backtest(
     n_boot: Annotated[int, typer.Option("--n-boot", help="Bootstrap draws.")] = 999,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap.")] = 2009,
     resume: Annotated[bool, typer.Option(help="Reuse finished tasks stored in OUT/tasks.")] = True,
+    cache: Annotated[
+        bool,
+        typer.Option(
+            "--cache/--no-cache",
+            help="Reuse the output of an identical earlier run (same options, data and code; "
+            "kept under NCR_CACHE_DIR), or compute afresh.",
+        ),
+    ] = True,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Run every era fold for every model; write OUT/results.json, predictions and figures.
 
     Folds: train to 1945 → test 1946-1970; to 1970 → 1971-1990; to 1990 → 1991-2012.
+    The results do not depend on the scheduler or the number of workers, so an identical
+    earlier run's output is restored from the derived-data cache (``--no-cache``: compute).
 
     Example: ncr panel backtest --out panel --workers 2
     """
     import json
     import time
 
+    from ncrealism.data.fetch import DataSource
     from ncrealism.errors import InputError
     from ncrealism.panel.backtest import run_backtest
     from ncrealism.panel.figures import write_figures
@@ -142,6 +154,11 @@ def backtest(
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a folder")
     t0 = time.perf_counter()
+    version = nmc(version)
+    source = DataSource.from_env()
+    params = {"version": version, "n_boot": n_boot, "seed": seed}
+    if cache and _restore_backtest(out, source, params, fmt, t0):
+        return
     pf = _panel(version)
     out.mkdir(parents=True, exist_ok=True)
     store = out / "tasks"
@@ -164,17 +181,92 @@ def backtest(
     result.predictions.write_parquet(out / "predictions.parquet")
     figures = write_figures(result, out)
     elapsed = time.perf_counter() - t0
-    emit(
-        summary_table(result.scores),
-        fmt,
-        title="Out-of-sample scores, four-outcome forecast (lower is better)",
-        caption="log loss in nats; Brier 0-2; ece: top-label expected calibration error. "
-        + _caption(pf),
-    )
+    table = summary_table(result.scores)
+    caption = _caption(pf)
+    _emit_backtest(table, caption, fmt)
     typer.echo(
         f"wrote {out / 'results.json'}, {', '.join(p.name for p in figures)} in {elapsed:.1f} s",
         err=True,
     )
+    if cache:
+        _store_backtest(out, source, params, table, caption, figures)
+
+
+_BACKTEST_KIND = "panel-backtest"
+
+
+def _emit_backtest(table: pl.DataFrame, caption: str, fmt: Format) -> None:
+    emit(
+        table,
+        fmt,
+        title="Out-of-sample scores, four-outcome forecast (lower is better)",
+        caption="log loss in nats; Brier 0-2; ece: top-label expected calibration error. "
+        + caption,
+    )
+
+
+def _store_backtest(
+    out: Path,
+    source: DataSource,
+    params: Mapping[str, object],
+    table: pl.DataFrame,
+    caption: str,
+    figures: list[Path],
+) -> None:
+    """Keep the backtest's output folder in the derived-data cache (ncrealism.data.derived)."""
+    import base64
+    import io
+
+    from ncrealism.data.derived import derived_key, store_derived
+
+    buf = io.BytesIO()
+    table.write_ipc(buf)
+    files = [out / "results.json", out / "predictions.parquet", *figures]
+    files += sorted((out / "tasks").glob("*.pkl"))
+    store_derived(
+        _BACKTEST_KIND,
+        derived_key(_BACKTEST_KIND, source, params=params),
+        source,
+        out,
+        [f for f in files if f.is_file()],
+        {
+            "caption": caption,
+            "figures": [f.name for f in figures],
+            "summary_ipc": base64.b64encode(buf.getvalue()).decode("ascii"),
+        },
+    )
+
+
+def _restore_backtest(
+    out: Path, source: DataSource, params: Mapping[str, object], fmt: Format, t0: float
+) -> bool:
+    """Restore an identical earlier run's output into ``out`` and print its table, if cached."""
+    import base64
+    import io
+    import time
+
+    import polars as pl
+
+    from ncrealism.data.derived import derived_key, fetch_derived, restore_derived
+
+    hit = fetch_derived(_BACKTEST_KIND, derived_key(_BACKTEST_KIND, source, params=params), source)
+    if hit is None:
+        return False
+    folder, meta = hit
+    try:
+        table = pl.read_ipc(io.BytesIO(base64.b64decode(meta["summary_ipc"])))
+        caption, figures = str(meta["caption"]), [str(f) for f in meta["figures"]]
+    except (KeyError, TypeError, ValueError, OSError):
+        return False  # an entry written by another layout: compute afresh
+    out.mkdir(parents=True, exist_ok=True)
+    restore_derived(folder, out)
+    _emit_backtest(table, caption, fmt)
+    typer.echo(
+        f"wrote {out / 'results.json'}, {', '.join(figures)} (restored from the derived-data "
+        f"cache in {time.perf_counter() - t0:.1f} s)",
+        err=True,
+    )
+    return True
 
 
 @app.command()

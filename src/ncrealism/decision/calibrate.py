@@ -295,7 +295,11 @@ def laplace_uncertainty(
 
 @dataclass(frozen=True)
 class CalibrationResult:
-    """Estimates, uncertainty and fit of a calibration (see the module docstring)."""
+    """Estimates, uncertainty and fit of a calibration (see the module docstring).
+
+    ``covariance``: of the shift delta (Laplace or bootstrap); with Laplace, NaN in the rows
+    and columns of the parameters whose ``se_note`` says why no standard error is given.
+    """
 
     estimates: pl.DataFrame
     free: tuple[str, ...]

@@ -11,12 +11,14 @@ The pattern (follow it to add a tab):
   - ``panel(data, start) -> NavPanel``: the tab's UI, built from the
     :class:`~ncrealism.app.data.DashboardData` and the
     :class:`~ncrealism.app.shared.Start` (what the page opens on);
-  - ``server(input, shared) -> None``: registers the tab's outputs and effects. It reads its own
+  - ``server(input, shared) -> None``: registers the tab's outputs and effects (called when the
+    session starts for the first tab, when the tab is first shown for the others). It reads its own
     inputs through ``input`` and everything shared (the data, the state and year chosen on the
     Decision tab, the data line) through the :class:`~ncrealism.app.shared.Shared` object,
     never another tab's inputs directly;
-  - optionally ``ALWAYS_COMPUTED``: outputs computed even while the tab is hidden (Shiny's
-    ``suspend_when_hidden=False``), e.g. controls in a sidebar that a phone starts closed;
+  - optionally ``ALWAYS_COMPUTED``: outputs computed even while hidden once the tab has been
+    shown (Shiny's ``suspend_when_hidden=False``), e.g. controls in a sidebar that a phone
+    starts closed;
   - optionally ``start_inputs(data, start) -> dict``: the values its inputs have when the page
     opens, as a browser sends them (the load benchmark opens sessions with them; the Decision
     and Negotiation tabs' are in :func:`ncrealism.app.dashboard.initial_inputs`).
