@@ -1,19 +1,23 @@
 """The bad-input catalogue: every case must end in one clear error, never a traceback.
 
-Each case feeds ``ncr`` (in this process, through its console entry point) or a loader one bad
-input: undecodable or binary files, malformed rows, missing, unreadable or misplaced files,
-impossible numbers, unwritable ``--out`` paths, absurd command-line values, oversized sweeps.
-Each asserts the documented exit code (2: bad input; README "Exit codes"), a single message and
-that the message names the file (and the field where there is one). Cases that need the data
-mirror are marked by the ``mirror`` fixture and skipped with its reason when it is absent.
+One table, :data:`CATALOGUE`, holds every case. Each feeds ``ncr`` (in this process, through
+its console entry point) or a loader one bad input: undecodable or binary files, malformed rows,
+missing, unreadable or misplaced files, impossible numbers, unwritable ``--out`` paths, absurd
+command-line values, bad scenario, profile and case files, damaged data files. Each asserts the
+documented exit code (2: bad input; README "Exit codes"), a single message and that the message
+names the file (and the field where there is one); a loader's :class:`DataFileError` counts as
+that message. The few cases that need a set-up of their own (real permissions, the mirror, the
+cache, sweep sizes) follow the table as tests of their own.
 """
 
 from __future__ import annotations
 
 import codecs
 import gzip
+import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,6 +30,20 @@ from .conftest import (
     Result,
     assert_input_error,
     random_bytes,
+)
+from .samples import (
+    CNS,
+    COW_CODES,
+    MADDISON_ROWS,
+    MINDIST_RDA,
+    NMC_RDA,
+    SIPRI_ROWS,
+    WB_LONG,
+    crosswalk,
+    data_readers,
+    maddison,
+    rda,
+    sipri,
 )
 
 Ncr = Callable[..., Result]
@@ -75,6 +93,7 @@ RECORD_BAD = {
     "count-negative": YEARLY.replace("0,2,2,2", "0,-2,2,2").encode(),
     "count-fraction": YEARLY.replace("0,2,2,2", "0,2.5,2,2").encode(),
     "count-infinite": YEARLY.replace("0,2,2,2", "0,inf,2,2").encode(),
+    "count-huge": YEARLY.replace("0,2,2,2", "0,99999999999999999999,2,2").encode(),
     "in-talks-2": YEARLY.replace("1,1,1,1,1,0", "1,1,1,2,1,0").encode(),
     "unknown-posture": YEARLY.replace("engagement", "appeasement").encode(),
     "empty-posture": YEARLY.replace("engagement", "").encode(),
@@ -98,52 +117,6 @@ CONTEXT_BAD = {
     "no-date-column": CONTEXT.replace("date,date_precision", "day,date_precision").encode(),
 }
 
-
-def _write(tmp_path: Path, name: str, data: bytes) -> Path:
-    p = tmp_path / name
-    p.write_bytes(data)
-    return p
-
-
-@pytest.mark.parametrize("case", sorted(RECORD_BAD), ids=str)
-def test_bad_yearly_record(case: str, ncr: Ncr, tmp_path: Path) -> None:
-    f = _write(tmp_path, "record.csv", RECORD_BAD[case])
-    assert_input_error(ncr("calibrate", "--record", f, "--train", "1990:1991"), str(f))
-
-
-@pytest.mark.parametrize("case", sorted(CONTEXT_BAD), ids=str)
-def test_bad_context_file(case: str, ncr: Ncr, tmp_path: Path) -> None:
-    if case == "header-only":
-        pytest.skip("a context file without events is valid: no outside shocks")
-    f = _write(tmp_path, "context.csv", CONTEXT_BAD[case])
-    res = ncr("explain", "DPRK", "1994", "--context", f)
-    assert_input_error(res, str(f))
-
-
-@pytest.mark.parametrize("kind", ["record", "context", "events", "negotiations"])
-def test_bad_record_files_through_the_loaders(kind: str, tmp_path: Path) -> None:
-    """Every record reader turns the undecodable files into DataFileError naming the file."""
-    from ncrealism.data import records
-    from ncrealism.errors import DataFileError
-
-    reader = {
-        "record": records.read_yearly_record,
-        "context": records.read_context_events,
-        "events": records.read_event_record,
-        "negotiations": records.read_negotiation_record,
-    }[kind]
-    for case, data in _encodings(YEARLY).items():
-        if case in ("header-only", "truncated-row", "extra-field", "huge-field"):
-            continue  # valid or invalid depending on the schema; covered above
-        f = _write(tmp_path, f"{kind}-{case}.csv", data)
-        with pytest.raises(DataFileError) as info:
-            reader(f)
-        assert str(f) in str(info.value), case
-
-
-# ------------------------------------------------------------------------------------------
-# Paths: missing, a folder, through a file, unreadable
-# ------------------------------------------------------------------------------------------
 
 PATH_OPTIONS = [
     ("calibrate-record", ["calibrate", "--train", "1990:1991", "--record"], "--record"),
@@ -203,66 +176,6 @@ PATH_OPTIONS = [
 FAULTS = ["missing", "folder", "through-a-file", "unreadable"]
 
 
-def _argv(template: list[str], tmp_path: Path) -> list[str]:
-    record = _write(tmp_path, "ok-record.csv", YEARLY.encode())
-    return [
-        str(record) if a == "RECORD" else str(tmp_path / "out") if a == "OUT" else a
-        for a in template
-    ]
-
-
-@pytest.mark.parametrize("fault", FAULTS)
-@pytest.mark.parametrize(
-    ("name", "template", "flag"), PATH_OPTIONS, ids=[p[0] for p in PATH_OPTIONS]
-)
-def test_bad_input_path(
-    name: str,
-    template: list[str],
-    flag: str,
-    fault: str,
-    ncr: Ncr,
-    tmp_path: Path,
-    unreadable: Callable[[Path], None],
-) -> None:
-    argv = _argv(template, tmp_path)
-    if fault == "missing":
-        p = tmp_path / "nope.csv"
-    elif fault == "folder":
-        p = tmp_path / "a-folder"
-        p.mkdir()
-    elif fault == "through-a-file":
-        p = _write(tmp_path, "plain", b"x") / "inside.csv"
-    else:
-        p = _write(tmp_path, "locked.csv", YEARLY.encode())
-        unreadable(p)
-    assert_input_error(ncr(*argv, p), flag, str(p))
-
-
-def test_unreadable_file_with_real_permissions(
-    ncr: Ncr, tmp_path: Path, permissions_enforced: None
-) -> None:
-    f = _write(tmp_path, "record.csv", YEARLY.encode())
-    f.chmod(0)
-    try:
-        assert_input_error(ncr("calibrate", "--record", f, "--train", "1990:1991"), str(f))
-    finally:
-        f.chmod(0o600)
-
-
-def test_history_folder_missing(ncr: Ncr, tmp_path: Path) -> None:
-    missing = tmp_path / "no-history"
-    assert_input_error(ncr("dprk", "--history", missing, "--out", tmp_path / "r"), str(missing))
-
-
-def test_history_is_a_file(ncr: Ncr, tmp_path: Path) -> None:
-    f = _write(tmp_path, "history.csv", b"x")
-    assert_input_error(ncr("dprk", "--history", f, "--out", tmp_path / "r"), str(f))
-
-
-# ------------------------------------------------------------------------------------------
-# --out of every command: missing folder, a folder for a file (or the reverse), read-only
-# ------------------------------------------------------------------------------------------
-
 FILE_OUTS = [
     ("system-shares", ["system", "shares", "--years", "1990", "--out"]),
     ("system-shares-plot", ["system", "shares", "--years", "1990", "--plot"]),
@@ -290,75 +203,6 @@ FOLDER_OUTS = [
     ("scenario-run-parquet", ["scenario", "run", "dprk-baseline", "--out"]),
 ]
 
-
-@pytest.mark.parametrize("fault", ["missing-folder", "is-a-folder", "read-only-folder"])
-@pytest.mark.parametrize(("name", "template"), FILE_OUTS, ids=[f[0] for f in FILE_OUTS])
-def test_bad_out_file(
-    name: str,
-    template: list[str],
-    fault: str,
-    ncr: Ncr,
-    tmp_path: Path,
-    unwritable: Callable[[Path], None],
-) -> None:
-    argv = _argv(template, tmp_path)
-    ext = ".duckdb" if "duckdb" in name else ".png" if "plot" in name else ".csv"
-    if fault == "missing-folder":
-        out = tmp_path / "no-such-folder" / f"result{ext}"
-    elif fault == "is-a-folder":
-        out = tmp_path / f"folder{ext}"
-        out.mkdir()
-    else:
-        ro = tmp_path / "read-only"
-        ro.mkdir()
-        unwritable(ro)
-        out = ro / f"result{ext}"
-    t0 = time.perf_counter()
-    res = ncr(*argv, out)
-    assert_input_error(res, str(out))
-    # refused before any work: no data read, no model run
-    assert time.perf_counter() - t0 < 5, "the --out check came after the work"
-
-
-@pytest.mark.parametrize("fault", ["existing-file", "parent-is-a-file", "read-only-folder"])
-@pytest.mark.parametrize(("name", "template"), FOLDER_OUTS, ids=[f[0] for f in FOLDER_OUTS])
-def test_bad_out_folder(
-    name: str,
-    template: list[str],
-    fault: str,
-    ncr: Ncr,
-    tmp_path: Path,
-    unwritable: Callable[[Path], None],
-) -> None:
-    argv = _argv(template, tmp_path)
-    if fault == "existing-file":
-        out = _write(tmp_path, "results", b"x")
-    elif fault == "parent-is-a-file":
-        out = _write(tmp_path, "plain", b"x") / "results"
-    else:
-        ro = tmp_path / "read-only"
-        ro.mkdir()
-        unwritable(ro)
-        out = ro / "results"
-    assert_input_error(ncr(*argv, out), str(out))
-
-
-def test_read_only_out_with_real_permissions(
-    ncr: Ncr, tmp_path: Path, permissions_enforced: None
-) -> None:
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o555)
-    try:
-        res = ncr("system", "shares", "--years", "1990", "--out", ro / "x.csv")
-        assert_input_error(res, str(ro / "x.csv"))
-    finally:
-        ro.chmod(0o755)
-
-
-# ------------------------------------------------------------------------------------------
-# Command-line values
-# ------------------------------------------------------------------------------------------
 
 ARGS: list[tuple[str, list[str], str]] = [
     ("explain-superscript-state", ["explain", "²", "1994"], "²"),
@@ -502,41 +346,10 @@ ARGS: list[tuple[str, list[str], str]] = [
 ]
 
 
-@pytest.mark.parametrize(("name", "template", "named"), ARGS, ids=[a[0] for a in ARGS])
-def test_bad_argument(name: str, template: list[str], named: str, ncr: Ncr, tmp_path: Path) -> None:
-    argv = [
-        a.replace("OUT", str(tmp_path / "out")).replace("NOPE", str(tmp_path / "nope"))
-        for a in _argv(template, tmp_path)
-    ]
-    named = named.replace("NOPE", str(tmp_path / "nope"))
-    t0 = time.perf_counter()
-    res = ncr(*argv)
-    assert_input_error(res, named)
-    assert time.perf_counter() - t0 < 10
-
-
-# ------------------------------------------------------------------------------------------
-# Scenario files and sizes
-# ------------------------------------------------------------------------------------------
-
 BASE = (SCENARIOS / "dprk-baseline.toml").read_text(encoding="utf-8")
 
 
-def _grid(n_params: int, n_values: int) -> str:
-    names = [
-        "threat_sensitivity",
-        "self_reliance",
-        "assurance_discount",
-        "autonomy_value",
-        "capitulation_aversion",
-        "survival_priority",
-    ][:n_params]
-    body = BASE[: BASE.index("[uncertainty]")] + BASE[BASE.index("[run]") :]
-    rows = [f"{n} = [{', '.join(f'{0.3 + 0.01 * i:.2f}' for i in range(n_values))}]" for n in names]
-    return body.replace("[run]", "[sweep.grid]\n" + "\n".join(rows) + "\n\n[run]")
-
-
-SCENARIO_BAD: dict[str, tuple[bytes, str]] = {
+SCENARIO_BAD: dict[str, tuple[bytes | str, str]] = {
     "latin1-byte": (BASE.replace("DPRK", "D\xc9PRK", 1).encode("latin-1"), "line"),
     "random-bytes": (random_bytes(5000, seed=7), "scenario"),
     "utf16": (BASE.encode("utf-16"), "UTF-8"),
@@ -574,69 +387,6 @@ SCENARIO_BAD: dict[str, tuple[bytes, str]] = {
     "no-scenario-table": (BASE.replace("[scenario]", "[scenari]"), "scenari"),
 }
 
-
-@pytest.mark.parametrize("case", sorted(SCENARIO_BAD), ids=str)
-def test_bad_scenario_file(case: str, ncr: Ncr, tmp_path: Path) -> None:
-    data, named = SCENARIO_BAD[case]
-    f = _write(tmp_path, "s.toml", data if isinstance(data, bytes) else data.encode())
-    res = ncr("scenario", "validate", f, "--schema-only")
-    assert_input_error(res, str(f))
-    assert named.lower() in res.err.lower(), res.err
-
-
-@pytest.mark.parametrize("fault", ["missing", "folder", "not-toml-suffix", "unreadable"])
-def test_scenario_path(
-    fault: str, ncr: Ncr, tmp_path: Path, unreadable: Callable[[Path], None]
-) -> None:
-    if fault == "missing":
-        f = tmp_path / "nope.toml"
-    elif fault == "folder":
-        f = tmp_path / "dir.toml"
-        f.mkdir()
-    elif fault == "not-toml-suffix":
-        f = _write(tmp_path, "s.txt", BASE.encode())
-    else:
-        f = _write(tmp_path, "s.toml", BASE.encode())
-        unreadable(f)
-    assert_input_error(ncr("scenario", "validate", f, "--schema-only"), str(f))
-
-
-def test_huge_grid_refused_at_once_naming_the_limit(ncr: Ncr, tmp_path: Path) -> None:
-    """6 parameters × 40 values = 40^6 = 4,096,000,000 variants: refused from the file alone."""
-    f = _write(tmp_path, "grid.toml", _grid(6, 40).encode())
-    t0 = time.perf_counter()
-    res = ncr("scenario", "run", f, "--out", tmp_path / "g.duckdb")
-    elapsed = time.perf_counter() - t0
-    assert_input_error(res, str(f), "4,096,000,000", "--max-variants")
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
-    assert not (tmp_path / "g.duckdb").exists()
-
-
-def test_huge_grid_refused_by_validate_and_the_library(ncr: Ncr, tmp_path: Path) -> None:
-    from ncrealism.errors import InputError
-    from ncrealism.scenario.loader import load_scenario, resolve
-
-    f = _write(tmp_path, "grid.toml", _grid(6, 40).encode())
-    assert_input_error(ncr("scenario", "validate", f), "max_variants")
-    with pytest.raises(InputError, match="max_variants"):
-        resolve(load_scenario(f))
-
-
-def test_draws_cap_holds_for_the_command_line(ncr: Ncr) -> None:
-    t0 = time.perf_counter()
-    res = ncr("scenario", "run", "dprk-baseline", "--draws", "1000000000")
-    assert time.perf_counter() - t0 < 1.0
-    assert_input_error(res, "1,000,000,000", "100,000,000", "--max-draws")
-
-
-def test_draws_above_the_histogram_ceiling_refused_even_when_raised(ncr: Ncr) -> None:
-    res = ncr("scenario", "run", "dprk-baseline", "--draws", str(2**33), "--max-draws", str(2**34))
-    assert_input_error(res, "32-bit")
-
-
-# ------------------------------------------------------------------------------------------
-# Perception profiles (through the loader; the command line reads them the same way)
-# ------------------------------------------------------------------------------------------
 
 PROFILE_HEAD = "[profile]\nstate = 'DPRK'\nccode = 731\n[references]\nk = 'A ref.'\n"
 
@@ -709,18 +459,526 @@ PROFILE_BAD: dict[str, tuple[bytes, str | None]] = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(PROFILE_BAD), ids=str)
-def test_bad_profile(case: str, tmp_path: Path) -> None:
-    from ncrealism.errors import DataFileError
-    from ncrealism.perception.profiles import read_profile
+CASE_BASE = (CASES / "agreed_framework_1994.toml").read_text(encoding="utf-8")
+CASE_BAD: dict[str, bytes] = {
+    "latin1-byte": CASE_BASE.replace("Agreed", "Agr\xe9ed", 1).encode("latin-1"),
+    "random-bytes": random_bytes(4000, seed=21),
+    "toml-syntax": (CASE_BASE + "\n[unclosed\nx = 1\n").encode(),
+    "empty": b"",
+    "unknown-key": ("colour = 'red'\n" + CASE_BASE).encode(),
+    "utf16": CASE_BASE.encode("utf-16"),
+    "nul": CASE_BASE.encode().replace(b"\n", b"\x00\n", 1),
+}
 
-    data, field = PROFILE_BAD[case]
-    f = _write(tmp_path, "p.toml", data)
-    with pytest.raises(DataFileError) as info:
-        read_profile(f)
-    assert str(f) in str(info.value)
-    if field is not None:
-        assert info.value.field == field, str(info.value)
+
+def _readers() -> dict[str, Callable[[Path], object]]:
+    return data_readers()
+
+
+DATA_FAULTS = {
+    "byte-0x81": b"ccode,year\n731,19\x81" + b"90\n",
+    "random-bytes": random_bytes(20_000, seed=5),
+    "empty": b"",
+    "header-only": b"ccode,year\n",
+    "missing": None,
+}
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+# ------------------------------------------------------------------------------------------
+# The table: one row per case
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Env:
+    """What a case may use: a fresh folder, ``ncr`` in this process, simulated faults."""
+
+    tmp: Path
+    ncr: Ncr
+    request: pytest.FixtureRequest
+
+    def write(self, name: str, data: bytes) -> Path:
+        return _write(self.tmp, name, data)
+
+    def unreadable(self, path: Path) -> None:
+        """Make reading ``path`` fail as ``chmod 000`` does (see conftest)."""
+        self.request.getfixturevalue("unreadable")(path)
+
+    def unwritable(self, folder: Path) -> None:
+        """Make ``folder`` refuse new files (see conftest)."""
+        self.request.getfixturevalue("unwritable")(folder)
+
+    def argv(self, template: list[str]) -> list[str]:
+        """``template`` with RECORD (a valid record), OUT and NOPE (paths) filled in."""
+        record = self.write("ok-record.csv", YEARLY.encode())
+        return [
+            str(record)
+            if a == "RECORD"
+            else a.replace("OUT", str(self.tmp / "out")).replace("NOPE", str(self.tmp / "nope"))
+            for a in template
+        ]
+
+    def load(self, reader: Callable[[Path], object], path: Path) -> Result:
+        """Call a loader: its :class:`DataFileError` is the one message; anything else fails."""
+        from ncrealism.errors import DataFileError
+
+        try:
+            reader(path)
+        except DataFileError as exc:
+            return Result(2, "", f"Error: {exc}\n")
+        return Result(0, "", "")
+
+
+#: A case builds its input in ``env`` and runs it, giving the result and the names its one
+#: message must contain.
+Run = Callable[[Env], tuple[Result, tuple[str, ...]]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One bad input: its id (``group/name``), how to run it, and a bound on its time when it
+    must be refused before any work (seconds)."""
+
+    id: str
+    run: Run
+    within: float | None = None
+
+
+def _record_case(data: bytes) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.write("record.csv", data)
+        return env.ncr("calibrate", "--record", f, "--train", "1990:1991"), (str(f),)
+
+    return run
+
+
+def _context_case(data: bytes) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.write("context.csv", data)
+        return env.ncr("explain", "DPRK", "1994", "--context", f), (str(f),)
+
+    return run
+
+
+def _record_loader_case(kind: str, data: bytes) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        from ncrealism.data import records
+
+        reader = {
+            "record": records.read_yearly_record,
+            "context": records.read_context_events,
+            "events": records.read_event_record,
+            "negotiations": records.read_negotiation_record,
+        }[kind]
+        f = env.write(f"{kind}.csv", data)
+        return env.load(reader, f), (str(f),)
+
+    return run
+
+
+def _faulty_path(env: Env, fault: str, suffix: str, content: bytes) -> Path:
+    """A path that cannot be read as a file: missing, a folder, below a file, unreadable (or
+    a file without the expected suffix)."""
+    if fault == "missing":
+        return env.tmp / f"nope{suffix}"
+    if fault == "folder":
+        folder = env.tmp / f"a-folder{suffix}"
+        folder.mkdir()
+        return folder
+    if fault == "through-a-file":
+        return env.write("plain", b"x") / f"inside{suffix}"
+    if fault == "not-toml-suffix":
+        return env.write("s.txt", content)
+    locked = env.write(f"locked{suffix}", content)
+    env.unreadable(locked)
+    return locked
+
+
+def _path_case(template: list[str], flag: str, fault: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        argv = env.argv(template)
+        p = _faulty_path(env, fault, ".csv", YEARLY.encode())
+        return env.ncr(*argv, p), (flag, str(p))
+
+    return run
+
+
+def _history_case(fault: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        h = env.tmp / "no-history" if fault == "missing" else env.write("history.csv", b"x")
+        return env.ncr("dprk", "--history", h, "--out", env.tmp / "r"), (str(h),)
+
+    return run
+
+
+def _out_file_case(name: str, template: list[str], fault: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        argv = env.argv(template)
+        ext = ".duckdb" if "duckdb" in name else ".png" if "plot" in name else ".csv"
+        if fault == "missing-folder":
+            out = env.tmp / "no-such-folder" / f"result{ext}"
+        elif fault == "is-a-folder":
+            out = env.tmp / f"folder{ext}"
+            out.mkdir()
+        else:
+            ro = env.tmp / "read-only"
+            ro.mkdir()
+            env.unwritable(ro)
+            out = ro / f"result{ext}"
+        return env.ncr(*argv, out), (str(out),)
+
+    return run
+
+
+def _out_folder_case(template: list[str], fault: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        argv = env.argv(template)
+        if fault == "existing-file":
+            out = env.write("results", b"x")
+        elif fault == "parent-is-a-file":
+            out = env.write("plain", b"x") / "results"
+        else:
+            ro = env.tmp / "read-only"
+            ro.mkdir()
+            env.unwritable(ro)
+            out = ro / "results"
+        return env.ncr(*argv, out), (str(out),)
+
+    return run
+
+
+def _argument_case(template: list[str], named: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        return env.ncr(*env.argv(template)), (named.replace("NOPE", str(env.tmp / "nope")),)
+
+    return run
+
+
+def _scenario_case(data: bytes | str, named: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.write("s.toml", data if isinstance(data, bytes) else data.encode())
+        res = env.ncr("scenario", "validate", f, "--schema-only")
+        # what is wrong, named in any case: the message's own spelling of it, when present
+        at = res.err.lower().find(named.lower())
+        return res, (str(f), res.err[at : at + len(named)] if at >= 0 else named)
+
+    return run
+
+
+def _scenario_path_case(fault: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = _faulty_path(env, fault, ".toml", BASE.encode())
+        return env.ncr("scenario", "validate", f, "--schema-only"), (str(f),)
+
+    return run
+
+
+def _profile_case(data: bytes, field: str | None) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        from ncrealism.perception.profiles import read_profile
+
+        f = env.write("p.toml", data)
+        names = (str(f),) if field is None else (str(f), f"field '{field}'")
+        return env.load(read_profile, f), names
+
+    return run
+
+
+def _case_file_case(data: bytes) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.write("case.toml", data)
+        return env.ncr("negotiate", f), (str(f),)
+
+    return run
+
+
+def _data_case(reader: str, data: bytes | None) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.tmp / "data.file" if data is None else env.write("data.file", data)
+        return env.load(_readers()[reader], f), (str(f),)
+
+    return run
+
+
+def _with(rows: list[list[object]], at: tuple[int, int], value: object) -> list[list[object]]:
+    """``rows`` with the cell ``at`` (row, column) replaced by ``value``."""
+    out = [list(r) for r in rows]
+    out[at[0]][at[1]] = value
+    return out
+
+
+def _frame(
+    cols: dict[str, list[object]], col: str, values: list[object]
+) -> dict[str, list[object]]:
+    return {**cols, col: values}
+
+
+#: Values inside otherwise valid files that once crashed a reader (found by the fuzz tests):
+#: (reader, file name, bytes, the field the error must name).
+DATA_VALUES: dict[str, tuple[str, str, Callable[[], bytes], str]] = {
+    "nmc-rda-ccode-text": (
+        "nmc-rda",
+        "n.rda",
+        lambda: rda("cow_nmc", _frame(NMC_RDA, "ccode", ["731", "732"])),
+        "ccode",
+    ),
+    "nmc-rda-ccode-huge": (
+        "nmc-rda",
+        "n.rda",
+        lambda: rda("cow_nmc", _frame(NMC_RDA, "ccode", [9.3e18, 9.3e18])),
+        "ccode",
+    ),
+    "nmc-rda-cinc-infinite": (
+        "nmc-rda",
+        "n.rda",
+        lambda: rda("cow_nmc", _frame(NMC_RDA, "cinc", [float("inf"), 0.1])),
+        "cinc",
+    ),
+    "mindist-rda-year-text": (
+        "mindist-rda",
+        "m.rda",
+        lambda: rda("cow_mindist", _frame(MINDIST_RDA, "year", ["", ""])),
+        "year",
+    ),
+    "mindist-rda-ccode-huge": (
+        "mindist-rda",
+        "m.rda",
+        lambda: rda("cow_mindist", _frame(MINDIST_RDA, "ccode1", [9.3e18, 9.3e18])),
+        "ccode1",
+    ),
+    "maddison-year-huge": (
+        "maddison-xlsx",
+        "m.xlsx",
+        lambda: maddison(_with(MADDISON_ROWS, (1, 2), 3.4e38)),
+        "year",
+    ),
+    "sipri-header-year-huge": (
+        "sipri-xlsx",
+        "s.xlsx",
+        lambda: sipri(_with(SIPRI_ROWS, (3, 2), 1e20)),
+        "column 3",
+    ),
+    "crosswalk-ccode-huge": (
+        "crosswalk",
+        "bad-cow.csv",
+        lambda: COW_CODES.replace("731", "99999999999999999999").encode(),
+        "CCode",
+    ),
+    "world-bank-year-huge": (
+        "world-bank",
+        "w.csv",
+        lambda: WB_LONG.replace("1991", "99999999999999999999").encode(),
+        "Year",
+    ),
+    "cns-series-huge": (
+        "cns-missile-tests",
+        "c.json",
+        lambda: json.dumps(CNS).replace('"series": 1', '"series": 1' + "0" * 20, 1).encode(),
+        "series",
+    ),
+}
+
+
+def _data_value_case(reader: str, name: str, data: Callable[[], bytes], field: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.write(name, data())
+        load = crosswalk if reader == "crosswalk" else _readers()[reader]
+        return env.load(load, f), (str(f), f"field '{field}'")
+
+    return run
+
+
+def _unreadable_data_case(reader: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        f = env.write("data.csv", b"ccode,year\n731,1990\n")
+        env.unreadable(f)
+        return env.load(_readers()[reader], f), ("permission denied", str(f))
+
+    return run
+
+
+def _mirror_case(where: str) -> Run:
+    def run(env: Env) -> tuple[Result, tuple[str, ...]]:
+        mirror = env.tmp / "mirror"
+        sub = mirror / "cow-states"
+        sub.mkdir(parents=True)
+        f = sub / "COW-country-codes.csv"  # the registered place of the COW code list
+        f.write_text("StateAbb,CCode,StateNme\nMON,712,Mongolia\n")
+        env.request.getfixturevalue("monkeypatch").setenv("NCR_DATA_MIRROR", str(mirror))
+        blocked = {"mirror-folder": mirror, "mirror-sub-folder": sub, "mirror-file": f}[where]
+        env.unreadable(blocked)
+        # a name: the code list is read first
+        return env.ncr("explain", "Mongolia", "1994"), ("permission denied", str(blocked))
+
+    return run
+
+
+def _catalogue() -> list[Case]:
+    cases = [Case(f"record/{k}", _record_case(v)) for k, v in sorted(RECORD_BAD.items())]
+    # (a context file with a header and no events is valid: no outside shocks)
+    cases += [
+        Case(f"context/{k}", _context_case(v))
+        for k, v in sorted(CONTEXT_BAD.items())
+        if k != "header-only"
+    ]
+    cases += [
+        Case(f"record-loader/{kind}-{k}", _record_loader_case(kind, v))
+        for kind in ("record", "context", "events", "negotiations")
+        for k, v in sorted(_encodings(YEARLY).items())
+        # valid or invalid depending on the schema: covered through the command line above
+        if k not in ("header-only", "truncated-row", "extra-field", "huge-field")
+    ]
+    cases += [
+        Case(f"path/{name}-{fault}", _path_case(template, flag, fault))
+        for name, template, flag in PATH_OPTIONS
+        for fault in FAULTS
+    ]
+    cases += [Case(f"path/dprk-history-{f}", _history_case(f)) for f in ("missing", "a-file")]
+    cases += [
+        Case(f"out-file/{name}-{fault}", _out_file_case(name, template, fault), within=5)
+        for name, template in FILE_OUTS
+        for fault in ("missing-folder", "is-a-folder", "read-only-folder")
+    ]
+    cases += [
+        Case(f"out-folder/{name}-{fault}", _out_folder_case(template, fault))
+        for name, template in FOLDER_OUTS
+        for fault in ("existing-file", "parent-is-a-file", "read-only-folder")
+    ]
+    cases += [
+        Case(f"argument/{name}", _argument_case(template, named), within=10)
+        for name, template, named in ARGS
+    ]
+    cases += [
+        Case(f"scenario/{k}", _scenario_case(data, named))
+        for k, (data, named) in sorted(SCENARIO_BAD.items())
+    ]
+    cases += [
+        Case(f"scenario-path/{f}", _scenario_path_case(f))
+        for f in ("missing", "folder", "not-toml-suffix", "unreadable")
+    ]
+    cases += [
+        Case(f"profile/{k}", _profile_case(data, field))
+        for k, (data, field) in sorted(PROFILE_BAD.items())
+    ]
+    cases += [Case(f"case-file/{k}", _case_file_case(v)) for k, v in sorted(CASE_BAD.items())]
+    cases += [
+        Case(f"data-file/{reader}-{fault}", _data_case(reader, DATA_FAULTS[fault]))
+        for reader in sorted(_readers())
+        for fault in sorted(DATA_FAULTS)
+    ]
+    cases += [Case(f"data-value/{k}", _data_value_case(*v)) for k, v in sorted(DATA_VALUES.items())]
+    cases += [
+        Case(f"data-file/{reader}-unreadable", _unreadable_data_case(reader))
+        for reader in ("nmc-csv", "alliance-members", "capdist", "polity5", "world-bank")
+    ]
+    cases += [
+        Case(f"mirror/{where}", _mirror_case(where))
+        for where in ("mirror-folder", "mirror-sub-folder", "mirror-file")
+    ]
+    return cases
+
+
+CATALOGUE = _catalogue()
+
+
+def test_the_catalogue_is_large_and_distinct() -> None:
+    ids = [c.id for c in CATALOGUE]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 150
+
+
+@pytest.mark.parametrize("case", CATALOGUE, ids=[c.id for c in CATALOGUE])
+def test_bad_input(case: Case, ncr: Ncr, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """Exit 2, one message naming the file (and field), no traceback; the command-line checks
+    of ``--out`` and of argument values come before any work."""
+    t0 = time.perf_counter()
+    res, names = case.run(Env(tmp_path, ncr, request))
+    elapsed = time.perf_counter() - t0
+    assert_input_error(res, *names)
+    if case.within is not None:
+        assert elapsed < case.within, f"took {elapsed:.1f} s: the check came after the work"
+
+
+# ------------------------------------------------------------------------------------------
+# Cases with a set-up of their own
+# ------------------------------------------------------------------------------------------
+
+
+def test_unreadable_file_with_real_permissions(
+    ncr: Ncr, tmp_path: Path, permissions_enforced: None
+) -> None:
+    f = _write(tmp_path, "record.csv", YEARLY.encode())
+    f.chmod(0)
+    try:
+        assert_input_error(ncr("calibrate", "--record", f, "--train", "1990:1991"), str(f))
+    finally:
+        f.chmod(0o600)
+
+
+def test_read_only_out_with_real_permissions(
+    ncr: Ncr, tmp_path: Path, permissions_enforced: None
+) -> None:
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    ro.chmod(0o555)
+    try:
+        res = ncr("system", "shares", "--years", "1990", "--out", ro / "x.csv")
+        assert_input_error(res, str(ro / "x.csv"))
+    finally:
+        ro.chmod(0o755)
+
+
+def _grid(n_params: int, n_values: int) -> str:
+    names = [
+        "threat_sensitivity",
+        "self_reliance",
+        "assurance_discount",
+        "autonomy_value",
+        "capitulation_aversion",
+        "survival_priority",
+    ][:n_params]
+    body = BASE[: BASE.index("[uncertainty]")] + BASE[BASE.index("[run]") :]
+    rows = [f"{n} = [{', '.join(f'{0.3 + 0.01 * i:.2f}' for i in range(n_values))}]" for n in names]
+    return body.replace("[run]", "[sweep.grid]\n" + "\n".join(rows) + "\n\n[run]")
+
+
+def test_huge_grid_refused_at_once_naming_the_limit(ncr: Ncr, tmp_path: Path) -> None:
+    """6 parameters × 40 values = 40^6 = 4,096,000,000 variants: refused from the file alone."""
+    f = _write(tmp_path, "grid.toml", _grid(6, 40).encode())
+    t0 = time.perf_counter()
+    res = ncr("scenario", "run", f, "--out", tmp_path / "g.duckdb")
+    elapsed = time.perf_counter() - t0
+    assert_input_error(res, str(f), "4,096,000,000", "--max-variants")
+    assert elapsed < 1.0, f"took {elapsed:.2f} s"
+    assert not (tmp_path / "g.duckdb").exists()
+
+
+def test_huge_grid_refused_by_validate_and_the_library(ncr: Ncr, tmp_path: Path) -> None:
+    from ncrealism.errors import InputError
+    from ncrealism.scenario.loader import load_scenario, resolve
+
+    f = _write(tmp_path, "grid.toml", _grid(6, 40).encode())
+    assert_input_error(ncr("scenario", "validate", f), "max_variants")
+    with pytest.raises(InputError, match="max_variants"):
+        resolve(load_scenario(f))
+
+
+def test_draws_cap_holds_for_the_command_line(ncr: Ncr) -> None:
+    t0 = time.perf_counter()
+    res = ncr("scenario", "run", "dprk-baseline", "--draws", "1000000000")
+    assert time.perf_counter() - t0 < 1.0
+    assert_input_error(res, "1,000,000,000", "100,000,000", "--max-draws")
+
+
+def test_draws_above_the_histogram_ceiling_refused_even_when_raised(ncr: Ncr) -> None:
+    res = ncr("scenario", "run", "dprk-baseline", "--draws", str(2**33), "--max-draws", str(2**34))
+    assert_input_error(res, "32-bit")
 
 
 def test_bad_profile_through_the_command_line(ncr: Ncr, tmp_path: Path) -> None:
@@ -735,130 +993,6 @@ def test_bad_profile_through_the_command_line(ncr: Ncr, tmp_path: Path) -> None:
         f,
     )
     assert_input_error(res, str(f), "defaults.threat_sensitivity.sd")
-
-
-# ------------------------------------------------------------------------------------------
-# Negotiation case files
-# ------------------------------------------------------------------------------------------
-
-CASE_BASE = (CASES / "agreed_framework_1994.toml").read_text(encoding="utf-8")
-CASE_BAD: dict[str, bytes] = {
-    "latin1-byte": CASE_BASE.replace("Agreed", "Agr\xe9ed", 1).encode("latin-1"),
-    "random-bytes": random_bytes(4000, seed=21),
-    "toml-syntax": (CASE_BASE + "\n[unclosed\nx = 1\n").encode(),
-    "empty": b"",
-    "unknown-key": ("colour = 'red'\n" + CASE_BASE).encode(),
-    "utf16": CASE_BASE.encode("utf-16"),
-    "nul": CASE_BASE.encode().replace(b"\n", b"\x00\n", 1),
-}
-
-
-@pytest.mark.parametrize("case", sorted(CASE_BAD), ids=str)
-def test_bad_case_file(case: str, ncr: Ncr, tmp_path: Path) -> None:
-    f = _write(tmp_path, "case.toml", CASE_BAD[case])
-    assert_input_error(ncr("negotiate", f), str(f))
-
-
-# ------------------------------------------------------------------------------------------
-# Registered data files read through their readers (a damaged or foreign file in a mirror)
-# ------------------------------------------------------------------------------------------
-
-
-def _readers() -> dict[str, Callable[[Path], object]]:
-    from ncrealism.data import (
-        alliances,
-        contiguity,
-        distance,
-        economy,
-        events,
-        milex,
-        nmc,
-        nuclear,
-        regime,
-        states,
-    )
-
-    return {
-        "nmc-csv": nmc.read_nmc_csv,
-        "nmc-rda": nmc.read_nmc_rda,
-        "alliance-members": alliances.read_alliance_member_years,
-        "alliance-dyads": alliances.read_alliance_dyads,
-        "contiguity": contiguity.read_contiguity_directed,
-        "capdist": distance.read_capdist,
-        "capitals": distance.read_capitals,
-        "mindist": distance.read_mindist,
-        "world-bank": economy.read_wb,
-        "maddison": economy.read_maddison,
-        "missile-tests": events.read_missile_tests,
-        "sipri": milex.read_sipri_milex,
-        "nuclear-status": nuclear.read_nuclear_status,
-        "nuclear-tests": nuclear.read_nuclear_tests,
-        "stockpiles": nuclear.read_nuclear_stockpiles,
-        "polity": regime.read_polity,
-        "vdem": regime.read_vdem,
-        "cow-states": states.read_states,
-    }
-
-
-DATA_FAULTS = {
-    "byte-0x81": b"ccode,year\n731,19\x81" + b"90\n",
-    "random-bytes": random_bytes(20_000, seed=5),
-    "empty": b"",
-    "header-only": b"ccode,year\n",
-    "missing": None,
-}
-
-
-@pytest.mark.parametrize("fault", sorted(DATA_FAULTS))
-@pytest.mark.parametrize("reader", sorted(_readers()))
-def test_bad_data_file(reader: str, fault: str, tmp_path: Path) -> None:
-    from ncrealism.errors import DataFileError
-
-    data = DATA_FAULTS[fault]
-    f = tmp_path / "data.file" if data is None else _write(tmp_path, "data.file", data)
-    with pytest.raises(DataFileError) as info:
-        _readers()[reader](f)
-    assert str(f) in str(info.value)
-
-
-@pytest.mark.parametrize(
-    "reader", ["nmc-csv", "alliance-members", "capdist", "polity", "world-bank"]
-)
-def test_unreadable_data_file(
-    reader: str, tmp_path: Path, unreadable: Callable[[Path], None]
-) -> None:
-    from ncrealism.errors import DataFileError
-
-    f = _write(tmp_path, "data.csv", b"ccode,year\n731,1990\n")
-    unreadable(f)
-    with pytest.raises(DataFileError, match="permission denied") as info:
-        _readers()[reader](f)
-    assert str(f) in str(info.value)
-
-
-# ------------------------------------------------------------------------------------------
-# The mirror and the cache
-# ------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("where", ["mirror-folder", "mirror-sub-folder", "mirror-file"])
-def test_unreadable_mirror(
-    where: str,
-    ncr: Ncr,
-    tmp_path: Path,
-    unreadable: Callable[[Path], None],
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    mirror = tmp_path / "mirror"
-    sub = mirror / "cow-states"
-    sub.mkdir(parents=True)
-    f = sub / "COW-country-codes.csv"  # the registered place of the COW code list
-    f.write_text("StateAbb,CCode,StateNme\nMON,712,Mongolia\n")
-    monkeypatch.setenv("NCR_DATA_MIRROR", str(mirror))
-    blocked = {"mirror-folder": mirror, "mirror-sub-folder": sub, "mirror-file": f}[where]
-    unreadable(blocked)
-    res = ncr("explain", "Mongolia", "1994")  # a name: the code list is read first
-    assert_input_error(res, "permission denied", str(blocked))
 
 
 def test_corrupted_cache_that_cannot_be_removed(

@@ -8,7 +8,14 @@ import pytest
 
 from ncrealism.errors import DataFileError
 from ncrealism.perception.filter import PARAM_NAMES, spec
-from ncrealism.perception.profiles import list_profiles, load_profile, profile_for, read_profile
+from ncrealism.perception.profiles import (
+    filters_for,
+    list_profiles,
+    load_profile,
+    profile_for,
+    read_profile,
+    shipped_profiles,
+)
 
 
 def test_shipped_profiles() -> None:
@@ -20,8 +27,30 @@ def test_shipped_profiles() -> None:
             assert name in PARAM_NAMES
             assert par.sources and par.rationale, (p.state, name)
             assert all(s in p.references for s in par.sources)
-        assert profile_for(p.ccode) is p
+        assert profile_for(p.ccode) == p
         assert load_profile(p.state).ccode == p.ccode
+
+
+def test_profiles_are_read_without_module_state(tmp_path: Path) -> None:
+    """Nothing is kept between calls: two reads give equal, distinct objects; a source keeps
+    one read for its life; ``profiles=`` is searched instead of the shipped files."""
+    from ncrealism.data.fetch import DataSource
+
+    first, second = shipped_profiles(), shipped_profiles()
+    assert first == second and all(a is not b for a, b in zip(first, second, strict=True))
+    source = DataSource(mirror=None, cache_root=tmp_path, allow_download=False)
+    assert shipped_profiles(source) is shipped_profiles(source)
+    dprk = profile_for("DPRK", profiles=first)
+    assert dprk is not None and dprk in first
+    assert profile_for("DPRK", profiles=()) is None
+
+
+@pytest.mark.parametrize("state", ["DPRK", 710, "USA", "Atlantis"])
+def test_filters_for_matches_load_profile_every_year(state: str | int) -> None:
+    """One read serves every year with the filter that ``load_profile`` gives that year."""
+    by_year = filters_for(state)
+    for year in (None, *range(1945, 2031, 5), 1994, 1995, 2011, 2012):
+        assert by_year(year) == load_profile(state, year), year
 
 
 def test_dprk_periods_and_literature_values() -> None:

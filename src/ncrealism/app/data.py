@@ -306,10 +306,14 @@ class DashboardData:
         return self.source.memo(("ncrealism.app", self.context_key, *key), build)
 
     # ------------------------------------------------------------------ states and years
-    def _profiles(self) -> dict[int, Any]:
-        from ncrealism.perception.profiles import list_profiles
+    def _shipped(self) -> tuple[Any, ...]:
+        """The shipped perception profiles, read once for the life of the data source."""
+        from ncrealism.perception.profiles import shipped_profiles
 
-        return {p.ccode: p for p in list_profiles()}
+        return shipped_profiles(self.source)
+
+    def _profiles(self) -> dict[int, Any]:
+        return {p.ccode: p for p in self._shipped()}
 
     def states(self) -> list[StateChoice]:
         """States with a shipped profile first, then every other COW state with NMC data."""
@@ -417,7 +421,7 @@ class DashboardData:
         """The state's filter for ``year`` as coded (neutral when it has no profile)."""
         from ncrealism.perception.profiles import load_profile
 
-        return load_profile(ccode, year)
+        return load_profile(ccode, year, profiles=self._shipped())
 
     def period_span(self, ccode: int, year: int) -> str | None:
         """The years of the profile period containing ``year`` ("1998-2011", "from 2012"),

@@ -10,6 +10,9 @@ One grammar for the whole command line (see ``CONTRIBUTING.md``):
   it (``ncr dprk -q``): :func:`hoist_quiet` moves it to the root, so commands need not declare it;
 * ``--nmc 6.0|7.0``: the COW NMC release (:data:`NmcOpt`; default
   :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION`);
+* ``--cache/--no-cache``: reuse a result of an identical earlier run kept in the derived-data
+  cache (:data:`CacheOpt`); the DPRK report of ``ncr dprk`` and ``ncr report dprk`` is built
+  by one function, :func:`dprk_report`;
 * kebab-case names for cases and scenarios (old snake_case names still resolve);
 * an ``Example:`` line in every ``--help``;
 * a Rich progress bar (:func:`progress`) on anything slower than about 2 s, on standard error,
@@ -33,14 +36,17 @@ from ncrealism.cli._output import Format
 
 if TYPE_CHECKING:
     from ncrealism.data.nmc import NMCVersion
+    from ncrealism.report.dprk import ReportResult
 
 __all__ = [
+    "CacheOpt",
     "Format",
     "FormatOpt",
     "NmcOpt",
     "OutDirOpt",
     "OutOpt",
     "Progress",
+    "dprk_report",
     "hoist_quiet",
     "is_quiet",
     "nmc",
@@ -73,6 +79,16 @@ NmcOpt = Annotated[
     ),
 ]
 """``--nmc 6.0|7.0``; default it to ``DEFAULT_NMC_VERSION`` and check it with :func:`nmc`."""
+
+CacheOpt = Annotated[
+    bool,
+    typer.Option(
+        "--cache/--no-cache",
+        help="Reuse the report of an identical earlier run (same record files, options, "
+        "data and code; kept under NCR_CACHE_DIR), or compute afresh.",
+    ),
+]
+"""``--cache/--no-cache``: reuse a derived result (:mod:`ncrealism.data.derived`); default on."""
 
 QUIET_HELP = "Print results and errors only: notes and progress on standard error are silenced."
 
@@ -146,6 +162,42 @@ def warn_unknown_context_types(path: Path) -> list[str]:
             fg=typer.colors.YELLOW,
         )
     return list(rows)
+
+
+def dprk_report(
+    out: Path,
+    *,
+    record: Path | None,
+    context: Path | None,
+    negotiations: Path | None,
+    nmc_text: str,
+    cache: bool,
+    quiet: bool,
+    **options: Any,
+) -> ReportResult:
+    """The DPRK report, as ``ncr dprk`` and ``ncr report dprk`` build it.
+
+    Warns about unknown context-event types, checks ``--nmc`` (``nmc_text``), reads data
+    through :meth:`~ncrealism.data.fetch.DataSource.from_env` and runs
+    :func:`ncrealism.report.dprk.build_dprk_report` with ``cache`` (the derived-data cache) and
+    the other ``options`` (seed, draws, years...). ``quiet`` also counts ``-q`` given anywhere.
+    """
+    from ncrealism.data.fetch import DataSource
+    from ncrealism.report.dprk import build_dprk_report
+
+    if context is not None:
+        warn_unknown_context_types(context)
+    return build_dprk_report(
+        out,
+        record=record,
+        context=context,
+        negotiations=negotiations,
+        source=DataSource.from_env(),
+        nmc_version=nmc(nmc_text),
+        cache=cache,
+        quiet=quiet or is_quiet(),
+        **options,
+    )
 
 
 class Progress:

@@ -57,16 +57,16 @@ def calibrate(
     from ncrealism.decision.calibrate import calibrate as fit
     from ncrealism.decision.inputs import build_inputs
     from ncrealism.errors import InputError
-    from ncrealism.perception.filter import PerceptionFilter
-    from ncrealism.perception.profiles import load_profile
+    from ncrealism.perception.profiles import filters_for
     from ncrealism.system._common import parse_years, resolve_state
 
     if bootstrap < 0:
         raise InputError("--bootstrap must be 0 (Laplace) or a positive number of replicates")
-    if profile is not None:
-        load_profile(state, None, path=profile)  # a bad profile is refused before any work
+    # a bad profile is refused before any work
+    user_prior = filters_for(state, path=profile) if profile is not None else None
     source = DataSource.from_env()
     ccode = resolve_state(state, source)
+    prior = user_prior if user_prior is not None else filters_for(ccode)
     rec = read_yearly_record(record)
     if context is not None:
         from ncrealism.cli._common import warn_unknown_context_types
@@ -85,11 +85,6 @@ def calibrate(
         free_params = (
             tuple(p.strip() for p in free.split(",") if p.strip()) if free else DEFAULT_FREE
         )
-
-        def prior(y: int) -> PerceptionFilter:
-            if profile is not None:
-                return load_profile(state, y, path=profile)
-            return load_profile(ccode, y)
 
         if bootstrap > 0:
             res = fit(

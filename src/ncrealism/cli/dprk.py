@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from ncrealism._defaults import DEFAULT_NMC_VERSION
-from ncrealism.cli._common import NmcOpt
+from ncrealism.cli._common import CacheOpt, NmcOpt
 
 #: File-name patterns of the coded record inside a ``--history`` folder.
 RECORD_PATTERNS: dict[str, str] = {
@@ -57,14 +57,7 @@ def dprk(
     seed: Annotated[int, typer.Option(help="Seed of the Monte Carlo and calibration.")] = 0,
     draws: Annotated[int, typer.Option(help="Monte Carlo draws per negotiation case.")] = 200,
     nmc: NmcOpt = DEFAULT_NMC_VERSION,
-    cache: Annotated[
-        bool,
-        typer.Option(
-            "--cache/--no-cache",
-            help="Reuse the report of an identical earlier run (same record files, options, "
-            "data and code; kept under NCR_CACHE_DIR), or compute afresh.",
-        ),
-    ] = True,
+    cache: CacheOpt = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run the DPRK case end to end and write a report folder.
@@ -77,12 +70,9 @@ def dprk(
 
     Example: ncr dprk --history ../shared/history --out ncr-report
     """
-    from ncrealism.cli._common import is_quiet, warn_unknown_context_types
-    from ncrealism.cli._common import nmc as check_nmc
-    from ncrealism.data.fetch import DataSource
-    from ncrealism.report.dprk import build_dprk_report, format_summary
+    from ncrealism.cli._common import dprk_report
+    from ncrealism.report.dprk import format_summary
 
-    quiet = quiet or is_quiet()
     files: dict[str, Path | None] = dict.fromkeys(RECORD_PATTERNS)
     if history is not None:
         # A folder that is not there is an input error (exit 2), not a reason to skip.
@@ -95,20 +85,16 @@ def dprk(
                 + ", ".join(RECORD_PATTERNS.values())
                 + ")"
             )
-    if files["context"] is not None:
-        warn_unknown_context_types(files["context"])
-    source = DataSource.from_env()
-    result = build_dprk_report(
+    result = dprk_report(
         out,
         record=files["record"],
         context=files["context"],
         negotiations=files["negotiations"],
-        source=source,
-        seed=seed,
-        draws=draws,
-        nmc_version=check_nmc(nmc),
+        nmc_text=nmc,
         cache=cache,
         quiet=quiet,
+        seed=seed,
+        draws=draws,
     )
     typer.echo(format_summary(result.summary))
     for note in result.skipped:

@@ -84,7 +84,7 @@ def explain(
     from ncrealism.decision.inputs import build_inputs
     from ncrealism.errors import InputError
     from ncrealism.perception.filter import PerceptionFilter
-    from ncrealism.perception.profiles import load_profile
+    from ncrealism.perception.profiles import filters_for
     from ncrealism.system._common import parse_years, resolve_state
 
     spec = years or year
@@ -93,10 +93,11 @@ def explain(
     if year is not None and years is not None and year != years:
         raise InputError("give the year once, as an argument or with --year")
     wanted = parse_years(spec)
-    if profile is not None and not neutral:
-        load_profile(state, None, path=profile)  # a bad profile is refused before any work
+    # a bad profile is refused before any work
+    user_filters = filters_for(state, path=profile) if profile is not None and not neutral else None
     source = DataSource.from_env()
     ccode = resolve_state(state, source)
+    shipped_filters = filters_for(ccode) if user_filters is None and not neutral else None
     if context is not None:
         from ncrealism.cli._common import warn_unknown_context_types
 
@@ -118,10 +119,11 @@ def explain(
     for y in wanted:
         if neutral:
             filt = PerceptionFilter.neutral(state=state, ccode=ccode)
-        elif profile is not None:
-            filt = load_profile(state, y, path=profile)
+        elif user_filters is not None:
+            filt = user_filters(y)
         else:
-            filt = load_profile(ccode, y)
+            assert shipped_filters is not None
+            filt = shipped_filters(y)
             if filt.origin == "generic":
                 filt = dataclasses.replace(
                     filt, state=state, label=f"{state}: generic (no profile; neutral filter)"

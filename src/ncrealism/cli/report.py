@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from ncrealism._defaults import DEFAULT_NMC_VERSION
-from ncrealism.cli._common import NmcOpt
+from ncrealism.cli._common import CacheOpt, NmcOpt
 
 app = typer.Typer(
     name="report",
@@ -55,14 +55,7 @@ def dprk(
     ] = 200,
     seed: Annotated[int, typer.Option(help="Seed of every random draw.")] = 0,
     nmc: NmcOpt = DEFAULT_NMC_VERSION,
-    cache: Annotated[
-        bool,
-        typer.Option(
-            "--cache/--no-cache",
-            help="Reuse the report of an identical earlier run (same record files, options, "
-            "data and code; kept under NCR_CACHE_DIR), or compute afresh.",
-        ),
-    ] = True,
+    cache: CacheOpt = True,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress bar and no summary.")
     ] = False,
@@ -74,29 +67,22 @@ def dprk(
     Example: ncr report dprk --record ../shared/history/dprk_yearly_1990_2009.csv
     --context ../shared/history/context_events_1990_2009.csv --out report
     """
-    from ncrealism.cli._common import is_quiet, warn_unknown_context_types
-    from ncrealism.cli._common import nmc as check_nmc
-    from ncrealism.data.fetch import DataSource
-    from ncrealism.report.dprk import build_dprk_report, format_summary
+    from ncrealism.cli._common import dprk_report, is_quiet
+    from ncrealism.report.dprk import format_summary
 
-    quiet = quiet or is_quiet()
-    if context is not None:
-        warn_unknown_context_types(context)
-
-    res = build_dprk_report(
+    res = dprk_report(
         out,
         record=record,
         context=context,
         negotiations=negotiations,
-        source=DataSource.from_env(),
-        seed=seed,
+        nmc_text=nmc,
+        cache=cache,
         quiet=quiet,
+        seed=seed,
         years=(start, end),
         draws=draws,
-        nmc_version=check_nmc(nmc),
-        cache=cache,
     )
-    if not quiet:
+    if not (quiet or is_quiet()):
         typer.echo(format_summary(res.summary))
         for note in res.skipped:
             typer.echo(f"note: {note}")

@@ -30,6 +30,9 @@ from ncrealism.errors import DataFileError, os_error_message
 #: Polars dtypes accepted in a schema.
 Schema = Mapping[str, type[pl.DataType] | pl.DataType]
 
+#: The range of a 64-bit integer column (``pl.Int64``).
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
 
 def read_bytes(path: Path | str) -> bytes:
     """The bytes of the file at ``path``; any operating-system fault is a :class:`DataFileError`.
@@ -261,6 +264,91 @@ def read_table(
     if key is not None:
         check_unique(df, key, path, header=header)
     return df
+
+
+def whole_number(
+    value: object, path: Path | str, *, row: int | None = None, field: str | None = None
+) -> int:
+    """A cell (text, an integer or a whole float) as an integer that fits a ``pl.Int64`` column.
+
+    A boolean, a fraction, NaN or an infinity, text other than optionally signed ASCII digits, and
+    a number outside the 64-bit range raise :class:`DataFileError` naming the file, the row and
+    the field.
+    """
+    n: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        n = value
+    elif isinstance(value, float) and value.is_integer():
+        n = int(value)
+    elif isinstance(value, str) and re.fullmatch(r"[+-]?[0-9]+", value.strip()):
+        n = int(value.strip())
+    if n is None:
+        raise DataFileError(path, f"cannot read {value!r} as a whole number", row=row, field=field)
+    if not INT64_MIN <= n <= INT64_MAX:
+        raise DataFileError(
+            path, f"{value!r} is outside the range of a 64-bit integer", row=row, field=field
+        )
+    return n
+
+
+def read_rdata(path: Path | str, object_name: str, schema: Schema) -> pl.DataFrame:
+    """One data frame of an R data file (``.rda``/``.RData``), as a typed frame.
+
+    ``schema`` names the columns kept and their dtype (``pl.Int64``, ``pl.Float64`` or
+    ``pl.Utf8``). A file that is not R data, a missing object or column, a column of the wrong
+    kind (text or factors where numbers are expected), a missing, infinite, fractional or
+    out-of-range whole number and an infinite real number all raise :class:`DataFileError`
+    naming the file, the row (1-based; R data have no header row) and the field. NaN (R's
+    ``NA``) in a real-valued column becomes null.
+    """
+    import numpy as np
+    import pandas as pd
+    import pyreadr
+    from pyreadr.custom_errors import LibrdataError, PyreadrError
+
+    try:
+        result = pyreadr.read_r(str(path))
+    except (LibrdataError, PyreadrError, OSError, UnicodeError, ValueError) as exc:
+        raise DataFileError(path, f"not a readable R data file ({exc})") from None
+    if object_name not in result:
+        raise DataFileError(path, f"R object '{object_name}' not found (has {list(result)})")
+    pdf = result[object_name]
+    if not isinstance(pdf, pd.DataFrame):
+        raise DataFileError(path, f"R object '{object_name}' is not a data frame")
+    missing = [c for c in schema if c not in pdf.columns]
+    if missing:
+        raise DataFileError(path, f"required columns absent: {missing}")
+    cols: dict[str, pl.Series] = {}
+    for name, dtype in schema.items():
+        col = pdf[name]
+        if dtype == pl.Utf8:
+            text = [None if pd.isna(v) else str(v) for v in col.tolist()]
+            cols[name] = pl.Series(name, text, dtype=pl.Utf8)
+            continue
+        if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            raise DataFileError(
+                path, f"the column holds {col.dtype} values, not numbers", field=name
+            )
+        values = col.to_numpy(dtype=float, na_value=np.nan)
+        if dtype == pl.Int64:
+            with np.errstate(invalid="ignore"):
+                bad = (
+                    ~np.isfinite(values)
+                    | (values != np.round(values))
+                    | (np.abs(values) >= 2.0**63)
+                )
+            what = "a whole number"
+        else:
+            bad = np.isinf(values)
+            what = "a finite number"
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataFileError(path, f"'{col.iloc[i]}' is not {what}", row=i + 1, field=name)
+        if dtype == pl.Int64:
+            cols[name] = pl.Series(name, values.astype(np.int64))
+        else:
+            cols[name] = pl.Series(name, values, dtype=pl.Float64).fill_nan(None)
+    return pl.DataFrame(cols)
 
 
 def read_xlsx_rows(path: Path | str, sheet: str) -> list[tuple[object, ...]]:

@@ -67,7 +67,7 @@ from typing import TypeVar, cast
 
 import polars as pl
 
-from ncrealism.data._read import read_rows
+from ncrealism.data._read import read_rows, whole_number
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError, InputError, NcrError
 
@@ -329,12 +329,7 @@ class _Tables:
 
 
 def _int(value: str, path: Path, row: int, field: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError:
-        raise DataFileError(
-            path, f"cannot read '{value}' as an integer", row=row, field=field
-        ) from None
+    return whole_number(value, path, row=row, field=field)
 
 
 def _col(head: Sequence[str], name: str, path: Path) -> int:

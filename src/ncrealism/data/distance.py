@@ -72,7 +72,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ncrealism.data._read import check_unique, read_table
+from ncrealism.data._read import check_unique, read_rdata, read_table
 from ncrealism.data.fetch import DataSource
 from ncrealism.data.states import load_cow_codes
 from ncrealism.errors import DataFileError
@@ -262,31 +262,8 @@ def capdist_unmatched(*, source: DataSource | None = None) -> pl.DataFrame:
 # --------------------------------------------------------------------------- minimum distance
 def read_mindist(path: Path | str, object_name: str = "cow_mindist") -> pl.DataFrame:
     """Read the CShapes 2.0 minimum-distance R data file (peacesciencer's ``cow_mindist``)."""
-    import pyreadr
-
-    try:
-        result = pyreadr.read_r(str(path))
-    except Exception as exc:  # pyreadr raises its own LibrdataError/PyreadrError types
-        raise DataFileError(path, f"not a readable R data file ({exc})") from exc
-    if object_name not in result:
-        raise DataFileError(path, f"R object '{object_name}' not found (has {list(result)})")
-    pdf = result[object_name]
-    assert pdf is not None
-    cols = ["ccode1", "ccode2", "year", "mindist"]
-    missing = [c for c in cols if c not in pdf.columns]
-    if missing:
-        raise DataFileError(path, f"required columns absent: {missing}")
-    raw: pl.DataFrame = pl.from_pandas(pdf[cols])
-    for c in ("ccode1", "ccode2", "year"):
-        values = raw[c].cast(pl.Float64)
-        bad = values.is_null() | values.is_nan() | (values != values.round(0))
-        if bad.any():
-            i = int(bad.arg_true()[0])
-            raise DataFileError(path, f"'{raw[c][i]}' is not a whole number", row=i + 1, field=c)
-    df = raw.with_columns(
-        *(pl.col(c).cast(pl.Int64) for c in ("ccode1", "ccode2", "year")),
-        pl.col("mindist").cast(pl.Float64).fill_nan(None),
-    )
+    schema = {"ccode1": pl.Int64, "ccode2": pl.Int64, "year": pl.Int64, "mindist": pl.Float64}
+    df = read_rdata(path, object_name, schema)
     order = df["ccode1"] >= df["ccode2"]
     if order.any():
         i = int(order.arg_true()[0])

@@ -64,7 +64,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from ncrealism.data._read import read_text, read_xlsx_rows
+from ncrealism.data._read import read_text, read_xlsx_rows, whole_number
 from ncrealism.data.codes import Alias, dataset_label, join_state_year, key_by_ccode
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError
@@ -147,12 +147,7 @@ def read_wb(path: Path | str) -> pl.DataFrame:
                     row=n,
                     field=head[len(r) - 1] if 0 < len(r) < len(head) else None,
                 )
-            try:
-                year = int(r[iy].strip())
-            except ValueError:
-                raise DataFileError(
-                    path, f"cannot read '{r[iy]}' as a year", row=n, field="Year"
-                ) from None
+            year = whole_number(r[iy], path, row=n, field="Year")
             out["country"].append(r[0].strip())
             out["iso3"].append(r[ic].strip())
             out["year"].append(year)
@@ -244,12 +239,9 @@ def read_maddison(path: Path | str, sheet: str = "Full data") -> pl.DataFrame:
         if not isinstance(cells["countrycode"], str) or not cells["countrycode"].strip():
             raise DataFileError(where, "missing country code", row=i, field="countrycode")
         year = cells["year"]
-        if (
-            isinstance(year, bool)
-            or not isinstance(year, int | float)
-            or not float(year).is_integer()
-        ):
+        if isinstance(year, str):  # a year is a number in the workbook, not text
             raise DataFileError(where, f"cannot read {year!r} as a year", row=i, field="year")
+        year = whole_number(year, where, row=i, field="year")
         nums: dict[str, float | None] = {}
         for c in ("gdppc", "pop"):
             v = cells[c]
@@ -261,7 +253,7 @@ def read_maddison(path: Path | str, sheet: str = "Full data") -> pl.DataFrame:
                 raise DataFileError(where, f"cannot read {v!r} as a number", row=i, field=c)
         out["iso3"].append(cells["countrycode"].strip())
         out["country"].append(str(cells["country"] or "").strip())
-        out["year"].append(int(year))
+        out["year"].append(year)
         out["gdppc"].append(nums["gdppc"])
         pop = nums["pop"]
         out["pop"].append(None if pop is None else pop * 1000.0)

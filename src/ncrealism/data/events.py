@@ -48,7 +48,7 @@ from pathlib import Path
 
 import polars as pl
 
-from ncrealism.data._read import read_bytes
+from ncrealism.data._read import read_bytes, whole_number
 from ncrealism.data.codes import year_span
 from ncrealism.data.dates import parse_partial_date
 from ncrealism.data.fetch import DataSource
@@ -150,6 +150,8 @@ def read_missile_tests(path: Path | str) -> pl.DataFrame:
                 raise DataFileError(
                     p, f"series {series!r} is not an integer", row=n, field="series"
                 )
+            if series is not None:
+                series = whole_number(series, p, row=n, field="series")
             outcome = _text(rec.get("outcome"), p, n, "outcome")
             if outcome is not None and outcome.lower() not in _OUTCOMES:
                 raise DataFileError(

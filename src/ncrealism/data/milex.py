@@ -58,7 +58,7 @@ from typing import Literal, TypeVar
 
 import polars as pl
 
-from ncrealism.data._read import read_xlsx_rows
+from ncrealism.data._read import read_xlsx_rows, whole_number
 from ncrealism.data.codes import dataset_label, join_state_year, key_by_ccode
 from ncrealism.data.fetch import DataSource
 from ncrealism.errors import DataFileError, InputError
@@ -119,7 +119,7 @@ def read_sipri_sheet(path: Path | str, sheet: str) -> pl.DataFrame:
     years: dict[int, int] = {}
     for j, h in enumerate(header):
         if isinstance(h, int | float) and not isinstance(h, bool) and float(h).is_integer():
-            years[j] = int(h)
+            years[j] = whole_number(h, where, row=header_at + 1, field=f"column {j + 1}")
         elif isinstance(h, str) and h.strip().isdigit() and len(h.strip()) == 4:
             years[j] = int(h.strip())
     if not years:

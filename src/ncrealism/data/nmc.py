@@ -37,9 +37,9 @@ from ncrealism._defaults import (
     NMC_VERSIONS,
     NMCVersion,
 )
-from ncrealism.data._read import check_unique, read_table
+from ncrealism.data._read import check_unique, read_rdata, read_table
 from ncrealism.data.fetch import DataSource
-from ncrealism.errors import DataFileError, InputError
+from ncrealism.errors import InputError
 
 __all__ = [
     "DEFAULT_NMC_VERSION",
@@ -88,27 +88,13 @@ def read_nmc_csv(path: Path | str) -> pl.DataFrame:
 
 def read_nmc_rda(path: Path | str, object_name: str = "cow_nmc") -> pl.DataFrame:
     """Read the derived R data file of NMC v7.0 (peacesciencer's ``cow_nmc``)."""
-    import pyreadr
-
-    try:
-        result = pyreadr.read_r(str(path))
-    except Exception as exc:  # pyreadr raises its own LibrdataError/PyreadrError types
-        raise DataFileError(path, f"not a readable R data file ({exc})") from exc
-    if object_name not in result:
-        raise DataFileError(path, f"R object '{object_name}' not found (has {list(result)})")
-    pdf = result[object_name]
-    assert pdf is not None
-    missing = [c for c in ("ccode", "year", *NMC_COMPONENTS, "cinc") if c not in pdf.columns]
-    if missing:
-        raise DataFileError(path, f"required columns absent: {missing}")
-    df: pl.DataFrame = pl.from_pandas(pdf[["ccode", "year", *NMC_COMPONENTS, "cinc"]])
-    df = df.with_columns(
-        pl.col("ccode").cast(pl.Int64),
-        pl.col("year").cast(pl.Int64),
-        *(pl.col(c).cast(pl.Float64).fill_nan(None) for c in (*NMC_COMPONENTS, "cinc")),
-        pl.lit(None, dtype=pl.Utf8).alias("stateabb"),
-    ).select(list(NMC_SCHEMA))
-    check_unique(df, ("ccode", "year"), path)
+    numbers = dict.fromkeys((*NMC_COMPONENTS, "cinc"), pl.Float64)
+    schema = {"ccode": pl.Int64, "year": pl.Int64, **numbers}
+    df = read_rdata(path, object_name, schema).with_columns(
+        pl.lit(None, dtype=pl.Utf8).alias("stateabb")
+    )
+    df = df.select(list(NMC_SCHEMA))
+    check_unique(df, ("ccode", "year"), path, header=False)
     return df
 
 

@@ -79,7 +79,7 @@ from typing import Any
 
 import polars as pl
 
-from ncrealism.data._read import read_rows
+from ncrealism.data._read import INT64_MAX, INT64_MIN, read_rows
 from ncrealism.data.dates import parse_partial_date
 from ncrealism.errors import DataFileError
 
@@ -217,6 +217,8 @@ class _Rows:
             if not f.is_integer():
                 raise self.error(i, col, f"'{v}' is not a whole number")
             n = int(f)
+            if not INT64_MIN <= n <= INT64_MAX:
+                raise self.error(i, col, f"'{v}' is outside the range of a 64-bit integer")
             if lo is not None and n < lo:
                 raise self.error(i, col, f"{n} is below the smallest allowed value {lo}")
             if hi is not None and n > hi:

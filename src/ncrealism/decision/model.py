@@ -76,7 +76,7 @@ Array = NDArray[np.float64]
 #: Columns of the design matrix X (all 0-1).
 FEATURES: tuple[str, ...] = STRUCTURAL_KEYS
 #: A filter for every year, or a function giving the filter of a year (e.g. a profile with
-#: periods: ``lambda y: load_profile("DPRK", y)``).
+#: periods: ``filters_for("DPRK")``).
 FilterLike = PerceptionFilter | Callable[[int], PerceptionFilter]
 
 

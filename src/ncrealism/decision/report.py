@@ -20,6 +20,7 @@ import polars as pl
 
 from ncrealism.data.fetch import DataSource
 from ncrealism.decision.calibrate import CalibrationResult, calibration_report
+from ncrealism.perception.filter import spec
 
 __all__ = ["END", "START", "calibration_markdown", "dprk_experiment", "replace_block"]
 
@@ -37,17 +38,23 @@ def dprk_experiment(
     """Run the documented experiment on the record in ``history_dir``."""
     from ncrealism.data.records import read_context_events, read_yearly_record
     from ncrealism.decision.inputs import build_inputs
-    from ncrealism.perception.profiles import load_profile
+    from ncrealism.perception.profiles import filters_for
 
     h = Path(history_dir)
     rec = read_yearly_record(h / YEARLY)
     ctx = read_context_events(h / CONTEXT)
     inputs = build_inputs(731, (TRAIN[0], TEST[1]), context=ctx, source=source)
-    return calibration_report(inputs, rec, TRAIN, TEST, lambda y: load_profile("DPRK", y))
+    return calibration_report(inputs, rec, TRAIN, TEST, filters_for("DPRK"))
 
 
 def calibration_markdown(table: pl.DataFrame, res: CalibrationResult) -> str:
     """The documented block: the score table, the likelihood-ratio line and the estimates."""
+    floor = spec("precision").lo
+    at_floor = (
+        ", its lower bound: every posture equally likely"
+        if res.neutral_precision <= floor + 1e-4  # the bounded search's tolerance is 1e-5
+        else ""
+    )
     lines = [
         START,
         f"Calibrated on {TRAIN[0]}-{TRAIN[1]} ({len(res.train_years)} years), scored on "
@@ -66,9 +73,9 @@ def calibration_markdown(table: pl.DataFrame, res: CalibrationResult) -> str:
     lines += [
         "",
         f"Training log-likelihood: calibrated {res.loglik:.3f}, uncalibrated profile "
-        f"{res.loglik_prior:.3f}, neutral with fitted precision ({res.neutral_precision:.3f}) "
-        f"{res.loglik_neutral:.3f}. Likelihood ratio {res.lr_stat:.3f} on {res.lr_df} df, "
-        f"p = {res.lr_pvalue:.3f} (approximate); AIC {res.aic:.2f} against "
+        f"{res.loglik_prior:.3f}, neutral with fitted precision ({res.neutral_precision:.3f}"
+        f"{at_floor}) {res.loglik_neutral:.3f}. Likelihood ratio {res.lr_stat:.3f} on "
+        f"{res.lr_df} df, p = {res.lr_pvalue:.3f} (approximate); AIC {res.aic:.2f} against "
         f"{res.aic_neutral:.2f} for the neutral filter.",
         "",
         "| parameter | cluster | prior | prior sd | estimate | std. error (shift) | 95% interval |",

@@ -45,7 +45,7 @@ from ncrealism.errors import InputError
 from ncrealism.evaluation.models import Forecaster, Model
 from ncrealism.evaluation.negotiation import BargainingModel
 from ncrealism.perception.filter import CLUSTERS, PerceptionFilter
-from ncrealism.perception.profiles import load_profile, profile_for
+from ncrealism.perception.profiles import filters_for, profile_for
 
 #: What each cluster carries in the DPRK profile (Koga 2009's variables), for labels.
 CLUSTER_LABELS: dict[str, str] = {
@@ -169,10 +169,7 @@ class TheoryModels:
 def profile_prior(profile: str) -> tuple[Callable[[int], PerceptionFilter], str]:
     """The per-year filter of a shipped profile and a one-line description of it."""
     prof = profile_for(profile)
-
-    def prior(year: int) -> PerceptionFilter:
-        return load_profile(profile, year)
-
+    prior = filters_for(profile, profiles=() if prof is None else (prof,))
     if prof is None:
         return prior, f"no shipped profile for '{profile}': the NCR prior is the neutral filter"
     return prior, f"perception profile {prof.state} ({Path(prof.path).name})"

@@ -769,13 +769,14 @@ class PerceptionReader:
         return f"perception filter '{self.filter.label}'"
 
 
-def _load_filter(party: str, ccode: int, year: int) -> Any:
-    from ncrealism.perception import load_profile
+def _load_filter(party: str, ccode: int, year: int, source: DataSource | None) -> Any:
+    from ncrealism.perception.profiles import load_profile, shipped_profiles
 
+    profiles = shipped_profiles(source)
     try:
-        return load_profile(party, year)
+        return load_profile(party, year, profiles=profiles)
     except InputError:
-        return load_profile(ccode, year)
+        return load_profile(ccode, year, profiles=profiles)
 
 
 def structural_threat(
@@ -1187,7 +1188,7 @@ def build_case(
             describe = getattr(reader, "describe", None)
             reader_name = describe() if callable(describe) else type(reader).__name__
         elif s.reader == "perception":
-            filt = _load_filter(s.party, codes[s.party], s.profile_year)
+            filt = _load_filter(s.party, codes[s.party], s.profile_year, source)
             values["filter.assurance_discount"] = float(filt["assurance_discount"])
     for name, cp in case.commitment.parties.items():
         values[f"commitment.{name}.extra_shift"] = cp.extra_shift.value

@@ -23,7 +23,13 @@ from ncrealism.perception.functions import (
     perceived_threat,
     residual_threat,
 )
-from ncrealism.perception.profiles import list_profiles, load_profile, read_profile
+from ncrealism.perception.profiles import (
+    filters_for,
+    list_profiles,
+    load_profile,
+    read_profile,
+    shipped_profiles,
+)
 from ncrealism.perception.trace import trace
 
 __all__ = [
@@ -34,6 +40,7 @@ __all__ = [
     "PerceptionFilter",
     "Prior",
     "assurance_credibility",
+    "filters_for",
     "list_profiles",
     "load_profile",
     "perceive",
@@ -41,5 +48,6 @@ __all__ = [
     "perceived_threat",
     "read_profile",
     "residual_threat",
+    "shipped_profiles",
     "trace",
 ]

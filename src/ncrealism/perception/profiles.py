@@ -36,18 +36,24 @@ Every table is validated on load: unknown keys, parameters or references, values
 bounds, non-positive standard deviations and overlapping periods raise
 :class:`~ncrealism.errors.DataFileError` naming the file and the field (TOML has no rows; the
 ``field`` is the dotted key). A year outside every period uses the defaults.
+
+Nothing is kept between calls: :func:`shipped_profiles` reads the shipped files each time it is
+called (a few milliseconds). A caller that needs many years reads once and keeps the objects:
+:func:`filters_for` returns the per-year filter of one state from a single read, and
+``profile_for``/``load_profile`` take the ``profiles`` already read (``shipped_profiles(source)``
+keeps them on a :class:`~ncrealism.data.fetch.DataSource`'s ``memo``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ncrealism.errors import DataFileError
 from ncrealism.perception.filter import (
@@ -58,14 +64,19 @@ from ncrealism.perception.filter import (
     spec,
 )
 
+if TYPE_CHECKING:
+    from ncrealism.data.fetch import DataSource
+
 __all__ = [
     "Period",
     "Profile",
     "ProfileParam",
+    "filters_for",
     "list_profiles",
     "load_profile",
     "profile_for",
     "read_profile",
+    "shipped_profiles",
 ]
 
 
@@ -307,8 +318,14 @@ def read_profile(path: str | Path) -> Profile:
     )
 
 
-@lru_cache(maxsize=1)
-def _shipped() -> tuple[Profile, ...]:
+def shipped_profiles(source: DataSource | None = None) -> tuple[Profile, ...]:
+    """The profiles shipped with the package (sorted by file name).
+
+    Read afresh, or with ``source`` once for the life of that data source (on its
+    :meth:`~ncrealism.data.fetch.DataSource.memo`).
+    """
+    if source is not None:
+        return source.memo(("ncrealism.perception.profiles",), shipped_profiles)
     folder = resources.files("ncrealism.perception").joinpath("profiles")
     out = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
@@ -320,13 +337,17 @@ def _shipped() -> tuple[Profile, ...]:
 
 def list_profiles() -> list[Profile]:
     """The profiles shipped with the package."""
-    return list(_shipped())
+    return list(shipped_profiles())
 
 
-def profile_for(state: str | int) -> Profile | None:
-    """The shipped profile of ``state`` (COW code, short name, name or alias), or ``None``."""
+def profile_for(state: str | int, *, profiles: Sequence[Profile] | None = None) -> Profile | None:
+    """The profile of ``state`` (COW code, short name, name or alias), or ``None``.
+
+    ``profiles`` are searched when given (e.g. :func:`shipped_profiles` read once by the
+    caller); otherwise the shipped files are read.
+    """
     key = str(state).strip().upper()
-    for prof in _shipped():
+    for prof in shipped_profiles() if profiles is None else profiles:
         names = {prof.state.upper(), prof.name.upper(), str(prof.ccode)}
         names |= {a.upper() for a in prof.aliases}
         if key in names:
@@ -334,22 +355,48 @@ def profile_for(state: str | int) -> Profile | None:
     return None
 
 
+def _generic(state: str | int) -> PerceptionFilter:
+    """The neutral filter of a state without a profile, labelled as generic."""
+    ccode = int(state) if re.fullmatch(r"[0-9]+", str(state).strip()) else None
+    f = PerceptionFilter.neutral(state=str(state), ccode=ccode)
+    return dataclasses.replace(f, label=f"{state}: generic (no profile; neutral)", origin="generic")
+
+
 def load_profile(
-    state: str | int, year: int | None = None, *, path: str | Path | None = None
+    state: str | int,
+    year: int | None = None,
+    *,
+    path: str | Path | None = None,
+    profiles: Sequence[Profile] | None = None,
 ) -> PerceptionFilter:
     """The perception filter of ``state`` for ``year``.
 
-    ``path`` reads a user profile file instead of the shipped ones. A state without a profile
-    gets the neutral filter (structural realism), labelled as generic: the model works for any
-    state in the data.
+    ``path`` reads a user profile file instead of the shipped ones; ``profiles`` searches
+    profiles already read (see :func:`profile_for`). A state without a profile gets the neutral
+    filter (structural realism), labelled as generic: the model works for any state in the data.
     """
     if path is not None:
         return read_profile(path).filter(year)
-    prof = profile_for(state)
+    prof = profile_for(state, profiles=profiles)
     if prof is not None:
         return prof.filter(year)
-    ccode = int(state) if re.fullmatch(r"[0-9]+", str(state).strip()) else None
-    f = PerceptionFilter.neutral(state=str(state), ccode=ccode)
-    import dataclasses
+    return _generic(state)
 
-    return dataclasses.replace(f, label=f"{state}: generic (no profile; neutral)", origin="generic")
+
+def filters_for(
+    state: str | int,
+    *,
+    path: str | Path | None = None,
+    profiles: Sequence[Profile] | None = None,
+) -> Callable[[int | None], PerceptionFilter]:
+    """The per-year filter of ``state`` (as :func:`load_profile`) from one read of its profile.
+
+    The file (``path``, or the shipped profiles unless ``profiles`` is given) is read and
+    validated here, so a bad profile is refused before any work; the function returned reads
+    nothing.
+    """
+    prof = read_profile(path) if path is not None else profile_for(state, profiles=profiles)
+    if prof is None:
+        generic = _generic(state)
+        return lambda year: generic
+    return prof.filter

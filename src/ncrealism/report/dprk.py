@@ -333,24 +333,22 @@ def build_dprk_report(
     """
     started = time.perf_counter()
     out = Path(out)
+    opts = _Options(
+        seed=seed,
+        quiet=quiet,
+        years=years,
+        anatomy_years=tuple(anatomy_years),
+        nmc_version=nmc_version,
+        shares_first=shares_first,
+        cases=None if cases is None else tuple(cases),
+        draws=draws,
+        train=train,
+        test=test,
+        ablations=ablations,
+    )
     if not cache:
         return _build_dprk_report(
-            out,
-            record=record,
-            context=context,
-            negotiations=negotiations,
-            source=source,
-            seed=seed,
-            quiet=quiet,
-            years=years,
-            anatomy_years=anatomy_years,
-            nmc_version=nmc_version,
-            shares_first=shares_first,
-            cases=cases,
-            draws=draws,
-            train=train,
-            test=test,
-            ablations=ablations,
+            out, record=record, context=context, negotiations=negotiations, source=source, opts=opts
         )
     from ncrealism.data.derived import derived_key, fetch_derived, restore_derived, store_derived
 
@@ -378,22 +376,7 @@ def build_dprk_report(
         restore_derived(folder, out)
         return _result_from_folder(out, meta, time.perf_counter() - started)
     result = _build_dprk_report(
-        out,
-        record=record,
-        context=context,
-        negotiations=negotiations,
-        source=source,
-        seed=seed,
-        quiet=quiet,
-        years=years,
-        anatomy_years=anatomy_years,
-        nmc_version=nmc_version,
-        shares_first=shares_first,
-        cases=cases,
-        draws=draws,
-        train=train,
-        test=test,
-        ablations=ablations,
+        out, record=record, context=context, negotiations=negotiations, source=source, opts=opts
     )
     files = [
         result.html,
@@ -448,25 +431,35 @@ def _result_from_folder(out: Path, meta: Mapping[str, Any], elapsed: float) -> R
     )
 
 
+@dataclass(frozen=True)
+class _Options:
+    """The options of one report run (see :func:`build_dprk_report`)."""
+
+    seed: int
+    quiet: bool
+    years: tuple[int, int]
+    anatomy_years: tuple[int, ...]
+    nmc_version: str
+    shares_first: int
+    cases: tuple[str, ...] | None
+    draws: int
+    train: tuple[int, int] | None
+    test: tuple[int, int] | None
+    ablations: bool
+
+
 def _build_dprk_report(
     out: Path | str,
     *,
-    record: Path | str | None = None,
-    context: Path | str | None = None,
-    negotiations: Path | str | None = None,
-    source: DataSource | None = None,
-    seed: int = 0,
-    quiet: bool = False,
-    years: tuple[int, int] = (1990, 2016),
-    anatomy_years: Sequence[int] = (1994, 2006),
-    nmc_version: str = DEFAULT_NMC_VERSION,
-    shares_first: int = 1946,
-    cases: Sequence[str] | None = None,
-    draws: int = 200,
-    train: tuple[int, int] | None = None,
-    test: tuple[int, int] | None = None,
-    ablations: bool = True,
+    record: Path | str | None,
+    context: Path | str | None,
+    negotiations: Path | str | None,
+    source: DataSource | None,
+    opts: _Options,
 ) -> ReportResult:
+    seed, quiet, years, anatomy_years = opts.seed, opts.quiet, opts.years, opts.anatomy_years
+    nmc_version, shares_first, cases = opts.nmc_version, opts.shares_first, opts.cases
+    draws, train, test, ablations = opts.draws, opts.train, opts.test, opts.ablations
     started = time.perf_counter()
     out = Path(out)
     rec_path = _check_file("record", record)
@@ -836,10 +829,11 @@ def _threat_section(
 
 
 # ---------------------------------------------------------------------------- 3. postures
-def _dprk_filter(year: int) -> Any:
-    from ncrealism.perception.profiles import load_profile
+def _dprk_filters() -> Any:
+    """The DPRK's filter by year, from one read of its profile."""
+    from ncrealism.perception.profiles import filters_for
 
-    return load_profile("DPRK", year)
+    return filters_for("DPRK")
 
 
 def _posture_section(
@@ -862,7 +856,7 @@ def _posture_section(
 
     inputs = build_inputs(DPRK, years, context=inp.context, source=src, nmc_version=version)
     w.table(inputs, "decision_inputs")
-    dprk = posture_probabilities(inputs, _dprk_filter)
+    dprk = posture_probabilities(inputs, _dprk_filters())
     neutral = posture_probabilities(inputs, PerceptionFilter.neutral(state="DPRK", ccode=DPRK))
     probs = {
         "DPRK perception filter (profile dprk.toml, by leadership period)": dprk,
@@ -980,9 +974,10 @@ def _anatomy_section(
     out: dict[str, Any] = {}
     frames = []
     data = _data_note(src, src.stage_files("decision"))
+    dprk_filter = _dprk_filters()
     for y in anatomy_years:
         row = inputs.filter(pl.col("year") == y)
-        filt = _dprk_filter(y)
+        filt = dprk_filter(y)
         recorded = None
         if inp.record is not None and y in inp.record["year"].to_list():
             recorded = str(inp.record.filter(pl.col("year") == y)["dominant_posture"][0])
@@ -1351,7 +1346,10 @@ def _backtest_section(
                 neg_scores,
                 caption="Negotiation backtest: every episode of the negotiation record forecast "
                 "from information dated before its start (accuracy: share of episodes; log loss "
-                "in nats; durability_rho: Spearman's rho of predicted and recorded days held).",
+                "in nats; durability_rho: Spearman's rho of each forecast's time ratio, how much "
+                "longer or shorter than the average agreement at its origin it is expected to "
+                "hold, against the recorded days held, NaN for a model without covariate; "
+                "durability_rho_days: the same for the forecast median days).",
             )
         )
     summary["_per_year"] = per_year  # read by the next section, dropped before writing

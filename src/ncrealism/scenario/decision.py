@@ -137,13 +137,14 @@ class DecisionModel:
 
 def _filter_fn(profile: str, ccode: int) -> Any:
     from ncrealism.perception.filter import PerceptionFilter
-    from ncrealism.perception.profiles import load_profile
+    from ncrealism.perception.profiles import filters_for
 
     if profile == "neutral":
         neutral = PerceptionFilter.neutral(ccode=ccode)
         return lambda year: neutral
     who: str | int = ccode if profile == "own" else profile
-    return lambda year: load_profile(who, int(year))
+    by_year = filters_for(who)
+    return lambda year: by_year(int(year))
 
 
 class DecisionLayerBackend:
