@@ -77,7 +77,9 @@ def test_baselines_on_the_training_record(tmp_path: Path, history_dir: Path) -> 
     res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert set(res["files"]) == {"record", "events", "negotiations"}
     assert "spearman_events_missile_test" in res["scores"]["all_years"][0]
-    assert len(res["negotiation"]["episodes"]) == 31
+    episodes = pl.DataFrame(res["negotiation"]["episodes"])
+    assert set(episodes["model"]) == {"base rate", "persistence"}
+    assert (episodes["model"].value_counts()["count"] == 31).all()
     assert (tmp_path / "report.md").is_file() and (tmp_path / "report.html").is_file()
 
 

@@ -20,6 +20,7 @@ from ncrealism.evaluation.negotiation import (
     EX_ANTE_COLUMNS,
     NegotiationBaseRate,
     NegotiationForecaster,
+    NegotiationPersistence,
     parse_date,
     probability_text,
     run_negotiation_backtest,
@@ -135,6 +136,16 @@ def test_a_model_without_covariate_has_no_durability_rank() -> None:
     assert d["durability_ratio"].to_list() == [1.0] * d.height
     row = nb.scores().row(0, named=True)
     assert np.isnan(row["durability_rho"])
+
+
+def test_persistence_carries_the_last_ended_episode_over() -> None:
+    nb = run_negotiation_backtest([NegotiationPersistence()], _synthetic())
+    got = dict(zip(nb.predictions["episode_id"], nb.predictions["p_agreement"], strict=True))
+    # By hand: E1 and E2 start before anything ended (1/2); at E3 the latest ended episode is
+    # E2 (no agreement: (0 + 1)/3); at E4 it is E3 (collapsed: 1/3); at E5, E4 (agreement: 2/3).
+    assert got == pytest.approx({"E1": 0.5, "E2": 0.5, "E3": 1 / 3, "E4": 1 / 3, "E5": 2 / 3})
+    assert nb.predictions["predicted_held_days"].null_count() == 5
+    assert nb.scores()["durability_n"][0] == 0
 
 
 def test_probabilities_never_read_as_certain() -> None:

@@ -328,10 +328,19 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, An
     f = fc.get("features")
     if f is not None:
         add("agreement", "zone_share", "", f.zone_share, "share of input draws", "share")
-        add("agreement", "margin", "", f.margin, "mean over draws", "issue scale 0-1")
+        add("agreement", "margin", "", f.margin, "mean over draws; logit input", "issue scale 0-1")
+        add("agreement", "n_parties", "", float(f.n_parties), "logit input (log)", "parties")
         add("agreement", "nash_gain", "", f.nash_gain, "", "salience-weighted issue scale")
         add("agreement", "eum_distance", "", f.eum_distance, "", "issue scale 0-1")
     add("durability", "median_days_forecast", "", fc["median_days"], "Weibull model", "days")
+    add(
+        "durability",
+        "time_ratio",
+        "",
+        fc["durability_ratio"],
+        "days held relative to the average earlier agreement (covariate: log parties)",
+        "ratio",
+    )
     eum = analysis.forecast
     if eum is None:
         add("eum", "not_run", "", None, "bilateral talks: bargaining model used", "")

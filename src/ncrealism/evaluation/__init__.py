@@ -19,6 +19,7 @@ from ncrealism.evaluation.negotiation import (
     NegotiationBacktest,
     NegotiationBaseRate,
     NegotiationModel,
+    NegotiationPersistence,
     run_negotiation_backtest,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "NegotiationBacktest",
     "NegotiationBaseRate",
     "NegotiationModel",
+    "NegotiationPersistence",
     "Persistence",
     "Uniform",
     "parse_span",

@@ -43,8 +43,8 @@ durability forecast), ``durability_ratio`` (Float64, the forecast's time ratio, 
 covariate), ``durability_log_score`` (Float64, nats), ``n_history`` (Int64, earlier episodes the
 model was fitted on), ``note`` (Utf8).
 
-The naive yardstick is :class:`NegotiationBaseRate`. A theory-driven model plugs in through
-the :class:`NegotiationModel` protocol.
+The naive yardsticks are :class:`NegotiationBaseRate` and :class:`NegotiationPersistence`. A
+theory-driven model plugs in through the :class:`NegotiationModel` protocol.
 """
 
 from __future__ import annotations
@@ -164,6 +164,30 @@ class NegotiationBaseRate:
         p = (float(y.sum()) + 1.0) / (len(y) + 2.0)
         days, cens = durations(history)
         return _Const(p, fit_weibull(days, cens))
+
+
+@dataclass(frozen=True)
+class _Last:
+    p: float
+
+    def predict(self, episode: Mapping[str, Any]) -> tuple[float, float | None]:
+        return self.p, None
+
+
+@dataclass(frozen=True)
+class NegotiationPersistence:
+    """The last episode's outcome carries over: ``(y_last + 1)/3``, the Laplace-smoothed share
+    of agreement in the latest episode that ended before the start (the one with the latest
+    start among them), ½ without one, so 2/3 after an agreement, ½ after a partial outcome,
+    1/3 after a failure. No durability forecast.
+    """
+
+    name: str = "persistence"
+
+    def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
+        if not history.height:
+            return _Last(0.5)
+        return _Last((float(history["agreed"][-1]) + 1.0) / 3.0)
 
 
 def prepare_record(record: pl.DataFrame, partial_value: float, where: str) -> pl.DataFrame:
@@ -715,7 +739,8 @@ def case_forecast(
     per-episode features are then computed once across cases, and its settings apply);
     ``on_episode`` is called after each episode's features are computed. Keys:
     ``p_agreement``, ``p_low``, ``p_high``,
-    ``median_days`` (days), ``features``, ``n_history``, ``note``, ``hindsight``.
+    ``median_days`` (days), ``durability_ratio`` (the time ratio), ``features``, ``n_history``,
+    ``note``, ``hindsight``.
     """
     from ncrealism.negotiation.cases import build_case
     from ncrealism.negotiation.forecast import episode_features

@@ -27,6 +27,7 @@ from ncrealism.evaluation.negotiation import (
     NegotiationBacktest,
     NegotiationBaseRate,
     NegotiationModel,
+    NegotiationPersistence,
     run_negotiation_backtest,
 )
 from ncrealism.evaluation.report import RunInfo
@@ -314,6 +315,13 @@ def backtest_files(
                 "negotiations only; the base rate alone is scored for this state."
             )
         neg_models.append(NegotiationBaseRate())
+        neg_models.append(NegotiationPersistence())
+        descriptions.setdefault("persistence", "")
+        descriptions["persistence"] += (
+            ("; " if descriptions["persistence"] else "")
+            + "for negotiations, the last episode's outcome, Laplace-smoothed as one "
+            "observation ((y + 1)/3); no durability forecast"
+        )
         descriptions["base rate"] += (
             "; for negotiations, the share of earlier episodes that ended in agreement "
             "(Laplace-smoothed) and the median of a Weibull model of the days earlier "

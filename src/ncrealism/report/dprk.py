@@ -1346,7 +1346,10 @@ def _backtest_section(
                 neg_scores,
                 caption="Negotiation backtest: every episode of the negotiation record forecast "
                 "from information dated before its start (accuracy: share of episodes; log loss "
-                "in nats; durability_rho: Spearman's rho of predicted and recorded days held).",
+                "in nats; durability_rho: Spearman's rho of each forecast's time ratio, how much "
+                "longer or shorter than the average agreement at its origin it is expected to "
+                "hold, against the recorded days held, NaN for a model without covariate; "
+                "durability_rho_days: the same for the forecast median days).",
             )
         )
     summary["_per_year"] = per_year  # read by the next section, dropped before writing
