@@ -283,6 +283,7 @@ def test_workbook_and_r_data_cells(target: str, tmp_path: Path) -> None:
     run()
 
 
+@pytest.mark.filterwarnings("ignore:File contains an invalid specification:UserWarning")
 @pytest.mark.parametrize("target", [t for t in CELL_TARGETS if t.endswith("-xlsx")])
 def test_workbook_with_a_damaged_member(target: str, tmp_path: Path) -> None:
     """A valid zip archive with one member (a sheet's XML, the workbook, the styles...)
