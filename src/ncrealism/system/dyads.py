@@ -96,10 +96,7 @@ contiguity_carried  Boolean   contiguity carried forward from 2016
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -450,47 +447,22 @@ def _scatter(
     return out
 
 
-#: Threads that compute the parts of a frame (see :func:`run_parts`).
-PART_WORKERS = 2
-
 #: Further columns of a part of a frame from the part's measures (see :func:`dyad_columns`).
 PartColumns = Callable[[RowPart, Mapping[str, FloatArray]], Mapping[str, NDArray[Any]]]
 
 
 class _Columns(dict[str, NDArray[Any]]):
-    """Output columns filled part by part (possibly by several threads: the first part, run
-    alone, creates them)."""
+    """Output columns filled part by part."""
 
     def __init__(self, n_rows: int) -> None:
         super().__init__()
         self.n_rows = n_rows
-        self._lock = threading.Lock()
 
     def put(self, name: str, part: RowPart, values: NDArray[Any]) -> None:
         arr = self.get(name)
         if arr is None:
-            with self._lock:
-                arr = self.get(name)
-                if arr is None:
-                    arr = self[name] = np.empty(self.n_rows, dtype=values.dtype)
+            arr = self[name] = np.empty(self.n_rows, dtype=values.dtype)
         arr[part.rows] = values
-
-
-def run_parts(compute: Callable[[RowPart], None], parts: Sequence[RowPart]) -> None:
-    """``compute`` each part: the first here (it creates the output columns, in order), the
-    others on up to :data:`PART_WORKERS` threads (NumPy releases the GIL in its loops; each
-    part writes its own rows, so the result does not depend on the number of threads)."""
-    compute(parts[0])
-    rest = parts[1:]
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = min(PART_WORKERS, cpus or 1, len(rest))
-    if workers <= 1:
-        for part in rest:
-            compute(part)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(compute, rest):
-            pass
 
 
 def dyad_columns(
@@ -593,7 +565,8 @@ def dyad_columns(
             for name, values in extra(part, got).items():
                 more.put(name, part, values)
 
-    run_parts(compute, ix.parts(by=None if lsg is None else lsg.era_of_year))
+    for part in ix.parts(by=None if lsg is None else lsg.era_of_year):
+        compute(part)
     if plain and terms is None:
         for name in plain:
             cols[name] = np.full(n_rows, np.nan)
