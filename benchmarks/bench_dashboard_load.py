@@ -251,6 +251,7 @@ class ShinySession:
         self.timeout = timeout
         self.busy = False
         self.inputs: dict[str, Any] = {}
+        self.received: set[str] = set()  # outputs that have had a value in this session
 
     async def wait_for(self, outputs: set[str]) -> list[str]:
         """Receive until a values message has come, the server is idle, and every output in
@@ -273,6 +274,7 @@ class ShinySession:
                         seen.discard(name)
                 errs = msg.get("errors") or {}
                 seen |= set(errs)
+                self.received |= seen
                 errors += [f"{k}: {v.get('message', v)}" for k, v in errs.items()]
             if await self.echo(msg.get("inputMessages") or []):
                 got_values = False  # the server answers the values sent back, too
@@ -371,8 +373,8 @@ async def session(
                 return
             if rng.random() < SWITCH_PROBABILITY:
                 tab = "negotiation" if tab == "decision" else "decision"
-                # A tab's outputs are computed when it is first shown in the session.
-                outputs = set() if tab in visited else set(plan.tab_outputs[tab])
+                # A tab's outputs not yet received are computed when it is first shown.
+                outputs = set() if tab in visited else set(plan.tab_outputs[tab]) - sh.received
                 visited.add(tab)
                 kind, what = "tab", f"tab {tab}"
                 payload = {"method": "update", "data": {"tabs": tab, **visibility(plan, tab)}}

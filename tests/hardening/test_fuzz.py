@@ -283,6 +283,31 @@ def test_workbook_and_r_data_cells(target: str, tmp_path: Path) -> None:
     run()
 
 
+@pytest.mark.filterwarnings("ignore:File contains an invalid specification:UserWarning")
+@pytest.mark.parametrize("target", [t for t in CELL_TARGETS if t.endswith("-xlsx")])
+def test_workbook_with_a_damaged_member(target: str, tmp_path: Path) -> None:
+    """A valid zip archive with one member (a sheet's XML, the workbook, the styles...)
+    mutated: the damage shows only when openpyxl reads that member, often lazily."""
+    import zipfile
+
+    t = _targets()[target]
+    base = t.base()
+    with zipfile.ZipFile(io.BytesIO(base)) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    path = tmp_path / t.name
+
+    @FUZZ
+    @given(name=st.sampled_from(sorted(members)), data=st.data())
+    def run(name: str, data: st.DataObject) -> None:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for member, raw in members.items():
+                z.writestr(member, data.draw(mutated(raw)) if member == name else raw)
+        _check(t.load, path, buf.getvalue())
+
+    run()
+
+
 @pytest.mark.parametrize("target", TARGETS)
 def test_the_valid_base_file_loads(target: str, tmp_path: Path) -> None:
     """The fuzz starts from files the loaders accept (else it would fuzz an error path only)."""

@@ -354,17 +354,41 @@ def read_rdata(path: Path | str, object_name: str, schema: Schema) -> pl.DataFra
 def read_xlsx_rows(path: Path | str, sheet: str) -> list[tuple[object, ...]]:
     """All rows of one sheet of an xlsx workbook, as tuples of cell values.
 
-    An unreadable workbook or a missing sheet raises :class:`DataFileError` naming the file.
+    An unreadable workbook (not a zip archive, a damaged member, a sheet whose XML does not
+    parse: the errors openpyxl raises while opening the file or, lazily, while reading the
+    sheet) or a missing sheet raises :class:`DataFileError` naming the file.
     """
-    import openpyxl
+    import zipfile
+    import zlib
+    from xml.etree.ElementTree import ParseError
 
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    damaged = (
+        zipfile.BadZipFile,
+        zlib.error,
+        EOFError,
+        ParseError,
+        InvalidFileException,
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        NotImplementedError,
+        OSError,
+    )
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException types
-        raise DataFileError(path, f"not a readable xlsx workbook ({exc})") from exc
+    except damaged as exc:
+        raise DataFileError(path, f"not a readable xlsx workbook ({exc!r})") from None
     try:
         if sheet not in wb.sheetnames:
             raise DataFileError(path, f"no sheet '{sheet}' (sheets: {wb.sheetnames})")
         return list(wb[sheet].iter_rows(values_only=True))
+    except damaged as exc:
+        raise DataFileError(
+            path, f"sheet '{sheet}' cannot be read; the workbook is damaged ({exc!r})"
+        ) from None
     finally:
         wb.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
 from importlib import resources
 from typing import Literal
 
@@ -105,9 +104,13 @@ def _file_spec(raw: dict[str, object], kind_default: str) -> FileSpec:
     )
 
 
-@cache
 def load_registry() -> Registry:
-    """Read the registry shipped with the package (parsed once; immutable)."""
+    """Read the registry shipped with the package.
+
+    Parsed on each call (a few milliseconds; nothing is kept at module level): a
+    :class:`~ncrealism.data.fetch.DataSource` keeps the registry it was built with as
+    ``registry``, and code that looks up many datasets reads it once.
+    """
     text = resources.files("ncrealism.data").joinpath("registry.toml").read_text("utf-8")
     raw = tomllib.loads(text)
     datasets: dict[str, Dataset] = {}

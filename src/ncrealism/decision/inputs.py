@@ -389,10 +389,16 @@ def _structural(
 
 
 def _actor_codes(actor: str | None, source: DataSource) -> set[int]:
-    from ncrealism.system._common import resolve_state
-
+    """COW codes of the states an event's actor names (resolved once per source and actor
+    text: an unknown name costs a fuzzy search of the COW names)."""
     if not actor:
         return set()
+    return set(source.memo(("context_actor_codes", actor), lambda: _resolve_actor(actor, source)))
+
+
+def _resolve_actor(actor: str, source: DataSource) -> frozenset[int]:
+    from ncrealism.system._common import resolve_state
+
     out: set[int] = set()
     for tok in re.split(r"[;,()/]", actor):
         t = tok.strip()
@@ -404,7 +410,7 @@ def _actor_codes(actor: str | None, source: DataSource) -> set[int]:
             raise
         except InputError:  # a body such as UNSC or KEDO is not a state
             continue
-    return out
+    return frozenset(out)
 
 
 def context_channels(

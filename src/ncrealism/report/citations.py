@@ -33,6 +33,7 @@ from ncrealism.errors import DataFileError, InputError
 
 if TYPE_CHECKING:
     from ncrealism.data.fetch import DataSource, ResolvedFile
+    from ncrealism.data.registry import Registry
 
 __all__ = [
     "CITATIONS_BIB",
@@ -480,11 +481,16 @@ class Citation:
 
 
 # ---------------------------------------------------------------------------- builders
-def dataset_citation(resolved: ResolvedFile, used_for: Sequence[str] = ()) -> Citation:
-    """The citation of a dataset file a run read (from the registry's citation fields)."""
+def dataset_citation(
+    resolved: ResolvedFile, used_for: Sequence[str] = (), *, registry: Registry | None = None
+) -> Citation:
+    """The citation of a dataset file a run read (from the registry's citation fields).
+
+    ``registry``: the registry already read (default: the shipped one, read here).
+    """
     from ncrealism.data.registry import load_registry
 
-    ds = load_registry()[resolved.dataset]
+    ds = (registry or load_registry())[resolved.dataset]
     return Citation(
         kind="dataset",
         key=ds.bibtex_key,
@@ -642,8 +648,11 @@ def collect_citations(
 
     ``used_by`` maps a dataset name to the stages that read it.
     """
+    from ncrealism.data.registry import load_registry
+
     used_by = used_by or {}
-    out = [dataset_citation(r, used_by.get(r.dataset, ())) for r in used]
+    registry = load_registry()
+    out = [dataset_citation(r, used_by.get(r.dataset, ()), registry=registry) for r in used]
     out += work_citations(stages)
     for p in profiles:
         out += profile_citations(p)

@@ -53,6 +53,10 @@ FLAG_BITS: dict[str, int] = {
 }
 OBSERVED, CARRIED, UNKNOWN = 0, 1, 2
 
+#: Rows of a :class:`RowPart` (about 0.5 MB per float column: a part's intermediate arrays
+#: stay in a processor's level-2 cache).
+PART_ROWS = 65_536
+
 
 def _level_table() -> NDArray[np.int8]:
     """Commitment level of every combination of the four obligation bits: 3 with a defense
@@ -312,8 +316,42 @@ class RowIndex:
 
     def _states_of(self, values: NDArray[Any]) -> NDArray[Any]:
         if values.ndim == 2:
-            return np.asarray(values).reshape(-1)[self.blocks.states.flat]
+            return self.of_states(values)
         return values
+
+    def of_states(self, values: NDArray[Any]) -> NDArray[Any]:
+        """The values of a T×K array at the state-years of :attr:`Blocks.states`."""
+        return np.asarray(values).reshape(-1)[self.blocks.states.flat]
+
+    def parts(self, max_rows: int = PART_ROWS, by: IntArray | None = None) -> list[RowPart]:
+        """The rows in consecutive parts of whole years, each of at most ``max_rows`` rows
+        (or one year), a new part also wherever ``by`` (a label per year of the panel, such as
+        an era) changes from one year of the frame to the next.
+
+        Working part by part keeps a computation's intermediate arrays in the processor's
+        cache; each row is computed by the same operations as on the whole frame.
+        """
+        blocks = self.blocks
+        offsets = blocks.offsets
+        cut = np.zeros(blocks.tpos.size + 1, dtype=bool)
+        if by is not None:
+            labels = np.asarray(by)[blocks.tpos]
+            cut[1:-1] = labels[1:] != labels[:-1]
+        starts = blocks.states.block_start
+        n_states = blocks.states.flat.size
+        out: list[RowPart] = []
+        b_lo = 0
+        for b in range(1, blocks.tpos.size + 1):
+            last = b == blocks.tpos.size
+            if last or cut[b] or offsets[b + 1] - offsets[b_lo] > max_rows:
+                s_hi = n_states if last else int(starts[b])
+                lo, hi = int(offsets[b_lo]), int(offsets[b])
+                if hi > lo:
+                    out.append(RowPart(self, b_lo, b, lo, hi, int(starts[b_lo]), s_hi))
+                b_lo = b
+        if not out:  # no rows: one empty part, so that computations give empty columns
+            out.append(RowPart(self, 0, blocks.tpos.size, 0, 0, 0, n_states))
+        return out
 
     def first(self, values: NDArray[Any]) -> NDArray[Any]:
         """The value of ``ccode1``'s state-year at every row, from a T×K array or an array over
@@ -401,6 +439,53 @@ class RowIndex:
     def tij(self) -> IntArray:
         nk = self.blocks.panel.codes.size
         out: IntArray = self.ti * nk + self.j
+        return out
+
+
+@dataclass(frozen=True)
+class RowPart:
+    """Rows ``lo`` to ``hi`` of a frame: the year blocks ``b_lo`` to ``b_hi`` (positions in
+    :attr:`Blocks.tpos`) and their state-years ``s_lo`` to ``s_hi``. Reads values as
+    :class:`RowIndex` does, for these rows only, from arrays over :attr:`Blocks.states`
+    (:meth:`RowIndex.of_states`)."""
+
+    index: RowIndex
+    b_lo: int
+    b_hi: int
+    lo: int
+    hi: int
+    s_lo: int
+    s_hi: int
+
+    @property
+    def rows(self) -> slice:
+        return slice(self.lo, self.hi)
+
+    def first(self, values: NDArray[Any]) -> NDArray[Any]:
+        """``ccode1``'s value at each row, from an array over the state-years."""
+        count = self.index.blocks.states.count[self.s_lo : self.s_hi]
+        return np.repeat(values[self.s_lo : self.s_hi], count)
+
+    def second(self, values: NDArray[Any]) -> NDArray[Any]:
+        """``ccode2``'s value at each row, from an array over the state-years."""
+        return np.take(values, self.index.sj[self.lo : self.hi])
+
+    def per_year(self, values: NDArray[Any]) -> NDArray[Any]:
+        """The value of each row's year, from an array over the panel's years."""
+        blocks = self.index.blocks
+        sizes = np.diff(blocks.offsets[self.b_lo : self.b_hi + 1])
+        return np.repeat(np.asarray(values)[blocks.tpos[self.b_lo : self.b_hi]], sizes)
+
+    def pair(self, k_times_nk: IntArray, k: IntArray) -> IntArray:
+        """Flat position (i, j) in the K×K arrays of each row, from the state-years' codes
+        positions k (``k_times_nk`` = k·K)."""
+        out: IntArray = self.first(k_times_nk)
+        out += self.second(k)
+        return out
+
+    def transpose(self) -> IntArray:
+        """The position within the part of the row (``ccode2``, ``ccode1``)."""
+        out: IntArray = self.index.transpose[self.lo : self.hi] - self.lo
         return out
 
 

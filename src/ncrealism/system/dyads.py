@@ -96,8 +96,7 @@ contiguity_carried  Boolean   contiguity carried forward from 2016
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -118,6 +117,7 @@ from ncrealism.system._panel import (
     Blocks,
     Panel,
     RowIndex,
+    RowPart,
     build_panel,
 )
 from ncrealism.system.capabilities import NMCVersion
@@ -256,26 +256,44 @@ def similarity_matrices(
     return out
 
 
+@dataclass(frozen=True)
+class LsgTable:
+    """Bueno de Mesquita's exponent ``log10(miles / miles_per_day + 10 − e)`` for every era and
+    pair of states (``table[e]``, K×K flattened) and the era of each year (frames are computed
+    part by part, a new part at each new era)."""
+
+    table: FloatArray
+    era_of_year: NDArray[np.int64]
+
+    @classmethod
+    def of(cls, panel: Panel, lsg: LossOfStrength) -> LsgTable:
+        rates = lsg.miles_per_day(panel.years)
+        eras, era_of_year = np.unique(rates, return_inverse=True)
+        with np.errstate(invalid="ignore"):
+            table = k.lsg_exponent(panel.miles[None, :, :], eras[:, None, None])
+        return cls(table.reshape(eras.size, -1), era_of_year.astype(np.int64))
+
+    def rows(self, part: RowPart, pair: NDArray[np.int64]) -> FloatArray:
+        """The exponent at the rows of ``part`` (within one era), given their K×K positions."""
+        if part.hi == part.lo:
+            return np.zeros(0)
+        t = part.index.blocks.tpos[part.b_lo]
+        out: FloatArray = np.take(self.table[self.era_of_year[t]], pair)
+        return out
+
+
 def lsg_exponent_rows(panel: Panel, index: RowIndex, lsg: LossOfStrength) -> FloatArray:
     """Bueno de Mesquita's exponent ``log10(miles / miles_per_day + 10 − e)`` of every row.
 
     Distances do not change over time and the rate only by era, so the exponent is computed
-    once per era and pair of states, then read at the rows (rows are ordered by year, so each
-    era is one slice of rows).
+    once per era and pair of states, then read at the rows (:class:`LsgTable`).
     """
-    blocks = index.blocks
-    rates = lsg.miles_per_day(panel.years)
-    eras, era_of_year = np.unique(rates, return_inverse=True)
-    with np.errstate(invalid="ignore"):
-        table = k.lsg_exponent(panel.miles[None, :, :], eras[:, None, None])
-    pair = index.ij
-    out = np.empty(pair.size, dtype=np.float64)
-    era_of_block = era_of_year[blocks.tpos]
-    change = np.flatnonzero(np.diff(era_of_block)) + 1
-    bounds = np.concatenate([[0], change, [era_of_block.size]])
-    for lo, hi in itertools.pairwise(bounds.tolist()):
-        rows = slice(int(blocks.offsets[lo]), int(blocks.offsets[hi]))
-        np.take(table[era_of_block[lo]].reshape(-1), pair[rows], out=out[rows])
+    table = LsgTable.of(panel, lsg)
+    nk = panel.codes.size
+    kpos = index.k_of_state
+    out = np.empty(index.blocks.n_rows, dtype=np.float64)
+    for part in index.parts(by=table.era_of_year):
+        out[part.rows] = table.rows(part, part.pair(kpos * nk, kpos))
     return out
 
 
@@ -313,31 +331,48 @@ def _level_cells(
     return si[order], sk[order], lev[order]
 
 
-def portfolio_distance_rows(
-    blocks: Blocks, index: RowIndex, weighted: Sequence[bool]
-) -> list[FloatArray]:
-    """Signorino & Ritter's scaled portfolio distance ``d`` of every row, for each weighting.
+@dataclass(frozen=True)
+class PortfolioTerms:
+    """The terms of Signorino & Ritter's portfolio distance for one weighting (see
+    :func:`portfolio_distance_rows`): ``r`` = Σ_k w_k a_ik per state-year, the non-zero cross
+    terms ``2 Σ_k w_k min(a_ik, a_jk)`` at the rows ``cross_rows`` (grouped by the state-year
+    of i, ``cross_state``) and ``scale`` = 1 / (3 Σ_k w_k) per year (NaN: unknown)."""
+
+    r: FloatArray
+    cross_rows: NDArray[np.int64]
+    cross_state: NDArray[np.int64]
+    cross: FloatArray
+    scale: FloatArray
+
+    def rows(self, part: RowPart) -> FloatArray:
+        """The distance ``d`` at the rows of ``part``."""
+        d: FloatArray = part.first(self.r)
+        d += part.second(self.r)
+        a, b = np.searchsorted(self.cross_state, [part.s_lo, part.s_hi])
+        d[self.cross_rows[a:b] - part.lo] -= self.cross[a:b]
+        d *= part.per_year(self.scale)
+        np.clip(d, 0.0, 1.0, out=d)
+        return d
+
+
+def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioTerms] | None:
+    """The :class:`PortfolioTerms` of each weighting (None: no year with known alliances).
 
     ``weighted[m]`` False: every state of the year weighs 1; True: each state k weighs its CINC
-    (missing CINC: 0). ``d_ij = Σ_k w_k |a_ik − a_jk| / (3 Σ_k w_k)`` over the states k of the
-    year, exactly as :func:`ncrealism.system._kernels.portfolio_distances`, for all years at
-    once: with ``|a − b| = a + b − 2·min(a, b)`` and ``min(a, b) = Σ_v 1[a ≥ v]·1[b ≥ v]``, the
-    cross terms of every year are one sparse product of the state-year × (state-year, v)
-    indicator matrix with its transpose (block-diagonal by year), scattered to the few rows
-    where they are not 0; ``Σ_k w_k a_ik`` is read at the rows of both states. NaN in years
-    whose alliances are unknown or whose weights sum to 0.
+    (missing CINC: 0). With ``|a − b| = a + b − 2·min(a, b)`` and ``min(a, b) = Σ_v 1[a ≥
+    v]·1[b ≥ v]``, the cross terms of every year are one sparse product of the state-year ×
+    (state-year, v) indicator matrix with its transpose (block-diagonal by year).
     """
     from scipy import sparse
 
     panel = blocks.panel
     nt = panel.present.shape[0]
     top = k.MAX_LEVEL
-    n_rows = blocks.n_rows
     sel = np.zeros(nt, dtype=bool)
     sel[blocks.tpos] = True
     sel &= panel.alliance_status != UNKNOWN
-    if not sel.any() or n_rows == 0 or not weighted:
-        return [np.full(n_rows, np.nan) for _ in weighted]
+    if not sel.any() or blocks.n_rows == 0 or not weighted:
+        return None
     states = blocks.states
     n_states = states.flat.size
     si, sk, lev = _level_cells(blocks, sel)
@@ -358,28 +393,48 @@ def portfolio_distance_rows(
         xw = sparse.csr_matrix((w_x[xk], xc, indptr), shape=shape)
     else:  # both weightings in one product: real part weights 1, imaginary part weights CINC
         xw = sparse.csr_matrix(((w_one + 1j * w_cinc)[xk], xc, indptr), shape=shape)
-    cross = (xw @ x.T.tocsr()).tocoo()
+    cross = (xw @ x.T.tocsr()).tocoo()  # rows in order
     crow = blocks.rows_of_states(states.flat[cross.row], states.flat[cross.col])
     ok = crow >= 0
-    crow, cdata = crow[ok], cross.data[ok]
+    crow, cstate, cdata = crow[ok], cross.row[ok].astype(np.int64), cross.data[ok]
     pres = panel.present & sel[:, None]
-    out: list[FloatArray] = []
+    out: list[PortfolioTerms] = []
     for use_cinc in weighted:
         w = w_cinc if use_cinc else w_one
         # the year's total weight, summed over the T×K array as in the year-by-year kernel
         wsum = np.where(pres, np.nan_to_num(panel.cinc, nan=0.0), 0.0) if use_cinc else pres
         wsum = wsum.sum(axis=1, dtype=np.float64)
-        r = np.bincount(si, weights=w[sk] * lev, minlength=n_states)
-        d: FloatArray = index.first(r)
-        d += index.second(r)
+        r: FloatArray = np.bincount(si, weights=w[sk] * lev, minlength=n_states).astype(
+            np.float64, copy=False
+        )
         part = cdata.imag if use_cinc and np.iscomplexobj(cdata) else cdata.real
-        d[crow] -= 2.0 * part
         scale = np.full(nt, np.nan)
         good = sel & (wsum > 0)
         scale[good] = 1.0 / (top * wsum[good])  # NaN: alliances unknown or no weight
-        d *= index.per_year(scale)
-        np.clip(d, 0.0, 1.0, out=d)
-        out.append(d)
+        out.append(PortfolioTerms(r, crow, cstate, 2.0 * part, scale))
+    return out
+
+
+def portfolio_distance_rows(
+    blocks: Blocks, index: RowIndex, weighted: Sequence[bool]
+) -> list[FloatArray]:
+    """Signorino & Ritter's scaled portfolio distance ``d`` of every row, for each weighting.
+
+    ``weighted[m]`` False: every state of the year weighs 1; True: each state k weighs its CINC
+    (missing CINC: 0). ``d_ij = Σ_k w_k |a_ik − a_jk| / (3 Σ_k w_k)`` over the states k of the
+    year, exactly as :func:`ncrealism.system._kernels.portfolio_distances`, for all years at
+    once (:func:`portfolio_terms`): ``Σ_k w_k a_ik`` is read at the rows of both states and the
+    cross terms scattered to the few rows where they are not 0. NaN in years whose alliances
+    are unknown or whose weights sum to 0.
+    """
+    terms = portfolio_terms(blocks, weighted)
+    n_rows = blocks.n_rows
+    if terms is None:
+        return [np.full(n_rows, np.nan) for _ in weighted]
+    out = [np.empty(n_rows) for _ in weighted]
+    for part in index.parts():
+        for d, term in zip(out, terms, strict=True):
+            d[part.rows] = term.rows(part)
     return out
 
 
@@ -392,71 +447,129 @@ def _scatter(
     return out
 
 
+#: Further columns of a part of a frame from the part's measures (see :func:`dyad_columns`).
+PartColumns = Callable[[RowPart, Mapping[str, FloatArray]], Mapping[str, NDArray[Any]]]
+
+
+class _Columns(dict[str, NDArray[Any]]):
+    """Output columns filled part by part."""
+
+    def __init__(self, n_rows: int) -> None:
+        super().__init__()
+        self.n_rows = n_rows
+
+    def put(self, name: str, part: RowPart, values: NDArray[Any]) -> None:
+        arr = self.get(name)
+        if arr is None:
+            arr = self[name] = np.empty(self.n_rows, dtype=values.dtype)
+        arr[part.rows] = values
+
+
 def dyad_columns(
     blocks: Blocks,
     measures: Sequence[Measure],
     options: DyadOptions,
     index: RowIndex | None = None,
     lsg_exponent: FloatArray | None = None,
+    extra: PartColumns | None = None,
 ) -> dict[str, NDArray[np.generic]]:
     """The key and measure columns of the dyad-years of ``blocks`` as NumPy arrays.
 
     Every column is read from the panel's year × state (× state) arrays at the rows' positions
-    (``index``, from :meth:`Blocks.index` when not given): state-year values by
-    :meth:`RowIndex.first` / :meth:`RowIndex.second`, the few dyad-years with an alliance or a
-    border scattered from the panel's lists of cells; no loop over years except for the
-    chance-corrected similarity variants (names and units in the module docstring).
-    ``lsg_exponent`` may pass :func:`lsg_exponent_rows` already computed. Projected
-    capabilities are computed as ``exp(x · ln CINC)``, which equals ``CINC ** x`` to rounding;
-    in a directed frame with symmetric distances the second state's is the first state's of
-    the transposed row (the same number).
+    (``index``, from :meth:`Blocks.index` when not given), part by part
+    (:meth:`RowIndex.parts`): state-year values by :meth:`RowPart.first` /
+    :meth:`RowPart.second`, the few dyad-years with an alliance or a border scattered from the
+    panel's lists of cells; no loop over years except for the chance-corrected similarity
+    variants (names and units in the module docstring). ``lsg_exponent`` may pass
+    :func:`lsg_exponent_rows` already computed. Projected capabilities are computed as
+    ``exp(x · ln CINC)``, which equals ``CINC ** x`` to rounding; in a directed frame with
+    symmetric distances the second state's is the first state's of the transposed row (the
+    same number). ``extra`` (needs the measures power, lsg, distance and the ``s_unweighted``
+    variant) computes further columns, appended last, from each part's ``cinc2``,
+    ``cinc2_projected``, ``miles``, ``lsg_exponent`` and ``s_unweighted``.
     """
     panel = blocks.panel
     ix = blocks.index() if index is None else index
     n_rows = blocks.n_rows
     want = set(measures)
-    codes = panel.codes[ix.k_of_state]
-    cols: dict[str, NDArray[np.generic]] = {
-        "ccode1": ix.first(codes),
-        "ccode2": ix.second(codes),
-        "year": ix.per_year(panel.years),
-    }
+    nk = panel.codes.size
+    kpos = ix.k_of_state
+    kpos_nk = kpos * nk
+    codes = panel.codes[kpos]
+    cinc = ix.of_states(panel.cinc)
     need_miles = bool(want & {"distance", "lsg", "boulding"})
-    cinc = panel.cinc.reshape(-1)[blocks.states.flat]
-    c1 = ix.first(cinc)
-    c2 = ix.second(cinc)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if "power" in want:
-            cols["cinc1"] = c1
-            cols["cinc2"] = c2
-            share = c1 + c2
-            np.divide(c1, share, out=share)
-            cols["power_share"] = share
-            cols["power_ratio"] = c1 / c2
-        if need_miles:
-            miles = np.take(panel.miles, ix.ij)
-            cols["miles"] = miles
-        if "lsg" in want:
-            expo = lsg_exponent
-            if expo is None:
-                expo = lsg_exponent_rows(panel, ix, options.lsg)
+    lsg = LsgTable.of(panel, options.lsg) if "lsg" in want else None
+    if lsg is not None:
+        with np.errstate(divide="ignore"):
             log_cinc = np.log(cinc)
-            cols["miles_per_day"] = ix.per_year(options.lsg.miles_per_day(panel.years))
-            p1 = ix.first(log_cinc)
-            p1 *= expo
-            cols["cinc1_projected"] = np.exp(p1, out=p1)
-            if blocks.directed and np.array_equal(panel.miles, panel.miles.T, equal_nan=True):
-                # x(d_ij) = x(d_ji): state 2's projection is state 1's in the row (j, i)
-                cols["cinc2_projected"] = np.take(p1, ix.transpose)
-            else:
-                p2 = ix.second(log_cinc)
-                p2 *= expo
-                cols["cinc2_projected"] = np.exp(p2, out=p2)
-        if "boulding" in want:
-            drop = options.boulding_slope * miles / 1000.0
-            # np.maximum propagates NaN, so a missing CINC or distance stays missing.
-            cols["cinc1_linear"] = np.maximum(c1 - drop, 0.0)
-            cols["cinc2_linear"] = np.maximum(c2 - drop, 0.0)
+        rates = options.lsg.miles_per_day(panel.years)
+    symmetric = blocks.directed and np.array_equal(panel.miles, panel.miles.T, equal_nan=True)
+    variants: list[str] = list(options.variants) if "similarity" in want else []
+    plain = [name for name in variants if name in ("s_unweighted", "s_weighted")]
+    terms = portfolio_terms(blocks, [name == "s_weighted" for name in plain]) if plain else None
+    miles_k = panel.miles.reshape(-1)
+    cols = _Columns(n_rows)
+    more = _Columns(n_rows)
+
+    def compute(part: RowPart) -> None:
+        cols.put("ccode1", part, part.first(codes))
+        cols.put("ccode2", part, part.second(codes))
+        cols.put("year", part, part.per_year(panel.years))
+        c1 = part.first(cinc)
+        c2 = part.second(cinc)
+        miles = expo = p2 = np.zeros(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if "power" in want:
+                cols.put("cinc1", part, c1)
+                cols.put("cinc2", part, c2)
+                share = c1 + c2
+                np.divide(c1, share, out=share)
+                cols.put("power_share", part, share)
+                np.divide(c1, c2, out=share)
+                cols.put("power_ratio", part, share)
+            if need_miles:
+                pair = part.pair(kpos_nk, kpos)
+                miles = np.take(miles_k, pair)
+                cols.put("miles", part, miles)
+            if lsg is not None:
+                expo = lsg.rows(part, pair) if lsg_exponent is None else lsg_exponent[part.rows]
+                cols.put("miles_per_day", part, part.per_year(rates))
+                p1 = part.first(log_cinc)
+                p1 *= expo
+                np.exp(p1, out=p1)
+                cols.put("cinc1_projected", part, p1)
+                if symmetric:
+                    # x(d_ij) = x(d_ji): state 2's projection is state 1's in the row (j, i)
+                    p2 = np.take(p1, part.transpose())
+                    cols.put("cinc2_projected", part, p2)
+                else:
+                    p2 = part.second(log_cinc)
+                    p2 *= expo
+                    np.exp(p2, out=p2)
+                    cols.put("cinc2_projected", part, p2)
+            if "boulding" in want:
+                drop = options.boulding_slope * miles / 1000.0
+                # np.maximum propagates NaN, so a missing CINC or distance stays missing.
+                cols.put("cinc1_linear", part, np.maximum(c1 - drop, 0.0))
+                cols.put("cinc2_linear", part, np.maximum(c2 - drop, 0.0))
+        got: dict[str, FloatArray] = {}
+        for name, term in zip(plain, terms or (), strict=False):
+            d = term.rows(part)
+            d *= -2.0
+            d += 1.0
+            cols.put(name, part, d)
+            got[name] = d
+        if extra is not None:
+            got.update(cinc2=c2, cinc2_projected=p2, miles=miles, lsg_exponent=expo)
+            got.setdefault("s_unweighted", np.full(part.hi - part.lo, np.nan))
+            for name, values in extra(part, got).items():
+                more.put(name, part, values)
+
+    for part in ix.parts(by=None if lsg is None else lsg.era_of_year):
+        compute(part)
+    if plain and terms is None:
+        for name in plain:
+            cols[name] = np.full(n_rows, np.nan)
     if "contiguity" in want:
         rows, cells = blocks.cell_rows(panel.cont_cells)
         cols["conttype"] = _scatter(n_rows, rows, np.take(panel.conttype, cells), np.int8)
@@ -473,14 +586,6 @@ def dyad_columns(
                 )
         cols["alliance_level"] = _scatter(n_rows, rows, LEVEL_OF_FLAGS[bits], np.int8)
         cols["alliance_carried"] = ix.per_year(panel.alliance_status == CARRIED)
-    variants: list[str] = list(options.variants) if "similarity" in want else []
-    plain = [name for name in variants if name in ("s_unweighted", "s_weighted")]
-    if plain:
-        dists = portfolio_distance_rows(blocks, ix, [name == "s_weighted" for name in plain])
-        for name, d in zip(plain, dists, strict=True):
-            d *= -2.0
-            d += 1.0
-            cols[name] = d
     corrected = [name for name in variants if name in ("kappa", "pi")]
     if corrected:
         for name in corrected:
@@ -494,7 +599,7 @@ def dyad_columns(
     first = [c for c in cols if cols[c].dtype == np.float64 and c not in variants]
     order = ["ccode1", "ccode2", "year", *first, *variants]
     order += [c for c in cols if c not in order]
-    return {c: cols[c] for c in order}
+    return {**{c: cols[c] for c in order}, **more}
 
 
 #: Suffix of the helper columns that mark flags the publisher left blank (dropped by to_frame).

@@ -83,9 +83,9 @@ alliance_carried         Boolean   alliances carried forward from 2012
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -104,6 +104,7 @@ from ncrealism.system._panel import (
     Blocks,
     Panel,
     RowIndex,
+    RowPart,
     build_panel,
     load_table,
 )
@@ -290,6 +291,134 @@ def _power(x: FloatArray, e: float) -> FloatArray:
     return x if e == 1.0 else np.power(x, e)
 
 
+@dataclass(frozen=True)
+class ThreatStates:
+    """The state-year inputs of the threat index over :attr:`Blocks.states` (CINC, its log and
+    its power −x(0), military share, nuclear status, ideal point), read once per frame."""
+
+    cinc: FloatArray
+    log_cinc: FloatArray
+    cinc_x0: FloatArray
+    military: FloatArray
+    nuclear: FloatArray
+    ideal: FloatArray
+    ideal_range: float
+    nuclear_complete: bool
+
+    @classmethod
+    def of(cls, index: RowIndex, inputs: ThreatInputs) -> ThreatStates:
+        cinc = index.of_states(index.blocks.panel.cinc)
+        with np.errstate(divide="ignore"):
+            log_cinc = np.log(cinc)
+            cinc_x0 = np.power(cinc, -_X0)
+        nuclear = index.of_states(inputs.nuclear)
+        return cls(
+            cinc,
+            log_cinc,
+            cinc_x0,
+            index.of_states(inputs.military),
+            nuclear,
+            index.of_states(inputs.ideal),
+            inputs.ideal_range,
+            not bool(np.isnan(nuclear).any()),
+        )
+
+
+def _threat_part(
+    part: RowPart,
+    st: ThreatStates,
+    params: ThreatParams,
+    want: set[str],
+    *,
+    ap: FloatArray,
+    expo: FloatArray | None,
+    dist: FloatArray | None,
+    s_unweighted: FloatArray,
+    source_projected: FloatArray | None,
+    flags: NDArray[np.uint8] | None,
+    known: NDArray[np.bool_] | None,
+) -> dict[str, NDArray[np.generic]]:
+    """The threat components of the rows of ``part`` (see :func:`threat_columns`); the
+    arguments are that part's rows and are not modified."""
+    cols: dict[str, NDArray[np.generic]] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if params.gradient == "bdm":
+            if expo is None:
+                raise ValueError("the Bueno de Mesquita gradient needs the exponents")
+            # AP ** (x(d) − x(0)) = AP ** x(d) · AP ** −x(0); 0 ** 0 = 1 kept exactly
+            if source_projected is None:
+                prox = part.second(st.log_cinc)
+                prox *= expo - _X0
+                np.exp(prox, out=prox)
+            else:
+                prox = source_projected * part.second(st.cinc_x0)
+            zero = ap == 0
+            if zero.any():
+                prox[zero] = np.power(ap[zero], expo[zero] - _X0)
+        else:
+            if dist is None:
+                raise ValueError("Boulding's gradient needs the distances")
+            reach = np.maximum(ap - params.boulding_slope * dist / 1000.0, 0.0)
+            prox = np.where(ap > 0, reach / ap, 0.0)
+            prox[np.isnan(dist) | np.isnan(ap)] = np.nan
+        m2 = part.second(st.military)
+        mratio = part.first(st.military)
+        mratio += m2
+        np.divide(m2, mratio, out=mratio)
+        nuc = part.second(st.nuclear)
+        off = _blend(nuc, mratio, params.nuclear_weight, x_complete=st.nuclear_complete)
+        udist = part.first(st.ideal)
+        udist -= part.second(st.ideal)
+        np.abs(udist, out=udist)
+        udist /= st.ideal_range
+        adis = (1.0 - s_unweighted) / 2.0  # NaN where alliances are unknown
+        intent = _blend(udist, adis, params.unga_weight)
+        threat = _power(ap, params.power_exponent) * prox
+        threat *= _power(off, params.offensive_exponent)
+        threat *= _power(intent, params.intentions_exponent)
+    cols["aggregate_power"] = ap
+    cols["proximity"] = prox
+    projected = ap * prox if "projected_power" in want or "support" in want else None
+    if projected is not None:
+        cols["projected_power"] = projected
+    cols["offensive"] = off
+    cols["intentions"] = intent
+    cols["threat"] = threat
+    cols["military_ratio"] = mratio
+    cols["unga_distance"] = udist
+    cols["alliance_dissimilarity"] = adis
+    if "miles" in want and dist is not None:
+        cols["miles"] = dist
+    if want & {"support", "allied", "alliance_level"} and flags is not None:
+        ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
+        f = flags & ally_bits
+        if projected is not None:
+            wts = params.alliance_weights.of_flags(f)
+            if known is not None:
+                wts[~known] = np.nan
+            wts *= projected
+            cols["support"] = wts
+        allied = f > 0
+        if known is not None:
+            allied &= known
+        cols["allied"] = allied
+        if "alliance_level" in want:
+            level = np.take(LEVEL_OF_FLAGS, flags)
+            if known is not None:
+                level[~known] = 0
+            cols["alliance_level"] = level
+    if "nuclear" in want:
+        cols["nuclear"] = nuc > 0
+    return {c: cols[c] for c in THREAT_COLUMNS if c in cols and c in want}
+
+
+def _known_rows(part: RowPart) -> NDArray[np.bool_] | None:
+    """Whether each row's alliances are known (None: all are)."""
+    status = part.index.blocks.panel.alliance_status
+    known: NDArray[np.bool_] = part.per_year(status != UNKNOWN)
+    return None if known.all() else known
+
+
 def threat_columns(
     blocks: Blocks,
     inputs: ThreatInputs,
@@ -309,105 +438,72 @@ def threat_columns(
     source), as NumPy arrays; ``support`` is w(type)·AP·G for allied dyads, else 0.
 
     Every column is read from the panel's and the inputs' arrays at the rows' positions
-    (``index``, from :meth:`Blocks.index` when not given). ``s_unweighted`` may pass the
-    unweighted S of the same rows, and ``miles`` / ``lsg_exponent`` the distances and Bueno de
-    Mesquita exponents (``alliance_flags`` the obligation bits, ``source_cinc`` and
-    ``source_projected`` the source's CINC and its Bueno de Mesquita projection), already
-    computed (e.g. by :func:`ncrealism.system.dyads.dyad_columns`), so they are not computed
-    twice; ``keys=False`` leaves out ``ccode1``, ``ccode2`` and ``year``; ``columns`` (default:
-    all) names the components wanted besides the keys (the others are not computed).
+    (``index``, from :meth:`Blocks.index` when not given), part by part
+    (:meth:`RowIndex.parts`). ``s_unweighted`` may pass the unweighted S of the same rows, and
+    ``miles`` / ``lsg_exponent`` the distances and Bueno de Mesquita exponents
+    (``alliance_flags`` the obligation bits, ``source_cinc`` and ``source_projected`` the
+    source's CINC and its Bueno de Mesquita projection), already computed (e.g. by
+    :func:`ncrealism.system.dyads.dyad_columns`), so they are not computed twice;
+    ``keys=False`` leaves out ``ccode1``, ``ccode2`` and ``year``; ``columns`` (default: all)
+    names the components wanted besides the keys (the others are not computed).
     """
-    from ncrealism.system.dyads import lsg_exponent_rows, portfolio_distance_rows
+    from ncrealism.system.dyads import LsgTable, _Columns, portfolio_terms
 
     panel = blocks.panel
     ix = blocks.index() if index is None else index
     want = set(THREAT_COLUMNS if columns is None else columns)
-    cols: dict[str, NDArray[np.generic]] = {}
-    if keys:
-        codes = panel.codes[ix.k_of_state]
-        cols["ccode1"] = ix.first(codes)
-        cols["ccode2"] = ix.second(codes)
-        cols["year"] = ix.per_year(panel.years)
-    ap = ix.second(panel.cinc) if source_cinc is None else source_cinc
-    known_years = panel.alliance_status[blocks.tpos] != UNKNOWN
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if params.gradient == "bdm":
-            expo = lsg_exponent
-            if expo is None:
-                expo = lsg_exponent_rows(panel, ix, params.lsg)
-            # AP ** (x(d) − x(0)) = AP ** x(d) · AP ** −x(0); 0 ** 0 = 1 kept exactly
-            if source_projected is None:
-                prox = ix.second(np.log(panel.cinc))
-                prox *= expo - _X0
-                np.exp(prox, out=prox)
-            else:
-                prox = source_projected * ix.second(np.power(panel.cinc, -_X0))
-            zero = ap == 0
-            if zero.any():
-                prox[zero] = np.power(ap[zero], expo[zero] - _X0)
+    st = ThreatStates.of(ix, inputs)
+    bdm = params.gradient == "bdm"
+    lsg = LsgTable.of(panel, params.lsg) if bdm and lsg_exponent is None else None
+    need_miles = miles is None and (not bdm or "miles" in want)
+    terms = portfolio_terms(blocks, [False]) if s_unweighted is None else None
+    ally = want & {"support", "allied", "alliance_level"}
+    flags = (blocks.alliance_flags if alliance_flags is None else alliance_flags) if ally else None
+    nk = panel.codes.size
+    kpos = ix.k_of_state
+    codes = panel.codes[kpos]
+    miles_k = panel.miles.reshape(-1)
+    cols = _Columns(blocks.n_rows)
+    for part in ix.parts(by=None if lsg is None else lsg.era_of_year):
+        rows = part.rows
+        if keys:
+            cols.put("ccode1", part, part.first(codes))
+            cols.put("ccode2", part, part.second(codes))
+            cols.put("year", part, part.per_year(panel.years))
+        pair = part.pair(kpos * nk, kpos) if lsg is not None or need_miles else None
+        expo = lsg_exponent[rows] if lsg_exponent is not None else None
+        if lsg is not None and pair is not None:
+            expo = lsg.rows(part, pair)
+        dist = miles[rows] if miles is not None else None
+        if need_miles and pair is not None:
+            dist = np.take(miles_k, pair)
+        if s_unweighted is not None:
+            s = s_unweighted[rows]
+        elif terms is not None:
+            s = terms[0].rows(part)
+            s *= -2.0
+            s += 1.0
         else:
-            dist = np.take(panel.miles, ix.ij) if miles is None else miles
-            reach = np.maximum(ap - params.boulding_slope * dist / 1000.0, 0.0)
-            prox = np.where(ap > 0, reach / ap, 0.0)
-            prox[np.isnan(dist) | np.isnan(ap)] = np.nan
-        m2 = ix.second(inputs.military)
-        mratio = ix.first(inputs.military)
-        mratio += m2
-        np.divide(m2, mratio, out=mratio)
-        nuc = ix.second(inputs.nuclear)
-        complete = not np.isnan(inputs.nuclear).any()
-        off = _blend(nuc, mratio, params.nuclear_weight, x_complete=complete)
-        udist = ix.first(inputs.ideal)
-        udist -= ix.second(inputs.ideal)
-        np.abs(udist, out=udist)
-        udist /= inputs.ideal_range
-        if s_unweighted is None:
-            s_unweighted = 1.0 - 2.0 * portfolio_distance_rows(blocks, ix, [False])[0]
-        adis = (1.0 - s_unweighted) / 2.0  # NaN where alliances are unknown
-        intent = _blend(udist, adis, params.unga_weight)
-        threat = _power(ap, params.power_exponent) * prox
-        threat *= _power(off, params.offensive_exponent)
-        threat *= _power(intent, params.intentions_exponent)
-    cols["aggregate_power"] = ap
-    cols["proximity"] = prox
-    projected = ap * prox if "projected_power" in want or "support" in want else None
-    if projected is not None:
-        cols["projected_power"] = projected
-    cols["offensive"] = off
-    cols["intentions"] = intent
-    cols["threat"] = threat
-    cols["military_ratio"] = mratio
-    cols["unga_distance"] = udist
-    cols["alliance_dissimilarity"] = adis
-    if "miles" in want:
-        cols["miles"] = np.take(panel.miles, ix.ij) if miles is None else miles
-    ally_cols = {"support", "allied", "alliance_level"}
-    if want & ally_cols:
-        flags = blocks.alliance_flags if alliance_flags is None else alliance_flags
-        ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
-        f = flags & ally_bits
-        known = None if known_years.all() else ix.per_year(panel.alliance_status != UNKNOWN)
-        if projected is not None:
-            wts = params.alliance_weights.of_flags(f)
-            if known is not None:
-                wts[~known] = np.nan
-            wts *= projected
-            cols["support"] = wts
-        allied = f > 0
-        if known is not None:
-            allied &= known
-        cols["allied"] = allied
-        if "alliance_level" in want:
-            level = np.take(LEVEL_OF_FLAGS, flags)
-            if known is not None:
-                level[~known] = 0
-            cols["alliance_level"] = level
-    if "nuclear" in want:
-        cols["nuclear"] = nuc > 0
+            s = np.full(part.hi - part.lo, np.nan)
+        got = _threat_part(
+            part,
+            st,
+            params,
+            want,
+            ap=part.second(st.cinc) if source_cinc is None else source_cinc[rows],
+            expo=expo,
+            dist=dist,
+            s_unweighted=s,
+            source_projected=None if source_projected is None else source_projected[rows],
+            flags=None if flags is None else flags[rows],
+            known=_known_rows(part),
+        )
+        for name, values in got.items():
+            cols.put(name, part, values)
     if "alliance_carried" in want:
         cols["alliance_carried"] = ix.per_year(panel.alliance_status == CARRIED)
-    order = [*(("ccode1", "ccode2", "year") if keys else ()), *THREAT_COLUMNS]
-    return {c: cols[c] for c in order if c in cols and (c in want or c in KEYS)}
+    order = [*(KEYS if keys else ()), *THREAT_COLUMNS]
+    return {c: cols[c] for c in order if c in cols}
 
 
 def _frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFrame:
@@ -480,13 +576,7 @@ def dyad_threat_frame(
     ``ccode2`` poses to ``ccode1``; module docstring) and ``allied``. Rows ordered by year,
     ``ccode1``, ``ccode2``; 1816-2016 gives about 1.9 million rows.
     """
-    from ncrealism.system.dyads import (
-        DyadOptions,
-        Measure,
-        dyad_columns,
-        lsg_exponent_rows,
-        to_frame,
-    )
+    from ncrealism.system.dyads import DyadOptions, Measure, dyad_columns, to_frame
 
     p = params or ThreatParams()
     src = source or DataSource.from_env()
@@ -504,26 +594,28 @@ def dyad_threat_frame(
         "similarity",
     )
     index = blocks.index()
-    expo = lsg_exponent_rows(panel, index, p.lsg)
-    cols = dyad_columns(blocks, measures, opts, index, lsg_exponent=expo)
-    s_col = cols["s_unweighted"]
+    states = ThreatStates.of(index, threat_inputs(panel, src))
+    flags = blocks.alliance_flags
+    want = set(_FRAME_THREAT)
+
+    def threat_part(part: RowPart, got: Mapping[str, FloatArray]) -> dict[str, NDArray[Any]]:
+        return _threat_part(
+            part,
+            states,
+            p,
+            want,
+            ap=got["cinc2"],
+            expo=got["lsg_exponent"],
+            dist=got["miles"],
+            s_unweighted=got["s_unweighted"],
+            source_projected=got["cinc2_projected"],
+            flags=flags[part.rows],
+            known=_known_rows(part),
+        )
+
+    cols = dyad_columns(blocks, measures, opts, index, extra=threat_part)
     if "s_unweighted" not in variants:
         del cols["s_unweighted"]
-    tcols = threat_columns(
-        blocks,
-        threat_inputs(panel, src),
-        p,
-        s_unweighted=s_col,  # type: ignore[arg-type]
-        keys=False,
-        index=index,
-        miles=cols["miles"],  # type: ignore[arg-type]
-        lsg_exponent=expo,
-        source_cinc=cols["cinc2"],  # type: ignore[arg-type]
-        source_projected=cols["cinc2_projected"],  # type: ignore[arg-type]
-        columns=_FRAME_THREAT,
-    )
-    for name in _FRAME_THREAT:
-        cols[name] = tcols[name]
     return to_frame(blocks, cols)
 
 
