@@ -22,11 +22,12 @@ static_log="$(mktemp)"
   NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
 ) >"$static_log" 2>&1 &
 static_pid=$!
-# Two pytest-xdist workers (the machine's two cores; NCR_TEST_WORKERS=0 runs in one process);
-# tests sharing a cached result stay on one worker (tests/conftest.py).
+# Three pytest-xdist workers on two cores (a worker waiting on a browser, a server or a command
+# leaves its core to the others; NCR_TEST_WORKERS=0 runs in one process); tests sharing a
+# cached result stay on one worker (tests/conftest.py).
 status=0
 echo "== pytest"
-pytest -n "${NCR_TEST_WORKERS:-2}" --dist loadgroup --cov=ncrealism --cov-report=term "$@" \
+pytest -n "${NCR_TEST_WORKERS:-3}" --dist loadgroup --cov=ncrealism --cov-report=term "$@" \
   || status=$?
 wait "$static_pid" || status=$?
 cat "$static_log"

@@ -41,7 +41,7 @@ def mirror_dir() -> Path | None:
 #: Tests that share one expensive result through the run's cache (:func:`session_cache_dir`):
 #: the README's DPRK report (``ncr dprk``, ``ncr report dprk`` with the record, the
 #: ``dprk_report`` fixture) and its panel backtest (README and docs/panel.md). With pytest-xdist
-#: (``scripts/test.sh`` runs ``-n 2 --dist loadgroup``) they run on one worker, so the first
+#: (``scripts/test.sh`` runs ``-n 3 --dist loadgroup``) they run on one worker, so the first
 #: computes and the others restore, instead of two workers computing the same result at once.
 SHARED_RESULT_TESTS = ("tests/cli/test_dprk_cli.py::", "tests/report/")
 SHARED_RESULT_PAGES = ("README.md", "getting-started.md", "report.md", "panel.md")
