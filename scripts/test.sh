@@ -12,10 +12,22 @@ unset PYTHONDONTWRITEBYTECODE
 trap 'rm -rf "$PYTHONPYCACHEPREFIX"' EXIT
 echo "== ruff check";          ruff check
 echo "== ruff format --check"; ruff format --check
-echo "== mypy --strict src";   mypy src
-echo "== docs (mkdocs --strict)"
-NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+# Strict types and the docs build need no test result: they run beside the tests, and their
+# output (and failure) is reported once the tests are done.
+static_log="$(mktemp)"
+(
+  set -e
+  echo "== mypy --strict src"; mypy src
+  echo "== docs (mkdocs --strict)"
+  NO_MKDOCS_2_WARNING=1 mkdocs build --strict --quiet --site-dir "$(mktemp -d)"
+) >"$static_log" 2>&1 &
+static_pid=$!
 # Two pytest-xdist workers (the machine's two cores; NCR_TEST_WORKERS=0 runs in one process);
-# tests sharing a cached result stay on one worker (xdist groups, tests/conftest.py).
-echo "== pytest";              pytest -n "${NCR_TEST_WORKERS:-2}" --dist loadgroup \
-  --cov=ncrealism --cov-report=term "$@"
+# tests sharing a cached result stay on one worker (tests/conftest.py).
+status=0
+echo "== pytest"
+pytest -n "${NCR_TEST_WORKERS:-2}" --dist loadgroup --cov=ncrealism --cov-report=term "$@" \
+  || status=$?
+wait "$static_pid" || status=$?
+cat "$static_log"
+exit "$status"

@@ -48,6 +48,14 @@ SHARED_RESULT_PAGES = ("README.md", "getting-started.md", "report.md", "panel.md
 _DOC_COMMANDS = "tests/docs/test_commands.py::test_documented_commands_run["
 
 
+#: The work units that take longest, started first (the others follow pytest-xdist's order).
+LONGEST_FIRST = (
+    "shared-results",
+    "tests/app/test_dashboard_e2e.py",
+    "tests/evaluation/test_tutorial.py",
+)
+
+
 def xdist_group(nodeid: str) -> str:
     """The pytest-xdist work unit of a test: the shared-result tests together; each other
     documented page alone (they share nothing); else the test's module (its fixtures)."""
@@ -72,6 +80,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class GroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
         def _split_scope(self, nodeid: str) -> str:
             return xdist_group(nodeid)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            # The longest work units first, so that no worker starts one near the end.
+            for scope in reversed(LONGEST_FIRST):
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+            super()._assign_work_unit(node)
 
     return GroupScheduling(config, log)
 

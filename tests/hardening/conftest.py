@@ -191,3 +191,26 @@ def permissions_enforced(tmp_path: Path) -> Iterator[None]:
     finally:
         probe.chmod(0o600)
     pytest.skip("this user ignores permission bits (root): the simulated cases cover it")
+
+
+class WorkStarted(BaseException):
+    """Raised when a command resolves a dataset where it should have refused its input first
+    (a BaseException, so that no error handler of the command turns it into an exit code)."""
+
+
+@pytest.fixture
+def no_data_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test at the first dataset a command resolves, other than the code lists that
+    checking a state's name needs (COW codes; the UNGA and capitals names of the crosswalk):
+    the checks of ``--out`` and of argument values must come before any work, whatever the
+    machine's speed."""
+    from ncrealism.data.fetch import DataSource
+
+    real = DataSource.resolve
+
+    def refuse(self: DataSource, name: str) -> object:
+        if name in {"cow_codes", "unga", "capitals"}:
+            return real(self, name)
+        raise WorkStarted(f"dataset {name!r} resolved before the input was refused")
+
+    monkeypatch.setattr(DataSource, "resolve", refuse)

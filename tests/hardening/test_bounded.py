@@ -189,10 +189,11 @@ def test_a_state_without_data_names_the_file_and_key(tmp_path: Path) -> None:
     assert str(p) in str(info.value) and "scope.states" in str(info.value)
 
 
-def test_cli_caps_hold_before_any_work(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_caps_hold_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], no_data_reads: None
+) -> None:
     from ncrealism.cli.main import main
 
-    t0 = time.perf_counter()
     with pytest.raises(SystemExit) as exc:
         main(
             [
@@ -205,7 +206,6 @@ def test_cli_caps_hold_before_any_work(tmp_path: Path, capsys: pytest.CaptureFix
                 str(tmp_path / "x.duckdb"),
             ]
         )
-    assert time.perf_counter() - t0 < 1.0
     assert exc.value.code == 2
     assert "--max-draws" in capsys.readouterr().err
 

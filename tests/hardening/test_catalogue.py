@@ -15,7 +15,6 @@ from __future__ import annotations
 import codecs
 import gzip
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -543,12 +542,12 @@ Run = Callable[[Env], tuple[Result, tuple[str, ...]]]
 
 @dataclass(frozen=True)
 class Case:
-    """One bad input: its id (``group/name``), how to run it, and a bound on its time when it
-    must be refused before any work (seconds)."""
+    """One bad input: its id (``group/name``), how to run it, and whether it must be refused
+    before any work (before any dataset is resolved)."""
 
     id: str
     run: Run
-    within: float | None = None
+    before_work: bool = False
 
 
 def _record_case(data: bytes) -> Run:
@@ -821,7 +820,7 @@ def _catalogue() -> list[Case]:
     ]
     cases += [Case(f"path/dprk-history-{f}", _history_case(f)) for f in ("missing", "a-file")]
     cases += [
-        Case(f"out-file/{name}-{fault}", _out_file_case(name, template, fault), within=5)
+        Case(f"out-file/{name}-{fault}", _out_file_case(name, template, fault), before_work=True)
         for name, template in FILE_OUTS
         for fault in ("missing-folder", "is-a-folder", "read-only-folder")
     ]
@@ -831,7 +830,7 @@ def _catalogue() -> list[Case]:
         for fault in ("existing-file", "parent-is-a-file", "read-only-folder")
     ]
     cases += [
-        Case(f"argument/{name}", _argument_case(template, named), within=10)
+        Case(f"argument/{name}", _argument_case(template, named), before_work=True)
         for name, template, named in ARGS
     ]
     cases += [
@@ -877,12 +876,10 @@ def test_the_catalogue_is_large_and_distinct() -> None:
 def test_bad_input(case: Case, ncr: Ncr, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Exit 2, one message naming the file (and field), no traceback; the command-line checks
     of ``--out`` and of argument values come before any work."""
-    t0 = time.perf_counter()
+    if case.before_work:
+        request.getfixturevalue("no_data_reads")
     res, names = case.run(Env(tmp_path, ncr, request))
-    elapsed = time.perf_counter() - t0
     assert_input_error(res, *names)
-    if case.within is not None:
-        assert elapsed < case.within, f"took {elapsed:.1f} s: the check came after the work"
 
 
 # ------------------------------------------------------------------------------------------
@@ -928,14 +925,14 @@ def _grid(n_params: int, n_values: int) -> str:
     return body.replace("[run]", "[sweep.grid]\n" + "\n".join(rows) + "\n\n[run]")
 
 
-def test_huge_grid_refused_at_once_naming_the_limit(ncr: Ncr, tmp_path: Path) -> None:
-    """6 parameters × 40 values = 40^6 = 4,096,000,000 variants: refused from the file alone."""
+def test_huge_grid_refused_at_once_naming_the_limit(
+    ncr: Ncr, tmp_path: Path, no_data_reads: None
+) -> None:
+    """6 parameters × 40 values = 40^6 = 4,096,000,000 variants: refused from the file alone,
+    before any dataset is read (the time it takes is measured in benchmarks/bench_scenario.py)."""
     f = _write(tmp_path, "grid.toml", _grid(6, 40).encode())
-    t0 = time.perf_counter()
     res = ncr("scenario", "run", f, "--out", tmp_path / "g.duckdb")
-    elapsed = time.perf_counter() - t0
     assert_input_error(res, str(f), "4,096,000,000", "--max-variants")
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
     assert not (tmp_path / "g.duckdb").exists()
 
 
@@ -949,10 +946,8 @@ def test_huge_grid_refused_by_validate_and_the_library(ncr: Ncr, tmp_path: Path)
         resolve(load_scenario(f))
 
 
-def test_draws_cap_holds_for_the_command_line(ncr: Ncr) -> None:
-    t0 = time.perf_counter()
+def test_draws_cap_holds_for_the_command_line(ncr: Ncr, no_data_reads: None) -> None:
     res = ncr("scenario", "run", "dprk-baseline", "--draws", "1000000000")
-    assert time.perf_counter() - t0 < 1.0
     assert_input_error(res, "1,000,000,000", "100,000,000", "--max-draws")
 
 

@@ -205,16 +205,11 @@ def test_screenshot_of_the_report(dprk_report: ReportResult, tmp_path: Path) -> 
 
 
 def test_without_the_record_the_report_says_what_it_skipped(
-    source: DataSource, tmp_path: Path
+    source: DataSource, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    # The README's `ncr report dprk --out report/` (no record, its defaults): one cache entry.
     res = build_dprk_report(
-        tmp_path,
-        source=source,
-        quiet=True,
-        years=(1993, 1995),
-        anatomy_years=(1994,),
-        cases=["agreed_framework_1994"],
-        draws=0,
+        tmp_path_factory.mktemp("no-record"), source=source, quiet=True, cache=True
     )
     assert res.summary["backtest"] is None
     assert any("--record" in s for s in res.skipped)

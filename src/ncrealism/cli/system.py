@@ -89,15 +89,15 @@ def shares(
     Example: ncr system shares --states 2,710,365,740,731,732 --years 1985:2022 --plot ne.png
     """
     from ncrealism.data.fetch import DataSource
-    from ncrealism.system._common import parse_states, parse_years
+    from ncrealism.system._common import parse_states, parse_years, resolve_states
     from ncrealism.system.capabilities import shares as compute
 
     source = DataSource.from_env()
     wanted = parse_years(years)
+    # the states are checked before any capability file is read
+    codes = resolve_states(parse_states(states), source)
     ext = _extend(source, version, wanted, extend_to)
-    df = compute(
-        parse_states(states), wanted, version=_version(version), extend_to=ext, source=source
-    )
+    df = compute(codes, wanted, version=_version(version), extend_to=ext, source=source)
     caption = (
         "cinc: share of world capabilities (0-1); capability_share: share of the listed states' "
         f"summed CINC (0-1). Source: COW NMC v{version} (Singer, Bremer & Stuckey 1972)"

@@ -409,6 +409,13 @@ def server(input: Any, shared: Shared) -> None:
         if _sliders_show(prof.values):
             synced.set(key)
 
+    # Before the other outputs render: a state's series starts computing on its worker thread
+    # (the future series_chart polls) as soon as the state is chosen.
+    @reactive.effect(priority=10)
+    def _start_series() -> None:
+        c = ccode()
+        data.background(("series", c), lambda: data.series(c))
+
     @reactive.calc
     def inputs_row() -> pl.DataFrame:
         return safe(lambda: data.inputs(ccode(), year()))
@@ -559,7 +566,7 @@ def server(input: Any, shared: Shared) -> None:
     @render.ui
     def series_chart() -> Any:
         c, y = ccode(), year()
-        series = polled(data, ("series", c), lambda: data.series(c), every=0.1)
+        series = polled(data, ("series", c), lambda: data.series(c), every=0.05)
         if series is None:
             return note(f"Computing the series of {shared.state_name()}…", "series-pending")
         return series_figure(series, y, shared.state_name(), shared.data_line())
