@@ -156,6 +156,9 @@ def test_rows_match_an_enumeration(
     for fn in ("first", "second"):
         joined = np.concatenate([getattr(p, fn)(values) for p in parts])
         assert (joined == getattr(ix, fn)(values)).all()
+    if directed:
+        joined = np.concatenate([p.transpose() + p.lo for p in parts])
+        assert (joined == ix.transpose).all()
 
 
 @settings(max_examples=60, deadline=None)

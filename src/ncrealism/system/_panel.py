@@ -252,8 +252,12 @@ class Blocks:
         state-years (same year t); −1 for one that is not in the frame (year not selected,
         state absent, i = j, or i > j in a non-directed frame)."""
         st = self.states
-        a = np.take(st.lookup, first)
-        b = np.take(st.lookup, second)
+        return self.rows_of_pairs(np.take(st.lookup, first), np.take(st.lookup, second))
+
+    def rows_of_pairs(self, a: IntArray, b: IntArray) -> IntArray:
+        """The row of each dyad-year given the indices into :attr:`states` of its two
+        state-years (same year; −1: not in the frame), −1 for one that is not in the frame."""
+        st = self.states
         ok = (a >= 0) & (b >= 0) & (a != b)
         a0 = np.maximum(a, 0)
         ra = np.take(st.rank, a0)
@@ -367,12 +371,12 @@ class RowIndex:
         return np.repeat(np.asarray(values)[self.blocks.tpos], np.diff(self.blocks.offsets))
 
     @cached_property
-    def sj(self) -> IntArray:
-        """Index into :attr:`Blocks.states` of every row's second state-year.
+    def sj_runs(self) -> tuple[IntArray, IntArray, IntArray, IntArray | int]:
+        """Start, step, jump position and jump of :attr:`sj` along each state-year's rows.
 
         In the rows of a first state of rank ρ among the year's n states (first state-year of
         the year: B), the second runs B, B + 1, ... skipping B + ρ (directed), or B + ρ + 1 to
-        B + n − 1 (non-directed): runs of consecutive integers, built by one cumulative sum.
+        B + n − 1 (non-directed): runs of consecutive integers.
         """
         st = self.blocks.states
         first_state = np.arange(st.rank.size, dtype=np.int64) - st.rank
@@ -382,15 +386,14 @@ class RowIndex:
         else:
             start = first_state + st.rank + 1
             jump_at = np.full(st.rank.size, -1, dtype=np.int64)
-        return _runs(self.blocks.n_rows, st, start, np.ones_like(start), jump_at, 1)
+        return start, np.ones_like(start), jump_at, 1
 
     @cached_property
-    def transpose(self) -> IntArray:
-        """The row of (``ccode2``, ``ccode1``) for every row of a directed frame.
-
-        Row (a, b) of a year whose rows start at o, n states: o + b·(n − 1) + a − [a > b]; along
-        the rows of a, a run of step n − 1 with one extra step of n past the diagonal.
-        """
+    def transpose_runs(self) -> tuple[IntArray, IntArray, IntArray, IntArray | int]:
+        """Start, step, jump position and jump of :attr:`transpose` along each state-year's
+        rows: row (a, b) of a year whose rows start at o, n states, is transposed to
+        o + b·(n − 1) + a − [a > b]; along the rows of a, a run of step n − 1 with one extra
+        step of n past the diagonal."""
         if not self.blocks.directed:
             raise ValueError("a non-directed frame has no transposed rows")
         st = self.blocks.states
@@ -398,7 +401,21 @@ class RowIndex:
         origin = st.first_row - rho * (n - 1)  # o, the first row of the year
         start = np.where(rho == 0, origin + n - 1, origin + rho - 1)
         jump_at = np.where((rho >= 1) & (rho < st.count), rho, -1)
-        return _runs(self.blocks.n_rows, st, start, n - 1, jump_at, n)
+        return start, n - 1, jump_at, n
+
+    @cached_property
+    def sj(self) -> IntArray:
+        """Index into :attr:`Blocks.states` of every row's second state-year (built by one
+        cumulative sum, :attr:`sj_runs`)."""
+        st = self.blocks.states
+        return _runs(self.blocks.n_rows, st.count, st.first_row, *self.sj_runs)
+
+    @cached_property
+    def transpose(self) -> IntArray:
+        """The row of (``ccode2``, ``ccode1``) for every row of a directed frame
+        (:attr:`transpose_runs`)."""
+        st = self.blocks.states
+        return _runs(self.blocks.n_rows, st.count, st.first_row, *self.transpose_runs)
 
     @cached_property
     def t(self) -> IntArray:
@@ -466,9 +483,28 @@ class RowPart:
         count = self.index.blocks.states.count[self.s_lo : self.s_hi]
         return np.repeat(values[self.s_lo : self.s_hi], count)
 
+    def _runs(self, runs: tuple[IntArray, IntArray, IntArray, IntArray | int]) -> IntArray:
+        st = self.index.blocks.states
+        s = slice(self.s_lo, self.s_hi)
+        start, step, jump_at, jump = runs
+        return _runs(
+            self.hi - self.lo,
+            st.count[s],
+            st.first_row[s] - self.lo,
+            start[s],
+            step[s],
+            jump_at[s],
+            jump if isinstance(jump, int) else jump[s],
+        )
+
+    @cached_property
+    def sj(self) -> IntArray:
+        """Index into :attr:`Blocks.states` of each row's second state-year."""
+        return self._runs(self.index.sj_runs)
+
     def second(self, values: NDArray[Any]) -> NDArray[Any]:
         """``ccode2``'s value at each row, from an array over the state-years."""
-        return np.take(values, self.index.sj[self.lo : self.hi])
+        return np.take(values, self.sj)
 
     def per_year(self, values: NDArray[Any]) -> NDArray[Any]:
         """The value of each row's year, from an array over the panel's years."""
@@ -485,30 +521,29 @@ class RowPart:
 
     def transpose(self) -> IntArray:
         """The position within the part of the row (``ccode2``, ``ccode1``)."""
-        out: IntArray = self.index.transpose[self.lo : self.hi] - self.lo
-        return out
+        start, step, jump_at, jump = self.index.transpose_runs
+        return self._runs((start - self.lo, step, jump_at, jump))
 
 
 def _runs(
     n_rows: int,
-    states: StateYears,
+    count: IntArray,
+    first_row: IntArray,
     start: IntArray,
     step: IntArray,
     jump_at: IntArray,
     jump: IntArray | int,
 ) -> IntArray:
     """Per row, ``start + step·c + jump·[c ≥ jump_at]`` of its first state-year, c the row's
-    position among that state-year's rows (``jump_at`` −1: no jump), by one cumulative sum of
-    the increments."""
-    count = states.count
+    position among that state-year's ``count`` rows, which begin at ``first_row`` (``jump_at``
+    −1: no jump), by one cumulative sum of the increments."""
     keep = count > 0
     delta = np.repeat(step, count)
     jumps = np.broadcast_to(np.asarray(jump, dtype=np.int64), start.shape)
     has_jump = jump_at >= 0
     last = start + step * (count - 1) + np.where(has_jump, jumps, 0)
-    firsts = states.first_row[keep]
-    delta[firsts] = start[keep] - np.concatenate([[0], last[keep][:-1]])
-    delta[states.first_row[has_jump] + jump_at[has_jump]] += jumps[has_jump]
+    delta[first_row[keep]] = start[keep] - np.concatenate([[0], last[keep][:-1]])
+    delta[first_row[has_jump] + jump_at[has_jump]] += jumps[has_jump]
     out: IntArray = np.cumsum(delta, out=delta)
     return out
 

@@ -102,7 +102,7 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from ncrealism.data.fetch import DataSource
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION
@@ -394,7 +394,7 @@ def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioT
     else:  # both weightings in one product: real part weights 1, imaginary part weights CINC
         xw = sparse.csr_matrix(((w_one + 1j * w_cinc)[xk], xc, indptr), shape=shape)
     cross = (xw @ x.T.tocsr()).tocoo()  # rows in order
-    crow = blocks.rows_of_states(states.flat[cross.row], states.flat[cross.col])
+    crow = blocks.rows_of_pairs(cross.row.astype(np.int64), cross.col.astype(np.int64))
     ok = crow >= 0
     crow, cstate, cdata = crow[ok], cross.row[ok].astype(np.int64), cross.data[ok]
     pres = panel.present & sel[:, None]
@@ -459,10 +459,14 @@ class _Columns(dict[str, NDArray[Any]]):
         self.n_rows = n_rows
 
     def put(self, name: str, part: RowPart, values: NDArray[Any]) -> None:
+        self.slot(name, part, values.dtype)[...] = values
+
+    def slot(self, name: str, part: RowPart, dtype: DTypeLike) -> NDArray[Any]:
+        """The rows of ``part`` in column ``name`` (created with ``dtype`` if new), to write."""
         arr = self.get(name)
         if arr is None:
-            arr = self[name] = np.empty(self.n_rows, dtype=values.dtype)
-        arr[part.rows] = values
+            arr = self[name] = np.empty(self.n_rows, dtype=dtype)
+        return arr[part.rows]
 
 
 def dyad_columns(
@@ -512,41 +516,38 @@ def dyad_columns(
     more = _Columns(n_rows)
 
     def compute(part: RowPart) -> None:
+        slot = cols.slot
         cols.put("ccode1", part, part.first(codes))
-        cols.put("ccode2", part, part.second(codes))
+        np.take(codes, part.sj, out=slot("ccode2", part, np.int64))
         cols.put("year", part, part.per_year(panel.years))
         c1 = part.first(cinc)
-        c2 = part.second(cinc)
         miles = expo = p2 = np.zeros(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if "power" in want:
                 cols.put("cinc1", part, c1)
-                cols.put("cinc2", part, c2)
-                share = c1 + c2
+                c2 = np.take(cinc, part.sj, out=slot("cinc2", part, np.float64))
+                share = np.add(c1, c2, out=slot("power_share", part, np.float64))
                 np.divide(c1, share, out=share)
-                cols.put("power_share", part, share)
-                np.divide(c1, c2, out=share)
-                cols.put("power_ratio", part, share)
+                np.divide(c1, c2, out=slot("power_ratio", part, np.float64))
+            else:
+                c2 = part.second(cinc)
             if need_miles:
                 pair = part.pair(kpos_nk, kpos)
-                miles = np.take(miles_k, pair)
-                cols.put("miles", part, miles)
+                miles = np.take(miles_k, pair, out=slot("miles", part, np.float64))
             if lsg is not None:
                 expo = lsg.rows(part, pair) if lsg_exponent is None else lsg_exponent[part.rows]
                 cols.put("miles_per_day", part, part.per_year(rates))
-                p1 = part.first(log_cinc)
-                p1 *= expo
+                p1 = np.multiply(
+                    part.first(log_cinc), expo, out=slot("cinc1_projected", part, np.float64)
+                )
                 np.exp(p1, out=p1)
-                cols.put("cinc1_projected", part, p1)
+                p2 = slot("cinc2_projected", part, np.float64)
                 if symmetric:
                     # x(d_ij) = x(d_ji): state 2's projection is state 1's in the row (j, i)
-                    p2 = np.take(p1, part.transpose())
-                    cols.put("cinc2_projected", part, p2)
+                    np.take(p1, part.transpose(), out=p2)
                 else:
-                    p2 = part.second(log_cinc)
-                    p2 *= expo
+                    np.multiply(part.second(log_cinc), expo, out=p2)
                     np.exp(p2, out=p2)
-                    cols.put("cinc2_projected", part, p2)
             if "boulding" in want:
                 drop = options.boulding_slope * miles / 1000.0
                 # np.maximum propagates NaN, so a missing CINC or distance stays missing.
@@ -554,10 +555,8 @@ def dyad_columns(
                 cols.put("cinc2_linear", part, np.maximum(c2 - drop, 0.0))
         got: dict[str, FloatArray] = {}
         for name, term in zip(plain, terms or (), strict=False):
-            d = term.rows(part)
-            d *= -2.0
+            d = np.multiply(term.rows(part), -2.0, out=slot(name, part, np.float64))
             d += 1.0
-            cols.put(name, part, d)
             got[name] = d
         if extra is not None:
             got.update(cinc2=c2, cinc2_projected=p2, miles=miles, lsg_exponent=expo)
