@@ -749,7 +749,8 @@ def nash_solution(problem: BargainingProblem, zone: Zone | None = None) -> NashS
     """The power-weighted Nash bargaining solution in the zone, or None if there is no zone.
 
     Maximises ``Σ w_i ln g_i(x)`` (Nash 1950; Kalai 1977) by SLSQP from the zone's centre and
-    from each member's best point in the zone; among maximisers, the point closest to the
+    from each member's best point in the zone, then (without couplings, where only the zone's
+    box binds) polished by L-BFGS-B from the best of those points; among maximisers, the point closest to the
     zone's centre (a pull of weight 1e-7 towards the centre, which moves a unique maximiser by
     less than 1e-6). Members with zero salience everywhere are indifferent and excluded.
     """
@@ -855,6 +856,20 @@ def nash_solution(problem: BargainingProblem, zone: Zone | None = None) -> NashS
             f_star = min(r[0] for r in results)
             near = [r[1] for r in results if r[0] <= f_star + 1e-12]
             best_x = min(near, key=lambda x: (float(np.sum((x - centre) ** 2)), tuple(x)))
+            if not coupled:
+                # SLSQP can stop short where a member's gain nears 0 (its log is steep there);
+                # a bound-constrained quasi-Newton polish from the best point settles it.
+                res = minimize(
+                    objective,
+                    best_x,
+                    jac=gradient,
+                    method="L-BFGS-B",
+                    bounds=bounds,
+                    options={"ftol": 1e-15, "gtol": 1e-12, "maxiter": 500},
+                )
+                polished: FloatArray = np.clip(np.asarray(res.x, dtype=np.float64), box_lo, box_hi)
+                if float(objective(polished)) < float(objective(best_x)):
+                    best_x = polished
     point = as_map(best_x)
     assert len(point) == n_dim
     gains = gains_at(problem, coalition, point)
