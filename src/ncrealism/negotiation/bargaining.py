@@ -750,9 +750,10 @@ def nash_solution(problem: BargainingProblem, zone: Zone | None = None) -> NashS
 
     Maximises ``Σ w_i ln g_i(x)`` (Nash 1950; Kalai 1977) by SLSQP from the zone's centre and
     from each member's best point in the zone, then (without couplings, where only the zone's
-    box binds) polished by L-BFGS-B from the best of those points; among maximisers, the point closest to the
-    zone's centre (a pull of weight 1e-7 towards the centre, which moves a unique maximiser by
-    less than 1e-6). Members with zero salience everywhere are indifferent and excluded.
+    box binds) polished by L-BFGS-B from the best of those points; among maximisers, the point
+    closest to the zone's centre (a pull of weight 1e-7 towards the centre, which moves a
+    unique maximiser by less than 1e-6). Members with zero salience everywhere are indifferent
+    and excluded.
     """
     from scipy.optimize import minimize
 
