@@ -2,11 +2,11 @@
 
 :class:`DashboardData` holds the data source and the context-event file, and calls the library:
 
-* the measured environment: :func:`ncrealism.decision.inputs.build_inputs_from_panel` (one
-  year, and the state's whole span for the time-series figure) on the structural reading of
-  every state, :func:`ncrealism.decision.inputs.structural_panel`, computed once before the
-  app serves (a first visit to a state then costs that state's own context channels and
-  domestic indicators, a fraction of a second);
+* the measured environment: :func:`ncrealism.decision.inputs.build_inputs` with
+  ``structural=`` (one year, and the state's whole span for the time-series figure) on the
+  structural reading of every state, :func:`ncrealism.decision.inputs.structural_panel`,
+  computed once before the app serves (a first visit to a state then costs that state's own
+  context channels and domestic indicators, a fraction of a second);
 * the perception filter: :func:`ncrealism.perception.profiles.load_profile` for the state-year,
   with the slider values put in by :meth:`~ncrealism.perception.filter.PerceptionFilter.replace`;
 * the decision: :func:`ncrealism.decision.model.posture_probabilities` under that filter and
@@ -459,15 +459,15 @@ class DashboardData:
         computed once."""
 
         def build() -> pl.DataFrame:
-            from ncrealism.decision.inputs import build_inputs_from_panel
+            from ncrealism.decision.inputs import build_inputs
 
-            return build_inputs_from_panel(
-                self.structural(),
+            return build_inputs(
                 ccode,
                 year,
                 context=self.context,
                 source=self.source,
                 nmc_version=NMC_VERSION,
+                structural=self.structural(),
             )
 
         return self._memo(("inputs", ccode, year), build)
@@ -479,7 +479,7 @@ class DashboardData:
         def build() -> pl.DataFrame:
             import polars as pl
 
-            from ncrealism.decision.inputs import build_inputs_from_panel
+            from ncrealism.decision.inputs import build_inputs
 
             # The years whose data year has a CINC (a state may leave the system for a while:
             # Japan 1946-1951).
@@ -487,13 +487,13 @@ class DashboardData:
             years = sorted(int(y) + 1 for y in have["year"].to_list())
             if not years:
                 raise InputError(f"state {ccode} has no CINC in COW NMC v{NMC_VERSION}")
-            return build_inputs_from_panel(
-                self.structural(),
+            return build_inputs(
                 ccode,
                 years,
                 context=self.context,
                 source=self.source,
                 nmc_version=NMC_VERSION,
+                structural=self.structural(),
             )
 
         return self._memo(("series", ccode), build)

@@ -123,7 +123,6 @@ __all__ = [
     "DOMESTIC_COLUMNS",
     "SYSTEM_COLUMNS",
     "build_inputs",
-    "build_inputs_from_panel",
     "context_channels",
     "exposure",
     "structural_panel",
@@ -292,7 +291,7 @@ def structural_panel(
     The threat every source poses to every state comes from one pass over all directed
     dyad-years (:func:`ncrealism.system.threat.threat_faced_all`), which costs about what one
     state's :func:`~ncrealism.system.threat.threat_faced` over the same years costs; pass the
-    result to :func:`build_inputs_from_panel` to build the inputs of many states without
+    result to :func:`build_inputs` (``structural=``) to build the inputs of many states without
     recomputing it. Columns (one row per state and data year, sorted by both):
 
     ====================  ===========================================  =====================
@@ -544,6 +543,7 @@ def build_inputs(
     source: DataSource | None = None,
     nmc_version: str = DEFAULT_NMC_VERSION,
     ex_ante: bool = False,
+    structural: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The model's inputs for state ``ccode`` (COW code), one row per year.
 
@@ -553,37 +553,11 @@ def build_inputs(
     year reads only the context events dated before it starts (:func:`context_channels`).
     Columns, units and sources are documented in this module's docstring. ``nmc_version``: the
     COW NMC release the capabilities come from (default
-    :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION`, v7.0).
+    :data:`ncrealism.data.nmc.DEFAULT_NMC_VERSION`, v7.0). ``structural``: a
+    :func:`structural_panel` of the same ``source`` and ``nmc_version`` covering the data
+    years, read instead of computing the threat the state faces again (the same frame, for a
+    fraction of the cost, when the inputs of many states are wanted).
     """
-    return _build_inputs(ccode, years, context, source, nmc_version, ex_ante, None)
-
-
-def build_inputs_from_panel(
-    structural: pl.DataFrame,
-    ccode: int,
-    years: int | Iterable[int] | tuple[int, int],
-    *,
-    context: pl.DataFrame | None = None,
-    source: DataSource | None = None,
-    nmc_version: str = DEFAULT_NMC_VERSION,
-    ex_ante: bool = False,
-) -> pl.DataFrame:
-    """:func:`build_inputs`, reading the structural reading of ``ccode`` from ``structural``
-    (a :func:`structural_panel` of the same ``source`` and ``nmc_version`` covering the data
-    years) instead of computing the threat the state faces again: the same frame, for a
-    fraction of the cost, when the inputs of many states are wanted."""
-    return _build_inputs(ccode, years, context, source, nmc_version, ex_ante, structural)
-
-
-def _build_inputs(
-    ccode: int,
-    years: int | Iterable[int] | tuple[int, int],
-    context: pl.DataFrame | None,
-    source: DataSource | None,
-    nmc_version: str,
-    ex_ante: bool,
-    structural: pl.DataFrame | None,
-) -> pl.DataFrame:
     source = source or DataSource.from_env()
     yrs = _year_list(years)
     data_years = [y - 1 for y in yrs]

@@ -36,6 +36,7 @@ import numpy as np
 import polars as pl
 from numpy.typing import NDArray
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
 from ncrealism.decision.dynamic import (
     DynamicFit,
     DynamicSpec,
@@ -491,8 +492,14 @@ def explain_dynamic(
         raise InputError(f"the record needs at least two years before {year} to fit the model")
     first = int(rec["year"][0])
     years = list(range(first, year + 1))
-    kw = {} if nmc_version is None else {"nmc_version": nmc_version}
-    inputs = build_inputs(ccode, years, context=context, source=source, ex_ante=True, **kw)
+    inputs = build_inputs(
+        ccode,
+        years,
+        context=context,
+        source=source,
+        ex_ante=True,
+        nmc_version=nmc_version or DEFAULT_NMC_VERSION,
+    )
     if events is not None:
         inputs = inputs.join(lagged_event_counts(events, years, EVENT_CATEGORIES), on="year")
     options = tuple(DEFAULT_OPTIONS.names)

@@ -36,6 +36,7 @@ from typing import Any
 
 import polars as pl
 
+from ncrealism._defaults import DEFAULT_NMC_VERSION
 from ncrealism.data.fetch import DataSource
 from ncrealism.decision.calibrate import DEFAULT_FREE, CalibrationResult, calibrate
 from ncrealism.decision.inputs import build_inputs
@@ -192,9 +193,13 @@ def ex_ante_inputs(
     """
     if context is not None and "time" not in context.columns:
         raise InputError("the context frame needs a 'time' column (read_context_events)")
-    kw = {} if nmc_version is None else {"nmc_version": nmc_version}
     return build_inputs(
-        ccode, sorted({int(y) for y in years}), context=context, source=source, ex_ante=True, **kw
+        ccode,
+        sorted({int(y) for y in years}),
+        context=context,
+        source=source,
+        ex_ante=True,
+        nmc_version=nmc_version or DEFAULT_NMC_VERSION,
     )
 
 
