@@ -159,6 +159,12 @@ def test_rows_match_an_enumeration(
     if directed:
         joined = np.concatenate([p.transpose() + p.lo for p in parts])
         assert (joined == ix.transpose).all()
+        # the year-by-year transposition moves each row's value to the row (b, a)
+        rows = np.arange(blocks.n_rows, dtype=float)
+        moved = np.full(blocks.n_rows, -1.0)
+        for p in parts:
+            p.transpose_into(rows[p.rows], moved[p.rows])
+        assert (moved == ix.transpose).all()
 
 
 @settings(max_examples=60, deadline=None)

@@ -447,8 +447,12 @@ def _scatter(
     return out
 
 
-#: Further columns of a part of a frame from the part's measures (see :func:`dyad_columns`).
-PartColumns = Callable[[RowPart, Mapping[str, FloatArray]], Mapping[str, NDArray[Any]]]
+#: Where a part's computation writes a column: its rows of the column for a name and dtype.
+Slot = Callable[[str, DTypeLike], NDArray[Any]]
+
+#: Further columns of a part of a frame from the part's measures, written to the slot (see
+#: :func:`dyad_columns`).
+PartColumns = Callable[[RowPart, Mapping[str, FloatArray], Slot], None]
 
 
 class _Columns(dict[str, NDArray[Any]]):
@@ -467,6 +471,10 @@ class _Columns(dict[str, NDArray[Any]]):
         if arr is None:
             arr = self[name] = np.empty(self.n_rows, dtype=dtype)
         return arr[part.rows]
+
+    def writer(self, part: RowPart) -> Slot:
+        """:meth:`slot` for the rows of ``part``."""
+        return lambda name, dtype: self.slot(name, part, dtype)
 
 
 def dyad_columns(
@@ -544,7 +552,7 @@ def dyad_columns(
                 p2 = slot("cinc2_projected", part, np.float64)
                 if symmetric:
                     # x(d_ij) = x(d_ji): state 2's projection is state 1's in the row (j, i)
-                    np.take(p1, part.transpose(), out=p2)
+                    part.transpose_into(p1, p2)
                 else:
                     np.multiply(part.second(log_cinc), expo, out=p2)
                     np.exp(p2, out=p2)
@@ -561,8 +569,7 @@ def dyad_columns(
         if extra is not None:
             got.update(cinc2=c2, cinc2_projected=p2, miles=miles, lsg_exponent=expo)
             got.setdefault("s_unweighted", np.full(part.hi - part.lo, np.nan))
-            for name, values in extra(part, got).items():
-                more.put(name, part, values)
+            extra(part, got, more.writer(part))
 
     for part in ix.parts(by=None if lsg is None else lsg.era_of_year):
         compute(part)
@@ -613,16 +620,21 @@ _NULLABLE_BY_STATUS = {
 
 def to_frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFrame:
     """Build the Polars frame: NaN becomes null; alliance and contiguity values are null in
-    years whose status is unknown (see :func:`ncrealism.system._panel.build_panel`)."""
+    years whose status is unknown (see :func:`ncrealism.system._panel.build_panel`). Names
+    given the same array share one column's memory."""
     panel = blocks.panel
     blanks = {c[: -len(_BLANK)]: v for c, v in cols.items() if c.endswith(_BLANK)}
-    df = pl.DataFrame(
-        [
-            pl.Series(n, v, nan_to_null=v.dtype == np.float64)
-            for n, v in cols.items()
-            if not n.endswith(_BLANK)
-        ]
-    )
+    made: dict[int, pl.Series] = {}
+    series = []
+    for n, v in cols.items():
+        if n.endswith(_BLANK):
+            continue
+        # a column given twice (the same array) is built once; the second shares its memory
+        s = made.get(id(v))
+        if s is None:
+            s = made[id(v)] = pl.Series(n, v, nan_to_null=v.dtype == np.float64)
+        series.append(s.alias(n))
+    df = pl.DataFrame(series)
     if blanks:
         df = df.with_columns(
             pl.when(pl.Series(mask)).then(None).otherwise(pl.col(c)).alias(c)
