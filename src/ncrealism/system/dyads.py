@@ -96,7 +96,7 @@ contiguity_carried  Boolean   contiguity carried forward from 2016
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -638,10 +638,47 @@ _NULLABLE_BY_STATUS = {
 }
 
 
-def to_frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFrame:
+def complete_columns(blocks: Blocks, options: DyadOptions) -> frozenset[str]:
+    """The float columns of :func:`dyad_columns` that cannot hold NaN in the rows of
+    ``blocks``, known from the year and state-year inputs without reading the rows.
+
+    CINC: NaN only where a state-year's is missing; ``power_share`` and ``power_ratio`` are
+    NaN only for two states of one year both with CINC 0 (0/0); ``miles_per_day``: the era
+    rates; S: NaN only in years whose alliances are unknown or (weighted) whose CINC sums to
+    0. Distances are missing for some dyads, so ``miles`` and the projections are not listed.
+    """
+    panel = blocks.panel
+    nk = panel.codes.size
+    with_rows = blocks.tpos[np.diff(blocks.offsets) > 0]
+    flat = blocks.states.flat
+    cinc = panel.cinc.reshape(-1)[flat]
+    out: set[str] = set()
+    if np.isfinite(cinc).all():
+        out |= {"cinc1", "cinc2"}
+        zeros = np.bincount(flat[cinc == 0] // nk, minlength=panel.years.size)
+        if zeros.max(initial=0) < 2:
+            out |= {"power_share", "power_ratio"}
+    if np.isfinite(options.lsg.miles_per_day(panel.years)).all():
+        out.add("miles_per_day")
+    if (panel.alliance_status[with_rows] != UNKNOWN).all():
+        out.add("s_unweighted")
+        # the year's total weight as portfolio_terms sums it
+        weight = np.where(panel.present, np.nan_to_num(panel.cinc, nan=0.0), 0.0)
+        if (weight[with_rows].sum(axis=1, dtype=np.float64) > 0).all():
+            out.add("s_weighted")
+    return frozenset(out)
+
+
+def to_frame(
+    blocks: Blocks,
+    cols: dict[str, NDArray[np.generic]],
+    complete: Collection[str] = (),
+) -> pl.DataFrame:
     """Build the Polars frame: NaN becomes null; alliance and contiguity values are null in
     years whose status is unknown (see :func:`ncrealism.system._panel.build_panel`). Names
-    given the same array share one column's memory."""
+    given the same array share one column's memory. The float columns named in ``complete``
+    are known to hold no NaN (:func:`complete_columns`): they are taken as they are, without
+    a pass to find NaN."""
     panel = blocks.panel
     blanks = {c[: -len(_BLANK)]: v for c, v in cols.items() if c.endswith(_BLANK)}
     made: dict[int, pl.Series] = {}
@@ -652,7 +689,8 @@ def to_frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFra
         # a column given twice (the same array) is built once; the second shares its memory
         s = made.get(id(v))
         if s is None:
-            s = made[id(v)] = pl.Series(n, v, nan_to_null=v.dtype == np.float64)
+            nan_to_null = v.dtype == np.float64 and n not in complete
+            s = made[id(v)] = pl.Series(n, v, nan_to_null=nan_to_null)
         series.append(s.alias(n))
     df = pl.DataFrame(series)
     if blanks:
@@ -700,7 +738,8 @@ def dyad_years(
     opts = options or DyadOptions()
     panel = build_panel(version, extend_to=extend_to, carry_forward=carry_forward, source=source)
     blocks = panel.blocks(_year_positions(panel, years), directed=directed)
-    return to_frame(blocks, dyad_columns(blocks, list(measures), opts))
+    cols = dyad_columns(blocks, list(measures), opts)
+    return to_frame(blocks, cols, complete=complete_columns(blocks, opts))
 
 
 def dyad_power(

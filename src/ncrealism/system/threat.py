@@ -589,7 +589,13 @@ def dyad_threat_frame(
     ``ccode2`` poses to ``ccode1``; module docstring) and ``allied``. Rows ordered by year,
     ``ccode1``, ``ccode2``; 1816-2016 gives about 1.9 million rows.
     """
-    from ncrealism.system.dyads import DyadOptions, Measure, dyad_columns, to_frame
+    from ncrealism.system.dyads import (
+        DyadOptions,
+        Measure,
+        complete_columns,
+        dyad_columns,
+        to_frame,
+    )
 
     p = params or ThreatParams()
     src = source or DataSource.from_env()
@@ -632,7 +638,15 @@ def dyad_threat_frame(
     if "s_unweighted" not in variants:
         del cols["s_unweighted"]
     threat = {c: cols.pop(c) for c in _FRAME_THREAT if c in cols}
-    return to_frame(blocks, {**cols, "aggregate_power": cols["cinc2"], **threat})
+    complete = set(complete_columns(blocks, opts))
+    # OP: the nuclear status fills a missing military ratio; AI: the S part fills a missing
+    # UNGA distance (the blend of _threat_part), so either is complete when its filler is
+    if states.nuclear_complete and p.nuclear_weight > 0:
+        complete.add("offensive")
+    if "s_unweighted" in complete and p.unga_weight < 1:
+        complete.add("intentions")
+    cols = {**cols, "aggregate_power": cols["cinc2"], **threat}
+    return to_frame(blocks, cols, complete=complete)
 
 
 def threat_matrix(
