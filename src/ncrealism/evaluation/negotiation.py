@@ -676,8 +676,9 @@ class BargainingModel:
         surv = fit_weibull(
             [h[0] for h in held],
             [h[1] for h in held],
-            [h[2] for h in held] if held else None,
+            [h[2] for h in held],
             scale=DURABILITY_SCALE,
+            log_time=True,
         )
         return _BargainingForecaster(self, logit, surv, history.height)
 
