@@ -197,3 +197,22 @@ def dprk_report(
         quiet=True,
         cache=True,
     )
+
+
+@pytest.fixture
+def ncr_main(capsys: pytest.CaptureFixture[str]) -> Any:
+    """Run ``ncr ARGV`` in this process through the console entry point ``main``; returns
+    ``(exit code, standard output, standard error)`` of that run alone."""
+    from ncrealism.cli.main import main
+
+    def run(argv: list[str]) -> tuple[int, str, str]:
+        capsys.readouterr()
+        try:
+            main(argv)
+            code = 0
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    return run

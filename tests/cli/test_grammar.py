@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,12 @@ import typer
 from typer.testing import CliRunner
 
 from ncrealism.cli._common import hoist_quiet
-from ncrealism.cli.main import app, main
+from ncrealism.cli.main import app
 
 runner = CliRunner()
+
+#: The ``ncr_main`` fixture (tests/conftest.py): argv -> (exit code, stdout, stderr).
+NcrMain = Callable[[list[str]], tuple[int, str, str]]
 
 
 def _commands() -> Iterator[tuple[tuple[str, ...], object]]:
@@ -69,43 +72,31 @@ def test_quiet_is_moved_to_the_front() -> None:
     assert hoist_quiet(["system", "shares"]) == ["system", "shares"]
 
 
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
 def test_quiet_after_the_command_silences_notes(
-    mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    mirror: Path, tmp_path: Path, ncr_main: NcrMain
 ) -> None:
     # `ncr cite -o FILE` notes the file it wrote on standard error.
     argv = ["cite", "-f", "bibtex", "-o", str(tmp_path / "a.bib")]
-    code, _, err = _run(argv, capsys)
+    code, _, err = ncr_main(argv)
     assert code == 0 and "wrote" in err
     for quiet in (["-q", *argv], [*argv, "-q"], [argv[0], "--quiet", *argv[1:]]):
-        code, _, err_q = _run(quiet, capsys)
+        code, _, err_q = ncr_main(quiet)
         assert code == 0 and err_q == "", quiet
 
 
-def test_missing_history_folder_is_an_input_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, err = _run(["dprk", "--history", str(tmp_path / "absent"), "-o", "r"], capsys)
+def test_missing_history_folder_is_an_input_error(tmp_path: Path, ncr_main: NcrMain) -> None:
+    code, _, err = ncr_main(["dprk", "--history", str(tmp_path / "absent"), "-o", "r"])
     assert code == 2 and "absent" in err and "Traceback" not in err
-    code, _, err = _run(["dprk", "--history", str(tmp_path), "-o", str(tmp_path / "r")], capsys)
+    code, _, err = ncr_main(["dprk", "--history", str(tmp_path), "-o", str(tmp_path / "r")])
     assert code == 2 and "no coded record" in err
 
 
 def test_unknown_code_hint_names_a_command_that_lists_codes(
-    mirror: Path, capsys: pytest.CaptureFixture[str]
+    mirror: Path, ncr_main: NcrMain
 ) -> None:
-    code, _, err = _run(["system", "shares", "--states", "99999", "--years", "1990"], capsys)
+    code, _, err = ncr_main(["system", "shares", "--states", "99999", "--years", "1990"])
     assert code == 2 and "ncr data codes" in err
-    code, out, _ = _run(["data", "codes", "korea", "-f", "csv"], capsys)
+    code, out, _ = ncr_main(["data", "codes", "korea", "-f", "csv"])
     assert code == 0
     assert "731,PRK,North Korea" in out and "732,ROK,South Korea" in out
 

@@ -189,6 +189,27 @@ def test_negotiation_errors(tmp_path: Path, body: str, row: int, field: str) -> 
     assert err.value.row == row and err.value.field == field
 
 
+def test_held_days_without_a_breakdown_or_with_a_coarse_date(tmp_path: Path) -> None:
+    body = (
+        # Still holding when coded: days without a held_until (a censored duration).
+        "A,2018-04-27,2018-04-27,ROK;DPRK,agreement,2018-04-27,,2000\n"
+        # Broken down some day of February 2016: 2014-05-29 to 2016-02-01..29 is 613..641 days.
+        "B,2014-05-26,2014-05-28,Japan;DPRK,agreement,2014-05-29,2016-02,624\n"
+    )
+    neg = read_negotiation_record(_write(tmp_path, NEG_HEAD + body))
+    assert neg["held_days"].to_list() == [2000, 624]
+    assert neg["held_until"].to_list() == [None, dt.date(2016, 2, 1)]
+    late = body.replace("2016-02,624", "2016-02,642")
+    with pytest.raises(DataFileError) as err:
+        read_negotiation_record(_write(tmp_path, NEG_HEAD + late))
+    assert err.value.row == 3 and err.value.field == "held_days"
+    # Days held need the day the agreement was reached.
+    undated = "A,2018-04-27,2018-04-27,ROK;DPRK,agreement,,,2000\n"
+    with pytest.raises(DataFileError) as err:
+        read_negotiation_record(_write(tmp_path, NEG_HEAD + undated))
+    assert err.value.row == 2 and err.value.field == "held_days"
+
+
 def test_context_errors_and_new_types(tmp_path: Path) -> None:
     head = "date,date_precision,event,type,actor,source_url,confidence,notes\n"
     p = _write(tmp_path, head + "2031-02-29,day,x,sanction,UNSC,u,high,\n")

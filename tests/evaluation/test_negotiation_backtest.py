@@ -306,3 +306,31 @@ def test_the_docs_quote_the_agreed_framework_forecast(source: Any) -> None:
     assert [float(g) for g in m.groups()] == [
         round(fc[k], 3) for k in ("p_agreement", "p_low", "p_high")
     ]
+
+
+def test_agreements_still_holding_are_not_ranked() -> None:
+    from ncrealism.evaluation.negotiation import NegotiationBacktest
+
+    n = 4
+    pred = pl.DataFrame(
+        {
+            "model": ["m"] * n,
+            "episode_id": ["a", "b", "c", "d"],
+            "agreed": [1.0] * n,
+            "p_agreement": [0.6] * n,
+            "held_days": [10.0, 20.0, 30.0, 1000.0],
+            "held_censored": [False, False, False, True],
+            "predicted_held_days": [100.0, 200.0, 300.0, 10.0],
+            "durability_ratio": [1.0, 2.0, 3.0, 0.1],
+            "durability_log_score": [-5.0, -6.0, -7.0, -0.5],
+        }
+    )
+    row = NegotiationBacktest(pred, ("m",), 0.5).scores().row(0, named=True)
+    # The three breakdowns are ranked as forecast (rho 1); the agreement still holding after
+    # 1,000 days is a lower bound, not a duration, so it is left out of the rank (with it, the
+    # ranks (2, 3, 4, 1) against (1, 2, 3, 4) would give rho = 1 - 6·12/(4·15) = -0.2) ...
+    assert row["durability_n"] == 3
+    assert row["durability_rho"] == pytest.approx(1.0)
+    assert row["durability_rho_days"] == pytest.approx(1.0)
+    # ... but it does enter the censored log score: -(-5 - 6 - 7 - 0.5)/4.
+    assert row["durability_nll"] == pytest.approx(18.5 / 4)

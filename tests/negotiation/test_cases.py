@@ -454,10 +454,12 @@ def test_cli_prints_probability_zone_durability_and_levers(
     p, lo, hi = (got[("agreement", k)]["value"] for k in ("p_agreement", "p_low", "p_high"))
     assert 0.0 < lo <= p <= hi < 1.0
     assert ("mode", "forecast") in got and ("eum", "not_run") in got
-    # Two parties; the 1993-94 agreements before it were all bilateral, so the durability model
-    # has no variation to learn from: its time ratio is exactly 1.
+    # Two parties; the 1993-94 agreements before it were bilateral under the same template, so
+    # their commitment indices differ from the AF's by well under 1% (the same credibility,
+    # reversibility and parties; only five-year capability trends move): with the slope near
+    # its prior 1, the time ratio is within 2% of 1.
     assert got[("agreement", "n_parties")]["value"] == 2.0
-    assert got[("durability", "time_ratio")]["value"] == 1.0
+    assert abs(math.log(got[("durability", "time_ratio")]["value"])) < 0.02
     bad = runner.invoke(app, ["agreed_framework_1994", "--lever", "bribes"])
     assert bad.exit_code != 0
 

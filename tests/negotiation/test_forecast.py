@@ -153,6 +153,26 @@ def test_features_read_the_number_of_parties_on_the_log_scale() -> None:
         zone_exists=False,
         point_margin=-0.1,
         n_parties=6,
+        commitment_days=1000.0,
     )
     assert f.vector() == pytest.approx([-0.1, math.log(6.0)])
-    assert f.durability_covariate == pytest.approx(math.log(6.0))
+    # The durability covariate is the commitment index in log days.
+    assert f.durability_covariate == pytest.approx(math.log(1000.0))
+
+
+def test_log_time_weibull_without_data_is_the_commitment_model() -> None:
+    # No earlier agreement: the prior modes mu = 0 (the mean of no covariate), beta = 1,
+    # sigma = 1 make eta = z, and a Weibull with sigma = 1 (exponential) has mean exp(eta)
+    # and median exp(eta)·ln 2: the commitment index itself, in days.
+    fit = fit_weibull([], [], [], log_time=True)
+    z = math.log(1383.0)
+    assert fit.beta == pytest.approx(1.0, abs=1e-6)
+    assert fit.sigma == pytest.approx(1.0, abs=1e-6)
+    assert fit.median_days(z) == pytest.approx(1383.0 * math.log(2.0), rel=1e-5)
+    # Nothing to compare with: the time ratio is 1.
+    assert fit.time_ratio(z) == 1.0
+    # Earlier agreements that share one covariate say nothing of the slope: it stays at its
+    # prior 1, and an agreement with twice the index is expected to hold about twice as long.
+    flat = fit_weibull([100.0, 300.0, 900.0], [False, False, True], [6.0, 6.0, 6.0], log_time=True)
+    assert flat.beta == pytest.approx(1.0, abs=1e-4)
+    assert flat.time_ratio(6.0 + math.log(2.0)) == pytest.approx(2.0, rel=1e-4)

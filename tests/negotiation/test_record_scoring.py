@@ -127,3 +127,28 @@ def test_score_record_summary_is_recomputed_from_its_frame(
         started = [(w, n) for w, n in TEMPLATES if w <= start]
         assert template == started[-1][1]
     assert "Spearman" in score.to_markdown()
+
+
+def test_commitment_index_shrinks_with_every_party_that_must_keep_its_word(
+    history_dir: Path, source: DataSource
+) -> None:
+    from ncrealism.negotiation.commitment import DAYS_PER_YEAR
+    from ncrealism.negotiation.forecast import REFERENCE_SLACK, commitment_index
+
+    ctx = read_context(history_dir / CONTEXT_FILE)
+    status = nuclear_status(source)
+    start = dt.date(2005, 7, 26)
+    six = ["China", "DPRK", "Japan", "ROK", "Russia", "US"]
+    index = {
+        n: commitment_index(episode_model("x", start, six[:n], ctx, status, source=source)[0])
+        for n in (2, 4, 6)
+    }
+    # The agreement holds while every party's slack does (a product of survival curves): each
+    # added party can only shorten it.
+    assert index[6] < index[4] < index[2]
+    # Each party's slack 0.125, volatility sigma <= 0.1 and a drift of capability trends under
+    # 0.02 a year: without drift P(T > 1 year) = 2·Phi(0.125/0.1) - 1 = 0.789 (reflection
+    # principle), so two parties hold past a year with probability about 0.789**2 = 0.62 and
+    # the expected days exceed 0.5 year; the index is truncated at the 20-year horizon.
+    assert REFERENCE_SLACK == 0.125
+    assert 0.5 * DAYS_PER_YEAR < index[2] <= 20.0 * DAYS_PER_YEAR

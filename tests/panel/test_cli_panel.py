@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from ncrealism.cli.main import main
 from ncrealism.panel.backtest import Fold, run_backtest
 from ncrealism.panel.build import PanelFrame
 
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
+#: The ``ncr_main`` fixture (tests/conftest.py): argv -> (exit code, stdout, stderr).
+NcrMain = Callable[[list[str]], tuple[int, str, str]]
 
 
 @pytest.mark.parametrize("cmd", ["build", "backtest", "compare", "fit", "dprk"])
-def test_every_command_has_an_example(cmd: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(["panel", cmd, "--help"], capsys)
+def test_every_command_has_an_example(cmd: str, ncr_main: NcrMain) -> None:
+    code, out, _ = ncr_main(["panel", cmd, "--help"])
     assert code == 0
     assert f"Example: ncr panel {cmd}" in out.replace("\n", " ").replace("  ", " ")
 
 
 def test_compare_reads_results(
-    synthetic_panel: PanelFrame, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    synthetic_panel: PanelFrame, tmp_path: Path, ncr_main: NcrMain
 ) -> None:
     res = run_backtest(
         synthetic_panel,
@@ -40,7 +33,7 @@ def test_compare_reads_results(
     )
     path = tmp_path / "results.json"
     path.write_text(json.dumps(res.to_json()), encoding="utf-8")
-    code, out, _ = run(
+    code, out, _ = ncr_main(
         [
             "panel",
             "compare",
@@ -53,24 +46,21 @@ def test_compare_reads_results(
             "-f",
             "csv",
         ],
-        capsys,
     )
     assert code == 0
     lines = out.strip().splitlines()
     assert lines[0] == "fold,outcome,difference,lower,upper,share_better"
     assert len(lines) == 1 + 2 * 5  # the fold and the pooled 'all', five scored outcomes
-    code, _, err = run(
-        ["panel", "compare", "--results", str(path), "--model", "neoclassical"], capsys
-    )
+    code, _, err = ncr_main(["panel", "compare", "--results", str(path), "--model", "neoclassical"])
     assert code == 2 and "no comparison" in err
 
 
-def test_missing_or_bad_results_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(["panel", "compare", "--results", str(tmp_path / "none.json")], capsys)
+def test_missing_or_bad_results_exit_2(tmp_path: Path, ncr_main: NcrMain) -> None:
+    code, _, err = ncr_main(["panel", "compare", "--results", str(tmp_path / "none.json")])
     assert code == 2 and "no such file" in err and "Traceback" not in err
     bad = tmp_path / "bad.json"
     bad.write_text("{", encoding="utf-8")
-    code, _, err = run(["panel", "compare", "--results", str(bad)], capsys)
+    code, _, err = ncr_main(["panel", "compare", "--results", str(bad)])
     assert code == 2 and "bad.json" in err
 
 

@@ -9,12 +9,19 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ncrealism.system._panel import FLAG_BITS, OBSERVED, UNKNOWN, Panel
-from ncrealism.system.dyads import portfolio_distance_rows
+from ncrealism.system.dyads import (
+    ALL_MEASURES,
+    DyadOptions,
+    complete_columns,
+    dyad_columns,
+    portfolio_distance_rows,
+    to_frame,
+)
 
 LEVEL_BITS = {3: FLAG_BITS["defense_pact"], 2: FLAG_BITS["neutrality"], 1: FLAG_BITS["entente"]}
 
@@ -159,6 +166,12 @@ def test_rows_match_an_enumeration(
     if directed:
         joined = np.concatenate([p.transpose() + p.lo for p in parts])
         assert (joined == ix.transpose).all()
+        # the year-by-year transposition moves each row's value to the row (b, a)
+        rows = np.arange(blocks.n_rows, dtype=float)
+        moved = np.full(blocks.n_rows, -1.0)
+        for p in parts:
+            p.transpose_into(rows[p.rows], moved[p.rows])
+        assert (moved == ix.transpose).all()
 
 
 @settings(max_examples=60, deadline=None)
@@ -195,3 +208,30 @@ def test_s_score_rows_are_nan_when_alliances_are_unknown() -> None:
     assert np.isnan(d[6:]).all() and not np.isnan(d[:6]).any()
     # by hand, 2000 (no alliance, 3 states): d = (3 + 3) / (3 · 3) for every pair
     assert d[:6] == pytest.approx(np.full(6, 6 / 9))
+
+
+@settings(max_examples=40, deadline=None)
+@given(panels(), hnp.arrays(np.int8, (4, 7), elements=st.integers(0, 2)), st.booleans())
+def test_complete_columns_hold_no_nan(
+    drawn: tuple[np.ndarray, np.ndarray], kind: np.ndarray, unknown: bool
+) -> None:
+    """The columns said to hold no NaN (taken without a pass to find NaN) hold none, so the
+    frame is the same as one built with every float column scanned; CINC 0 (kind 1) and
+    missing CINC (kind 2) are drawn to make 0/0 and NaN possible."""
+    present, levels = drawn
+    assume(present.any())  # a panel comes from capability data: some state-year exists
+    panel = make_panel(present, levels)
+    nt, nk = present.shape
+    k = kind[:nt, :nk]
+    cinc = np.where(k == 1, 0.0, np.where(k == 2, np.nan, panel.cinc))
+    status = panel.alliance_status.copy()
+    if unknown:
+        status[-1] = UNKNOWN
+    panel = dataclasses.replace(panel, cinc=cinc, alliance_status=status)
+    blocks = panel.blocks()
+    opts = DyadOptions(variants=("s_unweighted", "s_weighted"))
+    cols = dyad_columns(blocks, list(ALL_MEASURES), opts)
+    complete = complete_columns(blocks, opts)
+    for name in complete:
+        assert not np.isnan(cols[name]).any(), name
+    assert to_frame(blocks, cols, complete=complete).equals(to_frame(blocks, cols))

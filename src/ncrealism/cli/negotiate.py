@@ -262,9 +262,11 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, 
         )
     else:
         typer.echo("Commitment model: no agreement inside the coded zone, so nothing to hold.")
+    f = fc.get("features")
+    index = "n/a" if f is None else f"{f.commitment_days:,.0f} days"
     typer.echo(
-        f"Durability forecast (Weibull model fitted on earlier agreements, commitment model's "
-        f"expected days as covariate): median {fc['median_days']:.0f} days."
+        f"Durability forecast (Weibull model fitted on earlier agreements, on the commitment "
+        f"index of {index}): median {fc['median_days']:.0f} days."
     )
     if answers:
         typer.echo("")
@@ -338,9 +340,18 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, An
         "time_ratio",
         "",
         fc["durability_ratio"],
-        "days held relative to the average earlier agreement (covariate: log parties)",
+        "days held relative to the average earlier agreement (covariate: commitment index)",
         "ratio",
     )
+    if f is not None:
+        add(
+            "durability",
+            "commitment_index",
+            "",
+            f.commitment_days,
+            "commitment model's expected days at the reference slack; Weibull covariate (log)",
+            "days",
+        )
     eum = analysis.forecast
     if eum is None:
         add("eum", "not_run", "", None, "bilateral talks: bargaining model used", "")

@@ -57,8 +57,11 @@ never fed with it.
 start), ``location`` (Utf8), ``parties`` (List(Utf8), from the ``;``-separated cell),
 ``dprk_demands``, ``dprk_offers``, ``others_demands`` (Utf8), ``outcome`` (Utf8: agreement,
 partial, no agreement, collapsed), ``agreement_name`` (Utf8), ``agreement_date``,
-``held_until`` (Date, nullable), ``held_days`` (Int64 days, nullable; must equal
-``held_until - agreement_date``), ``held_until_event``, ``sources``, ``confidence``, ``notes``
+``held_until`` (Date, nullable), ``held_days`` (Int64 days, nullable; needs an
+``agreement_date``; with a ``held_until`` it must equal ``held_until - agreement_date``, within
+the span of a month- or year-precision date; without one the agreement
+was still holding when the record was coded, and the days are a censored duration),
+``held_until_event``, ``sources``, ``confidence``, ``notes``
 (Utf8).
 
 :func:`read_context_events` (one row per event): ``date`` (Date), ``date_precision`` (Utf8),
@@ -71,6 +74,7 @@ model *inputs* (outside shocks), never behaviour.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -357,6 +361,15 @@ def read_event_record(
     return pl.DataFrame(cols)
 
 
+def _last_day(d: dt.date, form: str | None) -> dt.date:
+    """The last day of the period a date stands for (its month or year when coarse)."""
+    if form == "year":
+        return dt.date(d.year, 12, 31)
+    if form == "month":
+        return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+    return d
+
+
 def read_negotiation_record(path: Path | str) -> pl.DataFrame:
     """Read a negotiation record (columns in this module's docstring), validated row by row."""
     r = _Rows(path, ("episode_id", "start_date", "end_date", "parties", "outcome"))
@@ -368,23 +381,29 @@ def read_negotiation_record(path: Path | str) -> pl.DataFrame:
     for i, (a, b) in enumerate(zip(start, end, strict=True)):
         if a is not None and b is not None and b < a:
             raise r.error(i, "end_date", f"end date {b} is before the start date {a}")
-    agreed = r.dates("agreement_date")[0] if r.has("agreement_date") else [None] * n
-    held = r.dates("held_until")[0] if r.has("held_until") else [None] * n
+    agreed, agreed_form = (
+        r.dates("agreement_date")[:2] if r.has("agreement_date") else ([None] * n, [None] * n)
+    )
+    held, held_form = r.dates("held_until")[:2] if r.has("held_until") else ([None] * n, [None] * n)
     held_days = r.integer("held_days", lo=0) if r.has("held_days") else [None] * n
     for i in range(n):
         a, h, k = agreed[i], held[i], held_days[i]
         if h is not None and a is None:
             raise r.error(i, "held_until", "a held_until date needs an agreement_date")
-        if h is not None and a is not None and h < a:
+        if h is not None and a is not None and _last_day(h, held_form[i]) < a:
             raise r.error(i, "held_until", f"held_until {h} is before the agreement date {a}")
-        if k is not None and (a is None or h is None):
-            raise r.error(i, "held_days", "held_days needs agreement_date and held_until")
-        if k is not None and a is not None and h is not None and (h - a).days != k:
-            raise r.error(
-                i,
-                "held_days",
-                f"{k} days, but {a} to {h} is {(h - a).days} days",
-            )
+        if k is not None and a is None:
+            raise r.error(i, "held_days", "held_days needs an agreement_date")
+        if k is not None and a is not None and h is not None:
+            # A month- or year-precision date stands for any day of its period.
+            low = (h - _last_day(a, agreed_form[i])).days
+            high = (_last_day(h, held_form[i]) - a).days
+            if not low <= k <= high:
+                raise r.error(
+                    i,
+                    "held_days",
+                    f"{k} days, but {a} to {h} is {(h - a).days} days",
+                )
     parties_raw = r.text("parties", required=True)
     parties = [[p.strip() for p in (v or "").split(";") if p.strip()] for v in parties_raw]
     text: Callable[[str], list[str | None]] = lambda c: r.text(c) if r.has(c) else [None] * n  # noqa: E731

@@ -563,17 +563,14 @@ def build_inputs(
     data_years = [y - 1 for y in yrs]
     struct = _structural(int(ccode), data_years, source, nmc_version, structural)
     allies_by_year = {y: s["allies"] for y, s in zip(yrs, struct, strict=True)}
-    if context is not None and context.height > 0:
-        ch = context_channels(
-            context, int(ccode), yrs, allies=allies_by_year, source=source, ex_ante=ex_ante
-        )
-    else:
-        ch = context_channels(
-            pl.DataFrame(schema={"time": pl.Float64, "type": pl.Utf8, "actor": pl.Utf8}),
-            int(ccode),
-            yrs,
-            source=source,
-        )
+    events = (
+        context
+        if context is not None and context.height > 0
+        else pl.DataFrame(schema={"time": pl.Float64, "type": pl.Utf8, "actor": pl.Utf8})
+    )
+    ch = context_channels(
+        events, int(ccode), yrs, allies=allies_by_year, source=source, ex_ante=ex_ante
+    )
     nuc = _nuclear_latency(int(ccode), data_years, source)
     econ = _econ_shock(int(ccode), data_years, source)
     trans = _regime_transition(int(ccode), data_years, source)

@@ -23,7 +23,9 @@ Scores per model:
 * ``log_loss``: binary cross-entropy ``-mean[y ln P + (1 - y) ln(1 - P)]`` in nats, probabilities
   floored at ``1e-15`` (:func:`ncrealism.scoring.binary_log_loss`);
 * ``durability_rho``/``durability_n``: Spearman's rho of the durability forecast's rank against
-  observed ``held_days`` over episodes with both (scipy; NaN when undefined). The rank is the
+  observed ``held_days`` over episodes with both whose agreement had broken down when the record
+  was coded (an agreement still holding, ``held_censored``, enters only the censored log score;
+  scipy; NaN when undefined). The rank is the
   forecast's **time ratio** (``durability_ratio``): how much longer (> 1) or shorter an
   agreement is expected to hold than one with the mean covariate of the model fitted at its
   origin (:meth:`ncrealism.negotiation.forecast.WeibullFit.time_ratio`). A model without a
@@ -35,16 +37,16 @@ Scores per model:
   the forecast median days, reported beside it.
 
 :attr:`NegotiationBacktest.predictions` columns: ``model`` (Utf8), ``episode_id`` (Utf8),
-``start_date`` (Date, first possible day), ``outcome`` (Utf8, recorded), ``agreed`` (Float64,
-target y), ``p_agreement`` (Float64, forecast probability), ``p_low``/``p_high`` (Float64, its
-90% interval; null if the model gives none), ``held_days`` (Float64, observed days an agreement
-held; null if none), ``predicted_held_days`` (Float64, median days; null when the model makes no
-durability forecast), ``durability_ratio`` (Float64, the forecast's time ratio, 1 without a
+``start_date`` (Date, first possible day), ``outcome`` (Utf8, recorded), ``agreed`` (Float64, target
+y), ``p_agreement`` (Float64, forecast probability), ``p_low``/``p_high`` (Float64, its 90%
+interval; null if the model gives none), ``held_days`` (Float64, observed days an agreement held;
+null if none), ``held_censored`` (Boolean, the agreement was still holding when the record was
+coded: no ``held_until``), ``predicted_held_days`` (Float64, median days; null when the model makes
+no durability forecast), ``durability_ratio`` (Float64, the forecast's time ratio, 1 without a
 covariate), ``durability_log_score`` (Float64, nats), ``n_history`` (Int64, earlier episodes the
-model was fitted on), ``note`` (Utf8).
-
-The naive yardsticks are :class:`NegotiationBaseRate` and :class:`NegotiationPersistence`. A
-theory-driven model plugs in through the :class:`NegotiationModel` protocol.
+model was fitted on), ``note`` (Utf8). The naive yardsticks are :class:`NegotiationBaseRate` and
+:class:`NegotiationPersistence`. A theory-driven model plugs in through the
+:class:`NegotiationModel` protocol.
 """
 
 from __future__ import annotations
@@ -308,16 +310,17 @@ class NegotiationBacktest:
             acc = binary_accuracy(p, y)
             brier = binary_brier(p, y)
             ll = binary_log_loss(p, y)
-            both = d.filter(
-                pl.col("held_days").is_not_null() & pl.col("predicted_held_days").is_not_null()
-            )
+            # Agreements still holding when the record was coded have no breakdown to rank:
+            # they enter the censored log score only.
+            held = d.filter(pl.col("held_days").is_not_null() & ~pl.col("held_censored"))
+            both = held.filter(pl.col("predicted_held_days").is_not_null())
             rc_days = M.spearman(
                 both["predicted_held_days"].to_numpy(), both["held_days"].to_numpy()
             )
             # A model that gives no time ratio (only the protocol's days) is ranked by its days.
-            ranked = d.with_columns(
+            ranked = held.with_columns(
                 rank=pl.coalesce("durability_ratio", "predicted_held_days")
-            ).filter(pl.col("held_days").is_not_null() & pl.col("rank").is_not_null())
+            ).filter(pl.col("rank").is_not_null())
             rc = M.spearman(ranked["rank"].to_numpy(), ranked["held_days"].to_numpy())
             ls = d["durability_log_score"].drop_nulls().to_numpy()
             out.append(
@@ -483,6 +486,7 @@ def run_negotiation_backtest(
                     "p_low": info.get("p_low"),
                     "p_high": info.get("p_high"),
                     "held_days": r["held_days"],
+                    "held_censored": r["held_days"] is not None and r["held_until"] is None,
                     "predicted_held_days": None if days is None else float(days),
                     "durability_ratio": info.get("durability_ratio"),
                     "durability_log_score": score,
@@ -504,6 +508,7 @@ def run_negotiation_backtest(
             "p_low": pl.Float64,
             "p_high": pl.Float64,
             "held_days": pl.Float64,
+            "held_censored": pl.Boolean,
             "predicted_held_days": pl.Float64,
             "durability_ratio": pl.Float64,
             "durability_log_score": pl.Float64,
@@ -676,8 +681,9 @@ class BargainingModel:
         surv = fit_weibull(
             [h[0] for h in held],
             [h[1] for h in held],
-            [h[2] for h in held] if held else None,
+            [h[2] for h in held],
             scale=DURABILITY_SCALE,
+            log_time=True,
         )
         return _BargainingForecaster(self, logit, surv, history.height)
 

@@ -306,8 +306,9 @@ def backtest_files(
                 "start (record template of its period), inputs drawn around their coded "
                 "values; the mean zone margin and the log number of parties mapped to "
                 "P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
-                "base rate); days held by a Weibull model with the log number of parties as "
-                "covariate, fitted on earlier agreements (ranked by its time ratio)"
+                "base rate); days held by a Weibull model on the commitment index (the "
+                "commitment model's expected days at a reference slack), fitted on earlier "
+                "agreements (ranked by its time ratio)"
             )
         elif theory:
             notes.append(

@@ -37,15 +37,19 @@ Uncertainty in the coded inputs (:func:`episode_features`)
       added (Tsebelis 2002, *Veto Players*, ch. 1), and a multilateral deal must satisfy
       every red line at once.
 
-Durability covariate
-    ``log_parties`` again: in the commitment model an agreement holds only while every party's
-    slack does, ``S(t) = Π_i S_i(t)`` (:mod:`ncrealism.negotiation.commitment`), so with
-    parties alike the hazard of breakdown grows with their number (a Weibull hazard ``n·h``
-    shortens every quantile by the factor ``n^(−σ)``): the commitment problem multiplied by
-    the number of parties that must keep their word. The commitment model's own expected days
-    are reported but not used as covariate: they exist only where the coded model has a zone
-    (0 otherwise, for most recorded agreements), so they cannot rank the agreements the record
-    holds.
+Durability covariate (:func:`commitment_index`)
+    The **commitment index**: the commitment model's expected days held
+    (:func:`ncrealism.negotiation.commitment.durability`) by a reference agreement that leaves
+    every party of the episode the same slack, :data:`REFERENCE_SLACK` (0.125, half the 0.25
+    step between the issue scales' anchors), with each party's coded credibility and
+    reversibility of what it received, its capability trend as the drift, and the survival
+    party's credibility read at the mean of the parties' ideal points on the assurance dimension.
+    It is the commitment problem as coded (Fearon 1995, pp. 401-409; Powell 2006): an agreement
+    holds only while every party's slack does, ``S(t) = Π_i S_i(t)``, so each party that must keep
+    its word, each less credible or more reversible commitment and each adverse power shift
+    shortens it. Unlike the expected days at the Nash agreement (``expected_days``, 0 where the
+    coded model has no zone, as for most recorded agreements), it exists for every episode; how
+    deep inside a zone an agreement would land does not enter it.
 
 Mapping to a probability (:func:`fit_agreement_logit`)
     A Bayesian logistic regression of the outcome (agreement 1, partial ½, otherwise 0) on the
@@ -64,18 +68,20 @@ Mapping to a probability (:func:`fit_agreement_logit`)
 
 Durability (:func:`fit_weibull`, :func:`weibull_logpdf`)
     A Weibull accelerated-failure-time model of the days an agreement held (Kalbfleisch &
-    Prentice 2002, ch. 2): ``log T = μ + β·z + σ·W``, W the standard minimum extreme-value
-    variable, with ``z`` the durability covariate (above) centred on the earlier agreements'
-    mean and divided by the fixed :data:`DURABILITY_SCALE`. Agreements still holding at the
-    forecast's origin enter as right-censored. Priors
-    ``μ ~ N(log 365.25, 2²)``, ``β ~ N(0, 1)``, ``log σ ~ N(0, 1)``; posterior mode by L-BFGS.
-    The forecast is the median ``exp(μ + β z)·(ln 2)^σ``; the proper score is the negative
-    censored log-likelihood of the observed days (:func:`weibull_logpdf`, written once here).
-    Its rank is the **time ratio** ``exp(β z)`` (:meth:`WeibullFit.time_ratio`): how much longer
-    (> 1) or shorter than an agreement with the origin's mean covariate this one is expected
-    to hold. Medians forecast at different origins also move with the baseline ``μ``, which
-    each origin refits on more (and longer-observed) agreements; the time ratio compares
-    agreements by what the model says about them, not by when they were forecast.
+    Prentice 2002, ch. 2): ``log T = μ + β·(z − z̄) + σ·W``, W the standard minimum extreme-value
+    variable, ``z`` the log of the commitment index (days), ``z̄`` its mean over the earlier
+    agreements. Agreements still holding at the forecast's origin enter as right-censored. The
+    index is a forecast in days, taken at its word a priori: ``μ ~ N(z̄, 1)``, ``β ~ N(1, 1)``,
+    ``log σ ~ N(0, 1)``, so that with no earlier agreement the forecast is the commitment model's
+    own (σ = 1: an exponential whose mean is the index); posterior mode by L-BFGS. The forecast
+    is the median ``exp(μ + β (z − z̄))·(ln 2)^σ``; the proper score is the negative censored
+    log-likelihood of the observed days (:func:`weibull_logpdf`, written once here). Its rank is
+    the **time ratio** ``exp(β (z − z̄))`` (:meth:`WeibullFit.time_ratio`): how much longer
+    (> 1) or shorter than an agreement with the origin's mean covariate this one is expected to
+    hold (1 at an origin with no earlier agreement). Medians forecast at different origins also
+    move with the baseline ``μ``, which each origin refits on more (and longer-observed)
+    agreements; the time ratio compares agreements by what the model says about them, not by
+    when they were forecast.
 """
 
 from __future__ import annotations
@@ -98,10 +104,12 @@ __all__ = [
     "DURABILITY_SCALE",
     "FEATURES",
     "FEATURE_SCALES",
+    "REFERENCE_SLACK",
     "AgreementLogit",
     "EpisodeFeatures",
     "InputUncertainty",
     "WeibullFit",
+    "commitment_index",
     "episode_features",
     "fit_agreement_logit",
     "fit_weibull",
@@ -115,8 +123,10 @@ FEATURES: tuple[str, ...] = ("margin", "log_parties")
 #: Fixed scale of each feature (module docstring): one step between the issue scales' anchors
 #: (0.25) for ``margin``; bilateral to six-party talks (``ln 3``) for ``log_parties``.
 FEATURE_SCALES: tuple[float, ...] = (0.25, math.log(3.0))
-#: Fixed scale of the durability covariate (``log_parties``): ``ln 3``.
-DURABILITY_SCALE: float = math.log(3.0)
+#: Scale of the durability covariate (the log commitment index, in log days: natural units).
+DURABILITY_SCALE: float = 1.0
+#: Slack left to every party by the reference agreement of the commitment index.
+REFERENCE_SLACK: float = 0.125
 #: Two-sided 90% normal quantile for the reported intervals.
 Z90 = 1.6448536269514722
 
@@ -152,7 +162,8 @@ class EpisodeFeatures:
     """What the bargaining model says about one episode (module docstring).
 
     ``expected_days``: the commitment model's expected days held at the coded model's Nash
-    solution (0 without a zone); ``eum_status``: the EUM status per dimension (``"bilateral:
+    solution (0 without a zone); ``commitment_days``: the commitment index (days, every episode;
+    :func:`commitment_index`); ``eum_status``: the EUM status per dimension (``"bilateral:
     not run"`` for two parties); ``eum_point``: its forecast where meaningful (else None).
     """
 
@@ -165,6 +176,7 @@ class EpisodeFeatures:
     zone_exists: bool
     point_margin: float
     n_parties: int = 2
+    commitment_days: float = 0.0
     eum_status: Mapping[str, str] = field(default_factory=dict)
     eum_point: Mapping[str, float] | None = None
 
@@ -179,8 +191,8 @@ class EpisodeFeatures:
 
     @property
     def durability_covariate(self) -> float:
-        """The durability model's covariate: ``ln`` of the number of parties (docstring)."""
-        return self.log_parties
+        """The durability model's covariate: ``ln`` of the commitment index (docstring)."""
+        return math.log(max(1.0, self.commitment_days))
 
 
 def _draw_changes(
@@ -220,6 +232,26 @@ def _eum_distance(problem: Any, zone: Any) -> tuple[float, dict[str, str], dict[
     return float(dist), status, dict(fc.point)
 
 
+def commitment_index(model: CaseModel) -> float:
+    """The commitment index of ``model`` (days): the commitment model's expected days held by an
+    agreement that leaves every party :data:`REFERENCE_SLACK` (module docstring)."""
+    from ncrealism.negotiation.commitment import durability
+
+    problem = model.problem()
+    names = [p.name for p in problem.parties]
+    dim = model.case.survival.assurance_dimension if model.case.survival is not None else ""
+    ideals = [p.stances[dim].ideal for p in problem.parties if dim and dim in p.stances]
+    assurance = float(np.mean(ideals)) if ideals else 0.0
+    c = model.case.commitment
+    return float(
+        durability(
+            model.commitments_at(names, {n: REFERENCE_SLACK for n in names}, assurance),
+            volatility=c.volatility.value,
+            horizon_years=c.horizon_years.value,
+        ).expected_days
+    )
+
+
 def episode_features(
     model: CaseModel,
     *,
@@ -248,6 +280,7 @@ def episode_features(
                 horizon_years=c.horizon_years.value,
             ).expected_days
         )
+    commitment_days = commitment_index(model)
     rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
     margins = np.empty(unc.draws)
     for i in range(unc.draws):
@@ -264,6 +297,7 @@ def episode_features(
         zone_exists=bool(zone.exists),
         point_margin=float(zone.margin),
         n_parties=len(problem.parties),
+        commitment_days=commitment_days,
         eum_status=status,
         eum_point=point,
     )
@@ -393,7 +427,10 @@ class WeibullFit:
 
     def time_ratio(self, z: float) -> float:
         """``exp(β·(z − center)/scale)``: the factor by which covariate ``z`` stretches every
-        quantile of the days held, relative to the fit's mean covariate (1 without one)."""
+        quantile of the days held, relative to the fit's mean covariate (1 without one, or
+        without earlier agreements to compare with)."""
+        if self.n == 0:
+            return 1.0
         return float(math.exp(self.beta * (z - self.center) / self.scale))
 
     def median_days(self, z: float) -> float:
@@ -415,41 +452,51 @@ def fit_weibull(
     z: Sequence[float] | FloatArray | None = None,
     *,
     scale: float | None = None,
+    log_time: bool = False,
 ) -> WeibullFit:
     """Posterior mode of the Weibull AFT model (module docstring); ``z=None``: no covariate.
 
     The covariate is centred on its mean and divided by ``scale`` (``None``: its standard
-    deviation); the slope is fitted only when the covariate varies.
+    deviation); the slope is fitted only when the covariate varies. ``log_time``: ``z`` is a
+    forecast of ``log`` days (the commitment index), taken at its word a priori: scale 1,
+    ``μ ~ N(mean z, 1)``, ``β ~ N(1, 1)``, so that without data ``η = z`` (module docstring).
     """
     from scipy.optimize import minimize
 
     t = np.asarray(days, dtype=float)
     c = np.asarray(censored, dtype=bool)
     n = len(t)
-    if z is None or n == 0:
+    beta0, mu_sd = (1.0, 1.0) if log_time else (0.0, 2.0)
+    if z is None:
         zz = np.zeros(n)
         center, scale, free_beta = 0.0, 1.0, False
+    elif n == 0:
+        zz = np.zeros(0)
+        center, scale, free_beta = 0.0, 1.0, log_time
     else:
         zz = np.asarray(z, dtype=float)
         center = float(zz.mean())
         sd = float(zz.std())
-        free_beta = sd > 1e-9
-        if scale is None:
-            scale = sd if free_beta else 1.0
+        # Without spread the data say nothing of the slope: its posterior is its prior.
+        free_beta = sd > 1e-9 or log_time
+        if log_time:
+            scale = 1.0
+        elif scale is None:
+            scale = sd if sd > 1e-9 else 1.0
         elif not (math.isfinite(scale) and scale > 0):
             raise InputError(f"scale must be a positive number, got {scale}")
     zs = (zz - center) / scale
-    mu0 = math.log(365.25)
+    mu0 = center if log_time else math.log(365.25)
 
     def objective(theta: FloatArray) -> float:
         mu, beta, log_sigma = theta
         b = beta if free_beta else 0.0
         sigma = math.exp(log_sigma)
         ll = float(np.sum(weibull_logpdf(t, c, mu + b * zs, sigma))) if n else 0.0
-        prior = ((mu - mu0) / 2.0) ** 2 / 2.0 + beta**2 / 2.0 + log_sigma**2 / 2.0
+        prior = ((mu - mu0) / mu_sd) ** 2 / 2.0 + (beta - beta0) ** 2 / 2.0 + log_sigma**2 / 2.0
         return float(-ll + prior)
 
-    res = minimize(objective, np.array([mu0, 0.0, 0.0]), method="L-BFGS-B")
+    res = minimize(objective, np.array([mu0, beta0, 0.0]), method="L-BFGS-B")
     mu, beta, log_sigma = (float(v) for v in res.x)
     return WeibullFit(
         mu=mu,

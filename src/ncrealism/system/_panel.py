@@ -524,6 +524,29 @@ class RowPart:
         start, step, jump_at, jump = self.index.transpose_runs
         return self._runs((start - self.lo, step, jump_at, jump))
 
+    def transpose_into(self, values: NDArray[Any], out: NDArray[Any]) -> None:
+        """``out[r] = values[transpose[r]]`` for the rows r of the part (``values`` and ``out``
+        hold the part's rows): year by year, the off-diagonal cells of the n×n matrix are
+        placed in a full matrix, transposed, and read back (no index array)."""
+        if not self.index.blocks.directed:
+            raise ValueError("a non-directed frame has no transposed rows")
+        blocks = self.index.blocks
+        offsets = blocks.offsets
+        sizes = blocks.states.block_size
+        for b in range(self.b_lo, self.b_hi):
+            n = int(sizes[b])
+            if n < 2:
+                continue
+            lo, hi = int(offsets[b]) - self.lo, int(offsets[b + 1]) - self.lo
+            full = np.empty(n * n, dtype=values.dtype)
+            # the off-diagonal cells of a row-major n×n matrix, in order, are the first n of
+            # each row of its last n² − 1 cells seen as an (n − 1)×(n + 1) matrix
+            full[1:].reshape(n - 1, n + 1)[:, :n] = values[lo:hi].reshape(n - 1, n)
+            flipped = np.empty((n, n), dtype=values.dtype)
+            flipped.T[...] = full.reshape(n, n)
+            back = flipped.reshape(-1)[1:].reshape(n - 1, n + 1)
+            out[lo:hi].reshape(n - 1, n)[...] = back[:, :n]
+
 
 def _runs(
     n_rows: int,

@@ -96,7 +96,7 @@ contiguity_carried  Boolean   contiguity carried forward from 2016
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -297,38 +297,27 @@ def lsg_exponent_rows(panel: Panel, index: RowIndex, lsg: LossOfStrength) -> Flo
     return out
 
 
-def _order(si: NDArray[np.int64], sk: NDArray[np.int64], n: int) -> NDArray[np.int64]:
-    """The order that sorts pairs of indices below ``n`` by ``si``, then ``sk`` (two stable
-    16-bit radix passes when the indices fit)."""
-    if n <= np.iinfo(np.uint16).max:
-        by_k = np.argsort(sk.astype(np.uint16), kind="stable")
-        order: NDArray[np.int64] = by_k[np.argsort(si[by_k].astype(np.uint16), kind="stable")]
-        return order
-    return np.lexsort((sk, si)).astype(np.int64)
-
-
 def _level_cells(
     blocks: Blocks, years: NDArray[np.bool_]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
     """The non-zero tie levels a_ik of the portfolios in the years ``years`` (T booleans): the
     state-year indices (into :attr:`Blocks.states`) of i and k and the level (1-3), with the
-    top level for a state's tie with itself; sorted by i, then k."""
+    top level for a state's tie with itself; sorted by i, then k (the order of the flat
+    T×K×K positions, since state-years are indexed in year, then code order)."""
     panel = blocks.panel
     nk = panel.codes.size
     kk2 = nk * nk
     states = blocks.states
     cells = panel.ally_cells
-    cells = cells[years[cells // kk2]]
+    own = states.flat[years[states.flat // nk]]  # t·K + k of the years' state-years
+    cells = np.sort(np.concatenate([cells[years[cells // kk2]], own * nk + own % nk]))
     si = np.take(states.lookup, cells // nk)
     sk = np.take(states.lookup, (cells // kk2) * nk + cells % nk)
     keep = (si >= 0) & (sk >= 0)
-    lev = np.take(LEVEL_OF_FLAGS, np.take(panel.flags, cells[keep])).astype(np.int64)
-    own = np.flatnonzero(years[states.flat // nk])
-    si = np.concatenate([si[keep], own])
-    sk = np.concatenate([sk[keep], own])
-    lev = np.concatenate([lev, np.full(own.size, k.MAX_LEVEL, dtype=np.int64)])
-    order = _order(si, sk, states.flat.size)
-    return si[order], sk[order], lev[order]
+    cells, si, sk = cells[keep], si[keep], sk[keep]
+    lev = np.take(LEVEL_OF_FLAGS, np.take(panel.flags, cells)).astype(np.int64)
+    lev[si == sk] = k.MAX_LEVEL
+    return si, sk, lev
 
 
 @dataclass(frozen=True)
@@ -344,10 +333,9 @@ class PortfolioTerms:
     cross: FloatArray
     scale: FloatArray
 
-    def rows(self, part: RowPart) -> FloatArray:
-        """The distance ``d`` at the rows of ``part``."""
-        d: FloatArray = part.first(self.r)
-        d += part.second(self.r)
+    def rows(self, part: RowPart, out: FloatArray | None = None) -> FloatArray:
+        """The distance ``d`` at the rows of ``part`` (written to ``out`` if given)."""
+        d: FloatArray = np.add(part.first(self.r), part.second(self.r), out=out)
         a, b = np.searchsorted(self.cross_state, [part.s_lo, part.s_hi])
         d[self.cross_rows[a:b] - part.lo] -= self.cross[a:b]
         d *= part.per_year(self.scale)
@@ -359,9 +347,14 @@ def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioT
     """The :class:`PortfolioTerms` of each weighting (None: no year with known alliances).
 
     ``weighted[m]`` False: every state of the year weighs 1; True: each state k weighs its CINC
-    (missing CINC: 0). With ``|a − b| = a + b − 2·min(a, b)`` and ``min(a, b) = Σ_v 1[a ≥
-    v]·1[b ≥ v]``, the cross terms of every year are one sparse product of the state-year ×
-    (state-year, v) indicator matrix with its transpose (block-diagonal by year).
+    (missing CINC: 0). With ``|a − b| = a + b − 2·min(a, b)``, the cross terms
+    ``Σ_k w_k min(a_ik, a_jk)`` of every year are one sparse product (block-diagonal by year)
+    ``Z E_wᵀ``, with ``Z[j, (k, m)] = min(a_jk, m)`` for m = 1..3 and ``E_w[i, (k, m)] = w_k``
+    where ``a_ik = m``: each of i's ties meets each tie of the same partner k once, so the
+    product costs Σ_k (ties of k)² multiply-adds. The unweighted terms are sums of integers
+    (exact); a weighted term adds ``w_k·min(a_ik, a_jk)`` once per partner, which can differ
+    in the last bits (about 1e-15 in S) from a sum taken level by level
+    (:func:`ncrealism.system._kernels.portfolio_distances`).
     """
     from scipy import sparse
 
@@ -376,24 +369,28 @@ def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioT
     states = blocks.states
     n_states = states.flat.size
     si, sk, lev = _level_cells(blocks, sel)
-    # indicator matrix X, rows sorted: row state-year i, column (state-year k, level v),
-    # a_ik >= v
-    start = np.cumsum(lev) - lev
-    v = np.arange(int(lev.sum())) - np.repeat(start, lev)
-    xr = np.repeat(si, lev)
-    xk = np.repeat(sk, lev)
-    xc = xk * top + v
+    # Σ_k w_k min(a_ik, a_jk) = (Z E_wᵀ)_ij with Z[j, (k, m)] = min(a_jk, m), m = 1..top, and
+    # E_w[i, (k, m)] = w_k·1[a_ik = m]: each tie of i meets every tie of k once
     shape = (n_states, n_states * top)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(xr, minlength=n_states))])
-    x = sparse.csr_matrix((np.ones(xr.size), xc, indptr), shape=shape)
+    indptr = np.zeros(n_states + 1, dtype=np.int64)
+    np.cumsum(np.bincount(si, minlength=n_states), out=indptr[1:])
+    levels = np.arange(1, top + 1)
+    z = sparse.csr_matrix(
+        (
+            np.minimum(lev[:, None], levels).astype(np.float64).reshape(-1),
+            ((sk * top)[:, None] + (levels - 1)).reshape(-1),
+            indptr * top,
+        ),
+        shape=shape,
+    )
     w_one = np.ones(n_states)
     w_cinc = np.nan_to_num(panel.cinc.reshape(-1)[states.flat], nan=0.0)
     if all(weighted) or not any(weighted):
-        w_x = w_cinc if weighted[0] else w_one
-        xw = sparse.csr_matrix((w_x[xk], xc, indptr), shape=shape)
+        w_e = w_cinc if weighted[0] else w_one
     else:  # both weightings in one product: real part weights 1, imaginary part weights CINC
-        xw = sparse.csr_matrix(((w_one + 1j * w_cinc)[xk], xc, indptr), shape=shape)
-    cross = (xw @ x.T.tocsr()).tocoo()  # rows in order
+        w_e = w_one + 1j * w_cinc
+    e = sparse.csr_matrix((w_e[sk], sk * top + (lev - 1), indptr), shape=shape)
+    cross = (z @ e.T.tocsr()).tocoo()  # rows in order
     crow = blocks.rows_of_pairs(cross.row.astype(np.int64), cross.col.astype(np.int64))
     ok = crow >= 0
     crow, cstate, cdata = crow[ok], cross.row[ok].astype(np.int64), cross.data[ok]
@@ -447,8 +444,12 @@ def _scatter(
     return out
 
 
-#: Further columns of a part of a frame from the part's measures (see :func:`dyad_columns`).
-PartColumns = Callable[[RowPart, Mapping[str, FloatArray]], Mapping[str, NDArray[Any]]]
+#: Where a part's computation writes a column: its rows of the column for a name and dtype.
+Slot = Callable[[str, DTypeLike], NDArray[Any]]
+
+#: Further columns of a part of a frame from the part's measures, written to the slot (see
+#: :func:`dyad_columns`).
+PartColumns = Callable[[RowPart, Mapping[str, FloatArray], Slot], None]
 
 
 class _Columns(dict[str, NDArray[Any]]):
@@ -467,6 +468,25 @@ class _Columns(dict[str, NDArray[Any]]):
         if arr is None:
             arr = self[name] = np.empty(self.n_rows, dtype=dtype)
         return arr[part.rows]
+
+    def writer(self, part: RowPart) -> Slot:
+        """:meth:`slot` for the rows of ``part``."""
+        return lambda name, dtype: self.slot(name, part, dtype)
+
+
+#: The float columns of the measures, in the documented order (module docstring).
+_MEASURE_ORDER = (
+    "cinc1",
+    "cinc2",
+    "power_share",
+    "power_ratio",
+    "miles",
+    "miles_per_day",
+    "cinc1_projected",
+    "cinc2_projected",
+    "cinc1_linear",
+    "cinc2_linear",
+)
 
 
 def dyad_columns(
@@ -490,7 +510,8 @@ def dyad_columns(
     symmetric distances the second state's is the first state's of the transposed row (the
     same number). ``extra`` (needs the measures power, lsg, distance and the ``s_unweighted``
     variant) computes further columns, appended last, from each part's ``cinc2``,
-    ``cinc2_projected``, ``miles``, ``lsg_exponent`` and ``s_unweighted``.
+    ``cinc2_projected``, ``miles``, ``lsg_exponent`` and ``s_unweighted``, writing each in
+    place in the output (the slot it is given).
     """
     panel = blocks.panel
     ix = blocks.index() if index is None else index
@@ -515,16 +536,23 @@ def dyad_columns(
     cols = _Columns(n_rows)
     more = _Columns(n_rows)
 
+    # the first state's values and the year's, for the whole frame at once (one repeat each)
+    cols["ccode1"] = ix.first(codes)
+    cols["ccode2"] = np.empty(n_rows, dtype=np.int64)
+    cols["year"] = ix.per_year(panel.years)
+    cinc1 = ix.first(cinc)
+    if "power" in want:
+        cols["cinc1"] = cinc1
+    if lsg is not None:
+        cols["miles_per_day"] = ix.per_year(rates)
+
     def compute(part: RowPart) -> None:
         slot = cols.slot
-        cols.put("ccode1", part, part.first(codes))
         np.take(codes, part.sj, out=slot("ccode2", part, np.int64))
-        cols.put("year", part, part.per_year(panel.years))
-        c1 = part.first(cinc)
+        c1 = cinc1[part.rows]
         miles = expo = p2 = np.zeros(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if "power" in want:
-                cols.put("cinc1", part, c1)
                 c2 = np.take(cinc, part.sj, out=slot("cinc2", part, np.float64))
                 share = np.add(c1, c2, out=slot("power_share", part, np.float64))
                 np.divide(c1, share, out=share)
@@ -536,7 +564,6 @@ def dyad_columns(
                 miles = np.take(miles_k, pair, out=slot("miles", part, np.float64))
             if lsg is not None:
                 expo = lsg.rows(part, pair) if lsg_exponent is None else lsg_exponent[part.rows]
-                cols.put("miles_per_day", part, part.per_year(rates))
                 p1 = np.multiply(
                     part.first(log_cinc), expo, out=slot("cinc1_projected", part, np.float64)
                 )
@@ -544,7 +571,7 @@ def dyad_columns(
                 p2 = slot("cinc2_projected", part, np.float64)
                 if symmetric:
                     # x(d_ij) = x(d_ji): state 2's projection is state 1's in the row (j, i)
-                    np.take(p1, part.transpose(), out=p2)
+                    part.transpose_into(p1, p2)
                 else:
                     np.multiply(part.second(log_cinc), expo, out=p2)
                     np.exp(p2, out=p2)
@@ -555,14 +582,14 @@ def dyad_columns(
                 cols.put("cinc2_linear", part, np.maximum(c2 - drop, 0.0))
         got: dict[str, FloatArray] = {}
         for name, term in zip(plain, terms or (), strict=False):
-            d = np.multiply(term.rows(part), -2.0, out=slot(name, part, np.float64))
+            d = term.rows(part, out=slot(name, part, np.float64))
+            d *= -2.0
             d += 1.0
             got[name] = d
         if extra is not None:
             got.update(cinc2=c2, cinc2_projected=p2, miles=miles, lsg_exponent=expo)
             got.setdefault("s_unweighted", np.full(part.hi - part.lo, np.nan))
-            for name, values in extra(part, got).items():
-                more.put(name, part, values)
+            extra(part, got, more.writer(part))
 
     for part in ix.parts(by=None if lsg is None else lsg.era_of_year):
         compute(part)
@@ -595,7 +622,7 @@ def dyad_columns(
             for name, mat in similarity_matrices(panel, blk.t, blk.idx, corrected).items():
                 cols[name][blk.rows] = mat[blk.mask]
     # the documented column order: keys, floats, similarity, contiguity, alliances
-    first = [c for c in cols if cols[c].dtype == np.float64 and c not in variants]
+    first = [c for c in _MEASURE_ORDER if c in cols]
     order = ["ccode1", "ccode2", "year", *first, *variants]
     order += [c for c in cols if c not in order]
     return {**{c: cols[c] for c in order}, **more}
@@ -611,18 +638,61 @@ _NULLABLE_BY_STATUS = {
 }
 
 
-def to_frame(blocks: Blocks, cols: dict[str, NDArray[np.generic]]) -> pl.DataFrame:
+def complete_columns(blocks: Blocks, options: DyadOptions) -> frozenset[str]:
+    """The float columns of :func:`dyad_columns` that cannot hold NaN in the rows of
+    ``blocks``, known from the year and state-year inputs without reading the rows.
+
+    CINC: NaN only where a state-year's is missing; ``power_share`` and ``power_ratio`` are
+    NaN only for two states of one year both with CINC 0 (0/0); ``miles_per_day``: the era
+    rates; S: NaN only in years whose alliances are unknown or (weighted) whose CINC sums to
+    0. Distances are missing for some dyads, so ``miles`` and the projections are not listed.
+    """
+    panel = blocks.panel
+    nk = panel.codes.size
+    with_rows = blocks.tpos[np.diff(blocks.offsets) > 0]
+    flat = blocks.states.flat
+    cinc = panel.cinc.reshape(-1)[flat]
+    out: set[str] = set()
+    if np.isfinite(cinc).all():
+        out |= {"cinc1", "cinc2"}
+        zeros = np.bincount(flat[cinc == 0] // nk, minlength=panel.years.size)
+        if zeros.max(initial=0) < 2:
+            out |= {"power_share", "power_ratio"}
+    if np.isfinite(options.lsg.miles_per_day(panel.years)).all():
+        out.add("miles_per_day")
+    if (panel.alliance_status[with_rows] != UNKNOWN).all():
+        out.add("s_unweighted")
+        # the year's total weight as portfolio_terms sums it
+        weight = np.where(panel.present, np.nan_to_num(panel.cinc, nan=0.0), 0.0)
+        if (weight[with_rows].sum(axis=1, dtype=np.float64) > 0).all():
+            out.add("s_weighted")
+    return frozenset(out)
+
+
+def to_frame(
+    blocks: Blocks,
+    cols: dict[str, NDArray[np.generic]],
+    complete: Collection[str] = (),
+) -> pl.DataFrame:
     """Build the Polars frame: NaN becomes null; alliance and contiguity values are null in
-    years whose status is unknown (see :func:`ncrealism.system._panel.build_panel`)."""
+    years whose status is unknown (see :func:`ncrealism.system._panel.build_panel`). Names
+    given the same array share one column's memory. The float columns named in ``complete``
+    are known to hold no NaN (:func:`complete_columns`): they are taken as they are, without
+    a pass to find NaN."""
     panel = blocks.panel
     blanks = {c[: -len(_BLANK)]: v for c, v in cols.items() if c.endswith(_BLANK)}
-    df = pl.DataFrame(
-        [
-            pl.Series(n, v, nan_to_null=v.dtype == np.float64)
-            for n, v in cols.items()
-            if not n.endswith(_BLANK)
-        ]
-    )
+    made: dict[int, pl.Series] = {}
+    series = []
+    for n, v in cols.items():
+        if n.endswith(_BLANK):
+            continue
+        # a column given twice (the same array) is built once; the second shares its memory
+        s = made.get(id(v))
+        if s is None:
+            nan_to_null = v.dtype == np.float64 and n not in complete
+            s = made[id(v)] = pl.Series(n, v, nan_to_null=nan_to_null)
+        series.append(s.alias(n))
+    df = pl.DataFrame(series)
     if blanks:
         df = df.with_columns(
             pl.when(pl.Series(mask)).then(None).otherwise(pl.col(c)).alias(c)
@@ -668,7 +738,8 @@ def dyad_years(
     opts = options or DyadOptions()
     panel = build_panel(version, extend_to=extend_to, carry_forward=carry_forward, source=source)
     blocks = panel.blocks(_year_positions(panel, years), directed=directed)
-    return to_frame(blocks, dyad_columns(blocks, list(measures), opts))
+    cols = dyad_columns(blocks, list(measures), opts)
+    return to_frame(blocks, cols, complete=complete_columns(blocks, opts))
 
 
 def dyad_power(

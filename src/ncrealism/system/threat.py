@@ -89,7 +89,7 @@ from typing import Any, Literal
 
 import numpy as np
 import polars as pl
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from ncrealism.data.fetch import DataSource
 from ncrealism.data.nmc import DEFAULT_NMC_VERSION
@@ -109,7 +109,7 @@ from ncrealism.system._panel import (
     load_table,
 )
 from ncrealism.system.capabilities import NMCVersion
-from ncrealism.system.dyads import AllianceWeights, LossOfStrength
+from ncrealism.system.dyads import AllianceWeights, LossOfStrength, Slot
 
 __all__ = [
     "ThreatParams",
@@ -241,27 +241,38 @@ def _threat_inputs(panel: Panel, source: DataSource) -> ThreatInputs:
     return out
 
 
-def _blend(x: FloatArray, y: FloatArray, wx: float, *, x_complete: bool = False) -> FloatArray:
+def _blend(
+    x: FloatArray,
+    y: FloatArray,
+    wx: float,
+    *,
+    x_complete: bool = False,
+    out: FloatArray | None = None,
+) -> FloatArray:
     """wx·x + (1 − wx)·y, using the available one alone where the other is nan
-    (``x_complete``: the caller knows that ``x`` has no nan)."""
+    (``x_complete``: the caller knows that ``x`` has no nan), into ``out`` if given (an array
+    other than ``x`` and ``y``)."""
+    res: FloatArray = np.empty_like(y) if out is None else out
     if wx == 0.0:
-        return np.array(y, dtype=np.float64)
+        np.copyto(res, y)
+        return res
     if wx == 1.0:
-        return np.array(x, dtype=np.float64)
+        np.copyto(res, x)
+        return res
     if wx == 0.5:
         # halving is exact, so (x + y)·0.5 is the same number as 0.5·x + 0.5·y
-        out: FloatArray = x + y
-        out *= 0.5
+        np.add(x, y, out=res)
+        res *= 0.5
     else:
-        out = wx * x
-        out += (1.0 - wx) * y
+        np.multiply(x, wx, out=res)
+        res += (1.0 - wx) * y
     for missing, other in ((x, y), (y, x)):
         if x_complete and missing is x:
             continue
         gap = np.isnan(missing)
         if gap.any():
-            np.copyto(out, other, where=gap)
-    return out
+            np.copyto(res, other, where=gap)
+    return res
 
 
 KEYS = ("ccode1", "ccode2", "year")
@@ -337,21 +348,27 @@ def _threat_part(
     source_projected: FloatArray | None,
     flags: NDArray[np.uint8] | None,
     known: NDArray[np.bool_] | None,
-) -> dict[str, NDArray[np.generic]]:
-    """The threat components of the rows of ``part`` (see :func:`threat_columns`); the
-    arguments are that part's rows and are not modified."""
-    cols: dict[str, NDArray[np.generic]] = {}
+    out: Slot,
+) -> None:
+    """Write the threat components of the rows of ``part`` (see :func:`threat_columns`) that
+    are in ``want`` to ``out``; the arguments are that part's rows and are not modified.
+    ``aggregate_power`` is ``ap`` itself: the caller keeps it."""
+
+    def slot(name: str, dtype: DTypeLike = np.float64) -> NDArray[Any]:
+        # a wanted column is computed in place in the output; the others in scratch arrays
+        return out(name, dtype) if name in want else np.empty(part.hi - part.lo, dtype=dtype)
+
     with np.errstate(divide="ignore", invalid="ignore"):
+        prox = slot("proximity")
         if params.gradient == "bdm":
             if expo is None:
                 raise ValueError("the Bueno de Mesquita gradient needs the exponents")
             # AP ** (x(d) − x(0)) = AP ** x(d) · AP ** −x(0); 0 ** 0 = 1 kept exactly
             if source_projected is None:
-                prox = part.second(st.log_cinc)
-                prox *= expo - _X0
+                np.multiply(part.second(st.log_cinc), expo - _X0, out=prox)
                 np.exp(prox, out=prox)
             else:
-                prox = source_projected * part.second(st.cinc_x0)
+                np.multiply(source_projected, part.second(st.cinc_x0), out=prox)
             zero = ap == 0
             if zero.any():
                 prox[zero] = np.power(ap[zero], expo[zero] - _X0)
@@ -359,57 +376,51 @@ def _threat_part(
             if dist is None:
                 raise ValueError("Boulding's gradient needs the distances")
             reach = np.maximum(ap - params.boulding_slope * dist / 1000.0, 0.0)
-            prox = np.where(ap > 0, reach / ap, 0.0)
+            prox[...] = np.where(ap > 0, reach / ap, 0.0)
             prox[np.isnan(dist) | np.isnan(ap)] = np.nan
         m2 = part.second(st.military)
-        mratio = part.first(st.military)
-        mratio += m2
+        mratio = np.add(part.first(st.military), m2, out=slot("military_ratio"))
         np.divide(m2, mratio, out=mratio)
         nuc = part.second(st.nuclear)
-        off = _blend(nuc, mratio, params.nuclear_weight, x_complete=st.nuclear_complete)
-        udist = part.first(st.ideal)
-        udist -= part.second(st.ideal)
+        off = _blend(
+            nuc,
+            mratio,
+            params.nuclear_weight,
+            x_complete=st.nuclear_complete,
+            out=slot("offensive"),
+        )
+        udist = slot("unga_distance")
+        np.subtract(part.first(st.ideal), part.second(st.ideal), out=udist)
         np.abs(udist, out=udist)
         udist /= st.ideal_range
-        adis = (1.0 - s_unweighted) / 2.0  # NaN where alliances are unknown
-        intent = _blend(udist, adis, params.unga_weight)
-        threat = _power(ap, params.power_exponent) * prox
+        adis = np.subtract(1.0, s_unweighted, out=slot("alliance_dissimilarity"))
+        adis /= 2.0  # NaN where alliances are unknown
+        intent = _blend(udist, adis, params.unga_weight, out=slot("intentions"))
+        threat = np.multiply(_power(ap, params.power_exponent), prox, out=slot("threat"))
         threat *= _power(off, params.offensive_exponent)
         threat *= _power(intent, params.intentions_exponent)
-    cols["aggregate_power"] = ap
-    cols["proximity"] = prox
-    projected = ap * prox if "projected_power" in want or "support" in want else None
-    if projected is not None:
-        cols["projected_power"] = projected
-    cols["offensive"] = off
-    cols["intentions"] = intent
-    cols["threat"] = threat
-    cols["military_ratio"] = mratio
-    cols["unga_distance"] = udist
-    cols["alliance_dissimilarity"] = adis
+    if "projected_power" in want or "support" in want:
+        projected = np.multiply(ap, prox, out=slot("projected_power"))
     if "miles" in want and dist is not None:
-        cols["miles"] = dist
+        out("miles", np.float64)[...] = dist
     if want & {"support", "allied", "alliance_level"} and flags is not None:
         ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
         f = flags & ally_bits
-        if projected is not None:
+        if "support" in want:
             wts = params.alliance_weights.of_flags(f)
             if known is not None:
                 wts[~known] = np.nan
-            wts *= projected
-            cols["support"] = wts
-        allied = f > 0
-        if known is not None:
-            allied &= known
-        cols["allied"] = allied
+            np.multiply(wts, projected, out=out("support", np.float64))
+        if "allied" in want:
+            allied = np.greater(f, 0, out=out("allied", np.bool_))
+            if known is not None:
+                allied &= known
         if "alliance_level" in want:
-            level = np.take(LEVEL_OF_FLAGS, flags)
+            level = np.take(LEVEL_OF_FLAGS, flags, out=out("alliance_level", np.int8))
             if known is not None:
                 level[~known] = 0
-            cols["alliance_level"] = level
     if "nuclear" in want:
-        cols["nuclear"] = nuc > 0
-    return {c: cols[c] for c in THREAT_COLUMNS if c in cols and c in want}
+        np.greater(nuc, 0, out=out("nuclear", np.bool_))
 
 
 def _known_rows(part: RowPart) -> NDArray[np.bool_] | None:
@@ -485,21 +496,23 @@ def threat_columns(
             s += 1.0
         else:
             s = np.full(part.hi - part.lo, np.nan)
-        got = _threat_part(
+        ap = part.second(st.cinc) if source_cinc is None else source_cinc[rows]
+        if "aggregate_power" in want:
+            cols.put("aggregate_power", part, ap)
+        _threat_part(
             part,
             st,
             params,
             want,
-            ap=part.second(st.cinc) if source_cinc is None else source_cinc[rows],
+            ap=ap,
             expo=expo,
             dist=dist,
             s_unweighted=s,
             source_projected=None if source_projected is None else source_projected[rows],
             flags=None if flags is None else flags[rows],
             known=_known_rows(part),
+            out=cols.writer(part),
         )
-        for name, values in got.items():
-            cols.put(name, part, values)
     if "alliance_carried" in want:
         cols["alliance_carried"] = ix.per_year(panel.alliance_status == CARRIED)
     order = [*(KEYS if keys else ()), *THREAT_COLUMNS]
@@ -576,7 +589,13 @@ def dyad_threat_frame(
     ``ccode2`` poses to ``ccode1``; module docstring) and ``allied``. Rows ordered by year,
     ``ccode1``, ``ccode2``; 1816-2016 gives about 1.9 million rows.
     """
-    from ncrealism.system.dyads import DyadOptions, Measure, dyad_columns, to_frame
+    from ncrealism.system.dyads import (
+        DyadOptions,
+        Measure,
+        complete_columns,
+        dyad_columns,
+        to_frame,
+    )
 
     p = params or ThreatParams()
     src = source or DataSource.from_env()
@@ -596,10 +615,11 @@ def dyad_threat_frame(
     index = blocks.index()
     states = ThreatStates.of(index, threat_inputs(panel, src))
     flags = blocks.alliance_flags
-    want = set(_FRAME_THREAT)
+    # aggregate_power is the source's CINC: the frame's cinc2 column, not a copy of it
+    want = set(_FRAME_THREAT) - {"aggregate_power"}
 
-    def threat_part(part: RowPart, got: Mapping[str, FloatArray]) -> dict[str, NDArray[Any]]:
-        return _threat_part(
+    def threat_part(part: RowPart, got: Mapping[str, FloatArray], out: Slot) -> None:
+        _threat_part(
             part,
             states,
             p,
@@ -611,12 +631,22 @@ def dyad_threat_frame(
             source_projected=got["cinc2_projected"],
             flags=flags[part.rows],
             known=_known_rows(part),
+            out=out,
         )
 
     cols = dyad_columns(blocks, measures, opts, index, extra=threat_part)
     if "s_unweighted" not in variants:
         del cols["s_unweighted"]
-    return to_frame(blocks, cols)
+    threat = {c: cols.pop(c) for c in _FRAME_THREAT if c in cols}
+    complete = set(complete_columns(blocks, opts))
+    # OP: the nuclear status fills a missing military ratio; AI: the S part fills a missing
+    # UNGA distance (the blend of _threat_part), so either is complete when its filler is
+    if states.nuclear_complete and p.nuclear_weight > 0:
+        complete.add("offensive")
+    if "s_unweighted" in complete and p.unga_weight < 1:
+        complete.add("intentions")
+    cols = {**cols, "aggregate_power": cols["cinc2"], **threat}
+    return to_frame(blocks, cols, complete=complete)
 
 
 def threat_matrix(
