@@ -49,3 +49,39 @@ def test_store_fetch_restore(
     assert (out / "figures" / "a.png").read_bytes() == b"\x89PNG"
     monkeypatch.setenv("NCR_NO_CACHE", "1")
     assert fetch_derived("r", key, src) is None
+
+
+def test_cached_frame_parses_a_file_once_and_gives_it_back_unchanged(
+    src: DataSource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polars as pl
+
+    from ncrealism.data.derived import cached_frame
+
+    book = tmp_path / "book.txt"
+    book.write_text("1990,0.5\n1991,\n", encoding="utf-8")
+    parsed: list[Path] = []
+
+    def read(path: Path) -> pl.DataFrame:
+        parsed.append(path)
+        rows = [line.split(",") for line in path.read_text(encoding="utf-8").splitlines()]
+        return pl.DataFrame(
+            {
+                "year": [int(y) for y, _ in rows],
+                "value": [float(v) if v else None for _, v in rows],
+                "name": ["a", None],
+            },
+            schema={"year": pl.Int32, "value": pl.Float64, "name": pl.Utf8},
+        )
+
+    first = cached_frame("book", book, src, read)
+    again = cached_frame("book", book, src, read)
+    assert len(parsed) == 1  # the second call read the stored copy
+    assert again.schema == first.schema and again.equals(first)
+    assert again["value"].null_count() == 1 and again["name"].to_list() == ["a", None]
+    book.write_text("1990,0.25\n1991,\n", encoding="utf-8")  # another file: parsed afresh
+    assert cached_frame("book", book, src, read)["value"][0] == 0.25
+    assert len(parsed) == 2
+    monkeypatch.setenv("NCR_NO_CACHE", "1")  # the cache off: parsed every time
+    cached_frame("book", book, src, read)
+    assert len(parsed) == 3

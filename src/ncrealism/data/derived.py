@@ -25,14 +25,18 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ncrealism.data.fetch import DataSource
 
+if TYPE_CHECKING:
+    import polars as pl
+
 __all__ = [
     "NO_CACHE_ENV",
+    "cached_frame",
     "derived_key",
     "enabled",
     "fetch_derived",
@@ -165,6 +169,38 @@ def task_folder(kind: str, key: str, source: DataSource) -> Path | None:
     if not enabled():
         return None
     return _root(source) / kind / key
+
+
+def cached_frame(
+    kind: str, path: Path, source: DataSource, read: Callable[[Path], pl.DataFrame]
+) -> pl.DataFrame:
+    """``read(path)``, kept in the cache as Parquet and read back from there next time.
+
+    For the readers of formats that take seconds to parse (xlsx workbooks, R data files) in
+    every process that needs them; Parquet keeps every column's type, its nulls and the row
+    order, so the frame read back equals the parsed one. The key (:func:`derived_key`) holds
+    the sha256 of the file, so another file is parsed afresh (and its errors raised) and a
+    stored frame is never stale; a cache that cannot be written or read is no error.
+    """
+    import polars as pl
+
+    key = derived_key(kind, source, files={"file": path})
+    hit = fetch_derived(kind, key, source)
+    if hit is not None:
+        try:
+            return pl.read_parquet(hit[0] / "frame.parquet")
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # damaged or removed under us: parse the file again
+    frame = read(path)
+    if enabled():
+        with tempfile.TemporaryDirectory() as tmp:
+            stored = Path(tmp) / "frame.parquet"
+            try:
+                frame.write_parquet(stored)
+            except OSError:
+                return frame
+            store_derived(kind, key, source, Path(tmp), [stored], {"rows": frame.height})
+    return frame
 
 
 def restore_derived(folder: Path, out: Path) -> list[Path]:

@@ -283,11 +283,13 @@ def load_maddison(
     *, source: DataSource | None = None, keep_unmatched: bool = False
 ) -> pl.DataFrame:
     """Maddison 2020 GDP per capita and population by COW state-year (module docstring)."""
+    from ncrealism.data.derived import cached_frame
+
     source = source or DataSource.from_env()
     path = source.path("maddison")
-    return _keyed(
-        read_maddison(path), ["gdppc", "pop", "gdp"], path, source, keep_unmatched, MADDISON_EXTRA
-    )
+    # the workbook takes seconds to parse: read once, then from the derived-data cache
+    table = cached_frame("maddison-sheet", path, source, read_maddison)
+    return _keyed(table, ["gdppc", "pop", "gdp"], path, source, keep_unmatched, MADDISON_EXTRA)
 
 
 def add_gdp(frame: T, *, source: DataSource | None = None, table: pl.DataFrame | None = None) -> T:

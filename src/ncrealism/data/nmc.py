@@ -111,5 +111,10 @@ def load_nmc(
     source = source or DataSource.from_env()
     resolved = source.resolve(_KEYS[version])
     if resolved.spec.format == "rda":
-        return read_nmc_rda(resolved.path, resolved.spec.rda_object or "cow_nmc")
+        from ncrealism.data.derived import cached_frame
+
+        name = resolved.spec.rda_object or "cow_nmc"
+        return cached_frame(
+            f"nmc-rda-{name}", resolved.path, source, lambda p: read_nmc_rda(p, name)
+        )
     return read_nmc_csv(resolved.path)
