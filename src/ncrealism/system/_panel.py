@@ -502,9 +502,34 @@ class RowPart:
         """Index into :attr:`Blocks.states` of each row's second state-year."""
         return self._runs(self.index.sj_runs)
 
-    def second(self, values: NDArray[Any]) -> NDArray[Any]:
-        """``ccode2``'s value at each row, from an array over the state-years."""
-        return np.take(values, self.sj)
+    def second(self, values: NDArray[Any], out: NDArray[Any] | None = None) -> NDArray[Any]:
+        """``ccode2``'s value at each row, from an array over the state-years (written to
+        ``out`` if given).
+
+        In a directed frame, year by year without an index: the year's n(n − 1) rows, cut
+        into n − 1 runs of n, read the year's values v doubled (v v) from position r + 1 in
+        run r (the off-diagonal cells of an n×n matrix, in order, are the first n of each
+        row of its last n² − 1 cells seen as an (n − 1)×(n + 1) matrix: in run r the second
+        state is (r + 1 + c) mod n).
+        """
+        blocks = self.index.blocks
+        if not blocks.directed:
+            return np.take(values, self.sj, out=out)
+        res = np.empty(self.hi - self.lo, dtype=values.dtype) if out is None else out
+        offsets = blocks.offsets
+        starts = blocks.states.block_start
+        sizes = blocks.states.block_size
+        item = res.itemsize
+        for b in range(self.b_lo, self.b_hi):
+            n = int(sizes[b])
+            if n < 2:
+                continue
+            lo = int(offsets[b]) - self.lo
+            v = values[int(starts[b]) : int(starts[b]) + n]
+            twice = np.concatenate((v, v)).astype(res.dtype, copy=False)
+            runs = np.ndarray((n - 1, n), res.dtype, twice, item, (item, item))
+            res[lo : lo + n * (n - 1)].reshape(n - 1, n)[...] = runs
+        return res
 
     def per_year(self, values: NDArray[Any]) -> NDArray[Any]:
         """The value of each row's year, from an array over the panel's years."""

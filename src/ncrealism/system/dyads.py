@@ -548,12 +548,12 @@ def dyad_columns(
 
     def compute(part: RowPart) -> None:
         slot = cols.slot
-        np.take(codes, part.sj, out=slot("ccode2", part, np.int64))
+        part.second(codes, out=slot("ccode2", part, np.int64))
         c1 = cinc1[part.rows]
         miles = expo = p2 = np.zeros(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if "power" in want:
-                c2 = np.take(cinc, part.sj, out=slot("cinc2", part, np.float64))
+                c2 = part.second(cinc, out=slot("cinc2", part, np.float64))
                 share = np.add(c1, c2, out=slot("power_share", part, np.float64))
                 np.divide(c1, share, out=share)
                 np.divide(c1, c2, out=slot("power_ratio", part, np.float64))
