@@ -504,9 +504,7 @@ def threat_columns(
         if s_unweighted is not None:
             s = s_unweighted[rows]
         elif terms is not None:
-            s = terms[0].rows(part)
-            s *= -2.0
-            s += 1.0
+            s = terms[0].rows(part, s_score=True)
         else:
             s = np.full(part.hi - part.lo, np.nan)
         ap = part.second(st.cinc) if source_cinc is None else source_cinc[rows]
