@@ -694,8 +694,16 @@ def _build_panel(
     abbs = tuple(str(a) for a in codes_df["stateabb"].fill_null("").to_list())
     nt, nk = years.size, codes.size
 
+    # position of each COW code in ``codes`` (−1: not a state of the capability data)
+    code_pos = np.full(int(codes.max(initial=0)) + 2, -1, dtype=np.int64)
+    code_pos[codes] = np.arange(nk, dtype=np.int64)
+
+    def positions(c: NDArray[np.integer]) -> IntArray:
+        out: IntArray = np.take(code_pos, np.clip(c, -1, code_pos.size - 1))
+        return out
+
     ti = caps["year"].to_numpy() - years[0]
-    ki = np.searchsorted(codes, caps["ccode"].to_numpy())
+    ki = positions(caps["ccode"].to_numpy())
     present = np.zeros((nt, nk), dtype=bool)
     present[ti, ki] = True
 
@@ -707,20 +715,11 @@ def _build_panel(
     cinc, milex, milper = state_array("cinc"), state_array("milex"), state_array("milper")
 
     def dyad_positions(df: pl.DataFrame) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
-        c1 = df["ccode1"].to_numpy()
-        c2 = df["ccode2"].to_numpy()
         y = df["year"].to_numpy()
-        a = np.searchsorted(codes, c1)
-        b = np.searchsorted(codes, c2)
-        ok = (
-            (a < nk)
-            & (b < nk)
-            & (codes[np.minimum(a, nk - 1)] == c1)
-            & (codes[np.minimum(b, nk - 1)] == c2)
-            & (y >= years[0])
-            & (y <= years[-1])
-        )
-        return (y - years[0]).astype(np.int64), a.astype(np.int64), b.astype(np.int64), ok
+        a = positions(df["ccode1"].to_numpy())
+        b = positions(df["ccode2"].to_numpy())
+        ok = (a >= 0) & (b >= 0) & (y >= years[0]) & (y <= years[-1])
+        return (y - years[0]).astype(np.int64), a, b, ok
 
     # Alliances: non-directed dyad-years 1816-2012 (one row per dyad-year), written both ways.
     ally = load_table("alliance_dyad", src, lambda: alliance_dyad_years(False, source=src))
@@ -757,16 +756,9 @@ def _build_panel(
 
     dist = load_table("capdist", src, lambda: load_capdist_cow(source=src))
     miles = np.full((nk, nk), np.nan)
-    c1 = dist["ccode1"].to_numpy()
-    c2 = dist["ccode2"].to_numpy()
-    a = np.searchsorted(codes, c1)
-    b = np.searchsorted(codes, c2)
-    ok = (
-        (a < nk)
-        & (b < nk)
-        & (codes[np.minimum(a, nk - 1)] == c1)
-        & (codes[np.minimum(b, nk - 1)] == c2)
-    )
+    a = positions(dist["ccode1"].to_numpy())
+    b = positions(dist["ccode2"].to_numpy())
+    ok = (a >= 0) & (b >= 0)
     miles[a[ok], b[ok]] = dist["midist"].cast(pl.Float64).to_numpy()[ok]
     np.fill_diagonal(miles, 0.0)
 
