@@ -325,13 +325,11 @@ class PortfolioTerms:
     """The terms of Signorino & Ritter's portfolio distance for one weighting (see
     :func:`portfolio_distance_rows`): ``r`` = Σ_k w_k a_ik per state-year, the non-zero cross
     terms ``2 Σ_k w_k min(a_ik, a_jk)`` at the rows ``cross_rows`` (grouped by the state-year
-    of i, ``cross_state``; ``cross_cell``: their cells ρ_i·n + ρ_j in the year's n×n matrix)
-    and ``scale`` = 1 / (3 Σ_k w_k) per year (NaN: unknown)."""
+    of i, ``cross_state``) and ``scale`` = 1 / (3 Σ_k w_k) per year (NaN: unknown)."""
 
     r: FloatArray
     cross_rows: NDArray[np.int64]
     cross_state: NDArray[np.int64]
-    cross_cell: NDArray[np.int64]
     cross: FloatArray
     scale: FloatArray
 
@@ -339,14 +337,7 @@ class PortfolioTerms:
         self, part: RowPart, out: FloatArray | None = None, *, s_score: bool = False
     ) -> FloatArray:
         """The distance ``d`` at the rows of ``part`` (``s_score``: S = 1 − 2d), written to
-        ``out`` if given.
-
-        A directed frame is computed year by year on the year's n×n matrix (in cache), then
-        its off-diagonal cells are written to the rows once; the arithmetic of each cell is
-        the same as the row-wise path of non-directed frames.
-        """
-        if part.index.blocks.directed:
-            return self._by_year(part, out, s_score)
+        ``out`` if given."""
         d: FloatArray = np.add(part.first(self.r), part.second(self.r), out=out)
         a, b = np.searchsorted(self.cross_state, [part.s_lo, part.s_hi])
         d[self.cross_rows[a:b] - part.lo] -= self.cross[a:b]
@@ -356,35 +347,6 @@ class PortfolioTerms:
             d *= -2.0
             d += 1.0
         return d
-
-    def _by_year(self, part: RowPart, out: FloatArray | None, s_score: bool) -> FloatArray:
-        blocks = part.index.blocks
-        res: FloatArray = np.empty(part.hi - part.lo) if out is None else out
-        starts = blocks.states.block_start
-        sizes = blocks.states.block_size
-        # the cross terms of each year of the part (grouped by state-year, so by year)
-        bounds = np.searchsorted(
-            self.cross_state, np.append(starts[part.b_lo : part.b_hi], part.s_hi)
-        )
-        for i, b in enumerate(range(part.b_lo, part.b_hi)):
-            n = int(sizes[b])
-            if n < 2:
-                continue
-            r = self.r[int(starts[b]) : int(starts[b]) + n]
-            full = np.add.outer(r, r).reshape(-1)
-            lo, hi = bounds[i], bounds[i + 1]
-            full[self.cross_cell[lo:hi]] -= self.cross[lo:hi]
-            full *= self.scale[blocks.tpos[b]]
-            np.clip(full, 0.0, 1.0, out=full)
-            if s_score:
-                full *= -2.0
-                full += 1.0
-            # the off-diagonal cells, in order (see RowPart.second)
-            row = int(blocks.offsets[b]) - part.lo
-            res[row : row + n * (n - 1)].reshape(n - 1, n)[...] = full[1:].reshape(n - 1, n + 1)[
-                :, :n
-            ]
-        return res
 
 
 def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioTerms] | None:
@@ -446,10 +408,7 @@ def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioT
     crow -= ahead
     if blocks.directed:
         crow += states.rank[cstate]
-    # the cell ρ_j·n + ρ_i of the pair in its year's n×n matrix
-    ccell = other - cstate
-    ccell += states.rank[cstate] * (states.size[cstate] + 1)
-    crow, cstate, ccell, cdata = crow[ok], cstate[ok], ccell[ok], cross.data[ok]
+    crow, cstate, cdata = crow[ok], cstate[ok], cross.data[ok]
     pres = panel.present & sel[:, None]
     out: list[PortfolioTerms] = []
     for use_cinc in weighted:
@@ -464,7 +423,7 @@ def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioT
         scale = np.full(nt, np.nan)
         good = sel & (wsum > 0)
         scale[good] = 1.0 / (top * wsum[good])  # NaN: alliances unknown or no weight
-        out.append(PortfolioTerms(r, crow, cstate, ccell, 2.0 * part, scale))
+        out.append(PortfolioTerms(r, crow, cstate, 2.0 * part, scale))
     return out
 
 
