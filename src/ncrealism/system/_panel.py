@@ -502,6 +502,16 @@ class RowPart:
         """Index into :attr:`Blocks.states` of each row's second state-year."""
         return self._runs(self.index.sj_runs)
 
+    @cached_property
+    def year_blocks(self) -> list[tuple[int, int, int]]:
+        """Per year of the part with a dyad: its first row (within the part), its number of
+        states n and its first state-year (index into :attr:`Blocks.states`)."""
+        blocks = self.index.blocks
+        sizes = blocks.states.block_size[self.b_lo : self.b_hi].tolist()
+        rows = (blocks.offsets[self.b_lo : self.b_hi] - self.lo).tolist()
+        starts = blocks.states.block_start[self.b_lo : self.b_hi].tolist()
+        return [(r, n, b) for r, n, b in zip(rows, sizes, starts, strict=True) if n >= 2]
+
     def second(self, values: NDArray[Any], out: NDArray[Any] | None = None) -> NDArray[Any]:
         """``ccode2``'s value at each row, from an array over the state-years (written to
         ``out`` if given).
@@ -512,22 +522,14 @@ class RowPart:
         row of its last n² − 1 cells seen as an (n − 1)×(n + 1) matrix: in run r the second
         state is (r + 1 + c) mod n).
         """
-        blocks = self.index.blocks
-        if not blocks.directed:
+        if not self.index.blocks.directed:
             return np.take(values, self.sj, out=out)
         res = np.empty(self.hi - self.lo, dtype=values.dtype) if out is None else out
-        offsets = blocks.offsets
-        starts = blocks.states.block_start
-        sizes = blocks.states.block_size
-        item = res.itemsize
-        for b in range(self.b_lo, self.b_hi):
-            n = int(sizes[b])
-            if n < 2:
-                continue
-            lo = int(offsets[b]) - self.lo
-            v = values[int(starts[b]) : int(starts[b]) + n]
-            twice = np.concatenate((v, v)).astype(res.dtype, copy=False)
-            runs = np.ndarray((n - 1, n), res.dtype, twice, item, (item, item))
+        dtype, item = res.dtype, res.itemsize
+        values = values.astype(dtype, copy=False)
+        for lo, n, start in self.year_blocks:
+            v = values[start : start + n]
+            runs = np.ndarray((n - 1, n), dtype, np.concatenate((v, v)), item, (item, item))
             res[lo : lo + n * (n - 1)].reshape(n - 1, n)[...] = runs
         return res
 
@@ -555,14 +557,8 @@ class RowPart:
         placed in a full matrix, transposed, and read back (no index array)."""
         if not self.index.blocks.directed:
             raise ValueError("a non-directed frame has no transposed rows")
-        blocks = self.index.blocks
-        offsets = blocks.offsets
-        sizes = blocks.states.block_size
-        for b in range(self.b_lo, self.b_hi):
-            n = int(sizes[b])
-            if n < 2:
-                continue
-            lo, hi = int(offsets[b]) - self.lo, int(offsets[b + 1]) - self.lo
+        for lo, n, _ in self.year_blocks:
+            hi = lo + n * (n - 1)
             full = np.empty(n * n, dtype=values.dtype)
             # the off-diagonal cells of a row-major n×n matrix, in order, are the first n of
             # each row of its last n² − 1 cells seen as an (n − 1)×(n + 1) matrix
