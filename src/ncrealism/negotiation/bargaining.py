@@ -153,10 +153,16 @@ def acceptable_interval(stance: Stance) -> tuple[float, float]:
     ``h = |reservation − ideal|`` (symmetric single-peaked preferences); zero salience means
     indifference, so the whole scale is acceptable.
     """
-    if stance.salience <= 0.0:
+    return _acceptable(stance.ideal, stance.reservation, stance.salience)
+
+
+def _acceptable(ideal: float, reservation: float, salience: float) -> tuple[float, float]:
+    """:func:`acceptable_interval` of checked numbers (the zone search calls it in its inner
+    loop, without building a :class:`Stance`)."""
+    if salience <= 0.0:
         return 0.0, 1.0
-    h = abs(stance.reservation - stance.ideal)
-    return max(0.0, stance.ideal - h), min(1.0, stance.ideal + h)
+    h = abs(reservation - ideal)
+    return max(0.0, ideal - h), min(1.0, ideal + h)
 
 
 @dataclass(frozen=True)
@@ -434,8 +440,9 @@ def _bounds(
         c = couplings.get((name, dimension))
         if c is not None:
             r = _check_unit(c.rule(anchor[c.depends_on]), f"derived reservation of '{name}'")
-            st = Stance(st.ideal, r, st.salience)
-        lo, hi = acceptable_interval(st)
+            lo, hi = _acceptable(st.ideal, r, st.salience)
+        else:
+            lo, hi = acceptable_interval(st)
         lows[name] = lo
         highs[name] = hi
     return _Bounds(lows, highs)
@@ -507,7 +514,7 @@ def _coalition_zone(
                 lo_d, hi_d = fixed[d]
                 for c, st in moving[d]:
                     r = _check_unit(c.rule(v), f"derived reservation of '{c.party}'")
-                    a, b = acceptable_interval(Stance(st.ideal, r, st.salience))
+                    a, b = _acceptable(st.ideal, r, st.salience)
                     lo_d, hi_d = max(lo_d, a), min(hi_d, b)
                 m = min(m, (hi_d - lo_d) / 2.0)
             return m

@@ -724,6 +724,11 @@ class PerceptionReader:
     relative_power: float
     misperceived_shift: float = 0.0
     clarity: float = 0.0
+    #: The perceived threat of each structural threat read so far: it does not depend on the
+    #: credibility, and the zone search reads one threat at many credibilities.
+    _perceived: dict[float, float] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def assurance_credibility(self, offered: float) -> float:
         from ncrealism.perception import assurance_credibility
@@ -733,12 +738,21 @@ class PerceptionReader:
         )
         return float(q)
 
-    def perceived_threat(self, threat: float, credibility: float) -> float:
-        from ncrealism.perception import perceived_threat, residual_threat
+    def _perceived_threat(self, threat: float) -> float:
+        from ncrealism.perception import perceived_threat
 
-        t = min(1.0, max(0.0, threat))
-        tm = min(1.0, max(0.0, t + self.misperceived_shift))
-        t_hat = perceived_threat(t, tm, self.clarity, self.filter["threat_sensitivity"])
+        t_hat = self._perceived.get(threat)
+        if t_hat is None:
+            t = min(1.0, max(0.0, threat))
+            tm = min(1.0, max(0.0, t + self.misperceived_shift))
+            t_hat = float(perceived_threat(t, tm, self.clarity, self.filter["threat_sensitivity"]))
+            self._perceived[threat] = t_hat
+        return t_hat
+
+    def perceived_threat(self, threat: float, credibility: float) -> float:
+        from ncrealism.perception import residual_threat
+
+        t_hat = self._perceived_threat(threat)
         return float(residual_threat(t_hat, min(1.0, max(0.0, credibility)), 1.0))
 
     def assurance_credibility_grid(self, offered: FloatArray) -> FloatArray:
@@ -758,11 +772,9 @@ class PerceptionReader:
     def perceived_threat_grid(self, threat: float, credibility: FloatArray) -> FloatArray:
         """:meth:`perceived_threat` for each credibility (the same numbers): the perceived
         threat does not depend on the assurance, only the residual does."""
-        from ncrealism.perception import perceived_threat, residual_threat
+        from ncrealism.perception import residual_threat
 
-        t = min(1.0, max(0.0, threat))
-        tm = min(1.0, max(0.0, t + self.misperceived_shift))
-        t_hat = perceived_threat(t, tm, self.clarity, self.filter["threat_sensitivity"])
+        t_hat = self._perceived_threat(threat)
         return np.asarray(residual_threat(t_hat, np.clip(credibility, 0.0, 1.0), 1.0), dtype=float)
 
     def describe(self) -> str:

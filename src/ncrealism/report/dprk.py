@@ -191,6 +191,13 @@ def _split(years: list[int]) -> tuple[tuple[int, int], tuple[int, int]]:
     return (ys[0], ys[-6]), (ys[-5], ys[-1])
 
 
+def _svg_settings() -> Any:
+    """Matplotlib settings of every SVG: text kept as text, ids the same from run to run."""
+    import matplotlib
+
+    return matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ncrealism"})
+
+
 class _Writer:
     """Saves figures (PNG + SVG) and tables (CSV) into the report folder."""
 
@@ -216,22 +223,30 @@ class _Writer:
     def figure(self, fig: Figure, name: str, title: str, note: str, caption: str) -> FigureRef:
         """Save a Matplotlib figure as PNG (150 dpi) and SVG (text kept as text); ``note`` is
         its source note (recorded in figures.json), ``caption`` what the HTML says under it."""
-        import matplotlib
-
         fig.savefig(self.figdir / f"{name}.png", dpi=150)
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ncrealism"}):
-            fig.savefig(self.figdir / f"{name}.svg", metadata={"Date": None})
+        # Saving the PNG laid the figure out (its layout engine); the SVG keeps that layout
+        # instead of computing it a second time.
+        engine = fig.get_layout_engine()
+        fig.set_layout_engine(None)
+        try:
+            with _svg_settings():
+                fig.savefig(self.figdir / f"{name}.svg", metadata={"Date": None})
+        finally:
+            fig.set_layout_engine(engine)
         return self._record(name, title, note, caption)
 
     def drawn(
-        self, draw: Callable[[Path], object], name: str, title: str, note: str, caption: str
+        self,
+        draw: Callable[[Sequence[Path]], object],
+        name: str,
+        title: str,
+        note: str,
+        caption: str,
     ) -> FigureRef:
-        """Save a figure drawn by a function that writes to a path (format from the suffix)."""
-        import matplotlib
-
-        draw(self.figdir / f"{name}.png")
-        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ncrealism"}):
-            draw(self.figdir / f"{name}.svg")
+        """Save a figure drawn by a function that writes it to each of several paths (format
+        from the suffix): it is built once for the PNG and the SVG."""
+        with _svg_settings():
+            draw([self.figdir / f"{name}.png", self.figdir / f"{name}.svg"])
         return self._record(name, title, note, caption)
 
     def table(self, frame: pl.DataFrame, name: str) -> Path:

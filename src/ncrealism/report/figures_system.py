@@ -2,11 +2,13 @@
 
 Every figure has a title, labelled axes with units and a source note under the plot, and is
 written with Matplotlib's non-interactive Agg backend (no display needed). Functions take the
-frames returned by :mod:`ncrealism.system` and a path; they return the path written.
+frames returned by :mod:`ncrealism.system` and a path, or several paths (the figure is built
+once and saved in each one's format, from its suffix); they return the (first) path written.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
 __all__ = ["plot_shares", "plot_structure", "plot_threat"]
 
 NMC_NOTE = "Source: COW National Material Capabilities (Singer, Bremer & Stuckey 1972), CINC"
+
+#: Where a figure is written: one path, or several (one figure, saved in each format).
+FigurePaths = Path | str | Sequence[Path | str]
 
 
 def _pyplot() -> Any:
@@ -27,21 +32,23 @@ def _pyplot() -> Any:
     return plt
 
 
-def _finish(fig: Any, path: Path | str, note: str) -> Path:
+def _finish(fig: Any, path: FigurePaths, note: str) -> Path:
     fig.text(0.01, 0.01, note, fontsize=7, ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=150)
+    paths = [Path(path)] if isinstance(path, Path | str) else [Path(p) for p in path]
+    for out in paths:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        # no creation date in an SVG: the same figure gives the same bytes
+        fig.savefig(out, dpi=150, **({"metadata": {"Date": None}} if out.suffix == ".svg" else {}))
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    return out
+    return paths[0]
 
 
 def plot_shares(
     shares: pl.DataFrame,
-    path: Path | str,
+    path: FigurePaths,
     *,
     title: str | None = None,
     note: str | None = None,
@@ -82,7 +89,7 @@ def plot_shares(
 
 def plot_threat(
     faced: pl.DataFrame,
-    path: Path | str,
+    path: FigurePaths,
     *,
     top: int = 6,
     title: str | None = None,
@@ -164,7 +171,7 @@ def plot_threat(
 
 def plot_structure(
     structure: pl.DataFrame,
-    path: Path | str,
+    path: FigurePaths,
     *,
     title: str | None = None,
     note: str | None = None,
