@@ -40,10 +40,19 @@ def mirror_dir() -> Path | None:
 
 #: Tests that share one expensive result through the run's cache (:func:`session_cache_dir`):
 #: the README's DPRK report (``ncr dprk``, ``ncr report dprk`` with the record, the
-#: ``dprk_report`` fixture) and its panel backtest (README and docs/panel.md). With pytest-xdist
-#: (``scripts/test.sh`` runs ``-n 3 --dist loadgroup``) they run on one worker, so the first
-#: computes and the others restore, instead of two workers computing the same result at once.
-SHARED_RESULT_TESTS = ("tests/cli/test_dprk_cli.py::", "tests/report/")
+#: ``dprk_report`` fixture) and the panel backtest (docs/panel.md's doctest, the README and
+#: docs/panel.md). With pytest-xdist (``scripts/test.sh`` runs ``-n 3 --dist loadgroup``) they
+#: run on one worker, so the first computes and the others restore, instead of two workers
+#: computing the same result at once.
+SHARED_RESULT_TESTS = (
+    "tests/cli/test_dprk_cli.py::",
+    "tests/report/",
+    "tests/panel/test_docs_panel.py::",
+)
+#: Run first: the panel page's doctest fits the panel backtest in its own process (no Dask
+#: cluster) and keeps the finished tasks in the run's cache, which ``ncr panel backtest``
+#: (README, docs/panel.md) then reads instead of starting a cluster to fit them again.
+SHARED_RESULT_FIRST = ("tests/panel/test_docs_panel.py::",)
 SHARED_RESULT_PAGES = ("README.md", "getting-started.md", "report.md", "panel.md")
 _DOC_COMMANDS = "tests/docs/test_commands.py::test_documented_commands_run["
 
@@ -92,6 +101,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The same order on every pytest-xdist worker (the collections must match).
+    items.sort(key=lambda item: not item.nodeid.startswith(SHARED_RESULT_FIRST))
     if os.environ.get("NCR_TEST_NETWORK") == "1":
         return
     skip = pytest.mark.skip(reason="needs the internet; set NCR_TEST_NETWORK=1 to run")

@@ -63,6 +63,34 @@ def test_resumes_from_the_store(
     assert _bytes(again) == _bytes(first) == _bytes(in_process)
 
 
+def test_cache_keeps_finished_tasks_for_a_later_run(
+    synthetic_panel: PanelFrame,
+    in_process: bt.BacktestResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ncrealism.data.fetch import DataSource
+
+    source = DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
+    kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "cache": True, "source": source}
+    first = run_backtest(synthetic_panel, **kw)  # type: ignore[arg-type]
+    kept = sorted(p.name for p in (tmp_path / "cache").rglob("*.pkl"))
+    assert len(kept) == len(TINY) * len(MODELS) + len(TINY) * len(bt.SCORED)
+
+    def boom(*args: object) -> None:
+        raise AssertionError("a cached task was run again")
+
+    monkeypatch.setattr(bt, "fit_task", boom)
+    monkeypatch.setattr(bt, "score_task", boom)
+    store = tmp_path / "store"
+    again = run_backtest(synthetic_panel, store=store, **kw)  # type: ignore[arg-type]
+    assert _bytes(again) == _bytes(first) == _bytes(in_process)
+    assert sorted(p.name for p in store.glob("*.pkl")) == kept  # the run's own store too
+    monkeypatch.setenv("NCR_NO_CACHE", "1")  # the cache off: computed afresh
+    with pytest.raises(AssertionError, match="run again"):
+        run_backtest(synthetic_panel, **kw)  # type: ignore[arg-type]
+
+
 def test_results_cover_the_grid(in_process: bt.BacktestResult) -> None:
     s = in_process.scores
     assert s.height == (len(TINY) + 1) * len(bt.SCORED) * len(MODELS)

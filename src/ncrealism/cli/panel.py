@@ -130,7 +130,8 @@ def backtest(
         typer.Option(
             "--cache/--no-cache",
             help="Reuse the output of an identical earlier run (same options, data and code; "
-            "kept under NCR_CACHE_DIR), or compute afresh.",
+            "kept under NCR_CACHE_DIR) and the finished fits and scores of any run of the same "
+            "grid, or compute afresh.",
         ),
     ] = True,
     fmt: FormatOpt = Format.table,
@@ -139,7 +140,9 @@ def backtest(
 
     Folds: train to 1945 → test 1946-1970; to 1970 → 1971-1990; to 1990 → 1991-2012.
     The results do not depend on the scheduler or the number of workers, so an identical
-    earlier run's output is restored from the derived-data cache (``--no-cache``: compute).
+    earlier run's output is restored from the derived-data cache, and the finished fits and
+    scores of an earlier run of the same grid (``run_backtest(..., cache=True)``) are read
+    from it (``--no-cache``: compute).
 
     Example: ncr panel backtest --out panel --workers 2
     """
@@ -174,6 +177,8 @@ def backtest(
             seed=seed,
             store=store,
             progress=update,
+            cache=cache,
+            source=source,
         )
     (out / "results.json").write_text(
         json.dumps(result.to_json(), indent=1, sort_keys=True) + "\n", encoding="utf-8"

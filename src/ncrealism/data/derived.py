@@ -39,6 +39,7 @@ __all__ = [
     "package_digest",
     "restore_derived",
     "store_derived",
+    "task_folder",
 ]
 
 NO_CACHE_ENV = "NCR_NO_CACHE"
@@ -151,6 +152,19 @@ def store_derived(
     except OSError:
         return None
     return final
+
+
+def task_folder(kind: str, key: str, source: DataSource) -> Path | None:
+    """The cache folder of a result made of independent tasks, kept one file per task.
+
+    Unlike :func:`store_derived` (one whole result, renamed into place), tasks are added as
+    they finish, each written under a temporary name and renamed, so readers see whole files
+    only; ``key`` (:func:`derived_key`) still names everything the tasks depend on. ``None``
+    when the cache is off (``NCR_NO_CACHE``).
+    """
+    if not enabled():
+        return None
+    return _root(source) / kind / key
 
 
 def restore_derived(folder: Path, out: Path) -> list[Path]:

@@ -20,7 +20,12 @@ outcome), so the same seed gives the same bytes whatever runs the tasks.
 The grid. One *fit* task per fold × model (the forecasts of the test era) and one *score*
 task per fold × outcome (every model's scores and every paired difference); the tasks are
 pure functions of the panel, their key a hash of their inputs. With a ``store`` folder each
-finished task is written there under its key and read back on the next run (resumable).
+finished task is written there under its key and read back on the next run (resumable). With
+``cache=True`` the finished tasks are also kept in the derived-data cache
+(:mod:`ncrealism.data.derived`, in a folder keyed by the package source, the data registry and
+the mirror, so other code never reads them): a later run of the same grid on the same panel, in
+this process or another (``ncr panel backtest`` passes its ``--cache``), reads them instead of
+computing them.
 ``scheduler=None`` runs the grid in this process; ``"local"`` starts a Dask ``LocalCluster`` of
 ``workers`` single-threaded worker processes; any other value is the address of a running
 Dask scheduler (``tcp://host:8786``), so the same call runs on a cluster. Linear algebra runs
@@ -29,13 +34,16 @@ on one thread inside every task, so 1, 2 or N workers give identical results.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
+import os
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -47,6 +55,9 @@ from ncrealism.panel.build import PanelFrame
 from ncrealism.panel.models import MODELS, fit_predict, outcome_matrix
 from ncrealism.panel.outcomes import OUTCOMES, base_rates
 from ncrealism.scoring import binary_brier, brier, log_loss, log_probability
+
+if TYPE_CHECKING:
+    from ncrealism.data.fetch import DataSource
 
 __all__ = [
     "FOLDS",
@@ -335,6 +346,30 @@ class BacktestResult:
 Progress = Callable[[int, int], None]
 
 
+def _write_task(folder: Path, key: str, data: bytes) -> None:
+    """Write a finished task under a temporary name and rename it into place, so that a run
+    reading the folder at the same time sees the whole file or none."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{key[:12]}-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        Path(tmp).replace(folder / f"{key}.pkl")
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _task_cache(source: DataSource | None) -> Path | None:
+    """The derived-data cache's folder of finished tasks (module docstring), or ``None`` when
+    the cache is off (``NCR_NO_CACHE``)."""
+    from ncrealism.data.derived import derived_key, task_folder
+    from ncrealism.data.fetch import DataSource
+
+    src = source or DataSource.from_env()
+    return task_folder("panel-tasks", derived_key("panel-tasks", src), src)
+
+
 def _run_tasks(
     calls: list[tuple[str, Callable[..., Any], tuple[Any, ...]]],
     *,
@@ -344,27 +379,37 @@ def _run_tasks(
     store: Path | None,
     progress: Progress | None,
     processes: bool = True,
+    cache: Path | None = None,
 ) -> dict[str, Any]:
-    """Run ``fn(shared, *args)`` for each (key, fn, args), reading/writing ``store``."""
+    """Run ``fn(shared, *args)`` for each (key, fn, args), reading/writing ``store`` and the
+    ``cache`` folder of finished tasks (a task read from the cache is copied into ``store``)."""
     import pickle
+
+    def keep(key: str, data: bytes, in_cache: bool = True) -> None:
+        if store is not None:
+            _write_task(store, key, data)
+        if cache is not None and in_cache:
+            # a read-only or full cache is no error: the task is simply not kept
+            with contextlib.suppress(OSError):
+                _write_task(cache, key, data)
 
     done: dict[str, Any] = {}
     todo = []
     for key, fn, args in calls:
-        path = store / f"{key}.pkl" if store is not None else None
-        if path is not None and path.is_file():
-            done[key] = pickle.loads(path.read_bytes())
+        if store is not None and (store / f"{key}.pkl").is_file():
+            done[key] = pickle.loads((store / f"{key}.pkl").read_bytes())
+        elif cache is not None and (cache / f"{key}.pkl").is_file():
+            data = (cache / f"{key}.pkl").read_bytes()
+            done[key] = pickle.loads(data)
+            keep(key, data, in_cache=False)
         else:
             todo.append((key, fn, args))
     total = len(calls)
 
     def finish(key: str, value: Any) -> None:
         done[key] = value
-        if store is not None:
-            store.mkdir(parents=True, exist_ok=True)
-            tmp = store / f"{key}.pkl.tmp"
-            tmp.write_bytes(pickle.dumps(value, protocol=5))
-            tmp.replace(store / f"{key}.pkl")
+        if store is not None or cache is not None:
+            keep(key, pickle.dumps(value, protocol=5))
         if progress is not None:
             progress(len(done), total)
 
@@ -437,12 +482,16 @@ def run_backtest(
     store: Path | None = None,
     progress: Progress | None = None,
     processes: bool = True,
+    cache: bool = False,
+    source: DataSource | None = None,
 ) -> BacktestResult:
     """Run every fold for every model and score every outcome (module docstring).
 
     ``scheduler``: ``None`` (this process), ``"local"`` (a Dask LocalCluster of ``workers``
     processes) or a Dask scheduler address. ``store``: folder of finished tasks (resumable).
-    ``progress(done, total)`` is called as tasks finish.
+    ``cache``: also read and keep finished tasks in the derived-data cache of ``source``
+    (default :meth:`DataSource.from_env`; module docstring). ``progress(done, total)`` is
+    called as tasks finish.
     """
     bad = [m for m in models if m not in MODELS]
     if bad:
@@ -451,6 +500,7 @@ def run_backtest(
         raise InputError("n_boot must be at least 1")
     frame = _rows(panel.data)
     digest = panel_digest(frame)
+    task_cache = _task_cache(source) if cache else None
     fit_calls = [
         (_key(kind="fit", digest=digest, fold=f.__dict__, model=m), _fit_call, (f, m))
         for f in folds
@@ -470,6 +520,7 @@ def run_backtest(
         store=store,
         progress=fit_progress,
         processes=processes,
+        cache=task_cache,
     )
     tests = {
         f.label: frame.filter(pl.col("year").is_between(f.test_first, f.test_last)).select(_COLUMNS)
@@ -506,6 +557,7 @@ def run_backtest(
         store=store,
         progress=score_progress,
         processes=processes,
+        cache=task_cache,
     )
     score_rows_: list[dict[str, Any]] = []
     diff_rows: list[dict[str, Any]] = []
