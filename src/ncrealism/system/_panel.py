@@ -526,7 +526,7 @@ class RowPart:
             return np.take(values, self.sj, out=out)
         res = np.empty(self.hi - self.lo, dtype=values.dtype) if out is None else out
         dtype, item = res.dtype, res.itemsize
-        values = values.astype(dtype, copy=False)
+        values = values.astype(dtype, casting="same_kind", copy=False)
         for lo, n, start in self.year_blocks:
             v = values[start : start + n]
             runs = np.ndarray((n - 1, n), dtype, np.concatenate((v, v)), item, (item, item))
