@@ -502,9 +502,36 @@ class RowPart:
         """Index into :attr:`Blocks.states` of each row's second state-year."""
         return self._runs(self.index.sj_runs)
 
-    def second(self, values: NDArray[Any]) -> NDArray[Any]:
-        """``ccode2``'s value at each row, from an array over the state-years."""
-        return np.take(values, self.sj)
+    @cached_property
+    def year_blocks(self) -> list[tuple[int, int, int]]:
+        """Per year of the part with a dyad: its first row (within the part), its number of
+        states n and its first state-year (index into :attr:`Blocks.states`)."""
+        blocks = self.index.blocks
+        sizes = blocks.states.block_size[self.b_lo : self.b_hi].tolist()
+        rows = (blocks.offsets[self.b_lo : self.b_hi] - self.lo).tolist()
+        starts = blocks.states.block_start[self.b_lo : self.b_hi].tolist()
+        return [(r, n, b) for r, n, b in zip(rows, sizes, starts, strict=True) if n >= 2]
+
+    def second(self, values: NDArray[Any], out: NDArray[Any] | None = None) -> NDArray[Any]:
+        """``ccode2``'s value at each row, from an array over the state-years (written to
+        ``out`` if given).
+
+        In a directed frame, year by year without an index: the year's n(n − 1) rows, cut
+        into n − 1 runs of n, read the year's values v doubled (v v) from position r + 1 in
+        run r (the off-diagonal cells of an n×n matrix, in order, are the first n of each
+        row of its last n² − 1 cells seen as an (n − 1)×(n + 1) matrix: in run r the second
+        state is (r + 1 + c) mod n).
+        """
+        if not self.index.blocks.directed:
+            return np.take(values, self.sj, out=out)
+        res = np.empty(self.hi - self.lo, dtype=values.dtype) if out is None else out
+        dtype, item = res.dtype, res.itemsize
+        values = values.astype(dtype, casting="same_kind", copy=False)
+        for lo, n, start in self.year_blocks:
+            v = values[start : start + n]
+            runs = np.ndarray((n - 1, n), dtype, np.concatenate((v, v)), item, (item, item))
+            res[lo : lo + n * (n - 1)].reshape(n - 1, n)[...] = runs
+        return res
 
     def per_year(self, values: NDArray[Any]) -> NDArray[Any]:
         """The value of each row's year, from an array over the panel's years."""
@@ -530,14 +557,8 @@ class RowPart:
         placed in a full matrix, transposed, and read back (no index array)."""
         if not self.index.blocks.directed:
             raise ValueError("a non-directed frame has no transposed rows")
-        blocks = self.index.blocks
-        offsets = blocks.offsets
-        sizes = blocks.states.block_size
-        for b in range(self.b_lo, self.b_hi):
-            n = int(sizes[b])
-            if n < 2:
-                continue
-            lo, hi = int(offsets[b]) - self.lo, int(offsets[b + 1]) - self.lo
+        for lo, n, _ in self.year_blocks:
+            hi = lo + n * (n - 1)
             full = np.empty(n * n, dtype=values.dtype)
             # the off-diagonal cells of a row-major n×n matrix, in order, are the first n of
             # each row of its last n² − 1 cells seen as an (n − 1)×(n + 1) matrix
@@ -669,8 +690,16 @@ def _build_panel(
     abbs = tuple(str(a) for a in codes_df["stateabb"].fill_null("").to_list())
     nt, nk = years.size, codes.size
 
+    # position of each COW code in ``codes`` (−1: not a state of the capability data)
+    code_pos = np.full(int(codes.max(initial=0)) + 2, -1, dtype=np.int64)
+    code_pos[codes] = np.arange(nk, dtype=np.int64)
+
+    def positions(c: NDArray[np.integer]) -> IntArray:
+        out: IntArray = np.take(code_pos, np.clip(c, -1, code_pos.size - 1))
+        return out
+
     ti = caps["year"].to_numpy() - years[0]
-    ki = np.searchsorted(codes, caps["ccode"].to_numpy())
+    ki = positions(caps["ccode"].to_numpy())
     present = np.zeros((nt, nk), dtype=bool)
     present[ti, ki] = True
 
@@ -682,20 +711,11 @@ def _build_panel(
     cinc, milex, milper = state_array("cinc"), state_array("milex"), state_array("milper")
 
     def dyad_positions(df: pl.DataFrame) -> tuple[IntArray, IntArray, IntArray, BoolArray]:
-        c1 = df["ccode1"].to_numpy()
-        c2 = df["ccode2"].to_numpy()
         y = df["year"].to_numpy()
-        a = np.searchsorted(codes, c1)
-        b = np.searchsorted(codes, c2)
-        ok = (
-            (a < nk)
-            & (b < nk)
-            & (codes[np.minimum(a, nk - 1)] == c1)
-            & (codes[np.minimum(b, nk - 1)] == c2)
-            & (y >= years[0])
-            & (y <= years[-1])
-        )
-        return (y - years[0]).astype(np.int64), a.astype(np.int64), b.astype(np.int64), ok
+        a = positions(df["ccode1"].to_numpy())
+        b = positions(df["ccode2"].to_numpy())
+        ok = (a >= 0) & (b >= 0) & (y >= years[0]) & (y <= years[-1])
+        return (y - years[0]).astype(np.int64), a, b, ok
 
     # Alliances: non-directed dyad-years 1816-2012 (one row per dyad-year), written both ways.
     ally = load_table("alliance_dyad", src, lambda: alliance_dyad_years(False, source=src))
@@ -732,16 +752,9 @@ def _build_panel(
 
     dist = load_table("capdist", src, lambda: load_capdist_cow(source=src))
     miles = np.full((nk, nk), np.nan)
-    c1 = dist["ccode1"].to_numpy()
-    c2 = dist["ccode2"].to_numpy()
-    a = np.searchsorted(codes, c1)
-    b = np.searchsorted(codes, c2)
-    ok = (
-        (a < nk)
-        & (b < nk)
-        & (codes[np.minimum(a, nk - 1)] == c1)
-        & (codes[np.minimum(b, nk - 1)] == c2)
-    )
+    a = positions(dist["ccode1"].to_numpy())
+    b = positions(dist["ccode2"].to_numpy())
+    ok = (a >= 0) & (b >= 0)
     miles[a[ok], b[ok]] = dist["midist"].cast(pl.Float64).to_numpy()[ok]
     np.fill_diagonal(miles, 0.0)
 

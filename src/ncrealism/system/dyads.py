@@ -333,13 +333,19 @@ class PortfolioTerms:
     cross: FloatArray
     scale: FloatArray
 
-    def rows(self, part: RowPart, out: FloatArray | None = None) -> FloatArray:
-        """The distance ``d`` at the rows of ``part`` (written to ``out`` if given)."""
+    def rows(
+        self, part: RowPart, out: FloatArray | None = None, *, s_score: bool = False
+    ) -> FloatArray:
+        """The distance ``d`` at the rows of ``part`` (``s_score``: S = 1 − 2d), written to
+        ``out`` if given."""
         d: FloatArray = np.add(part.first(self.r), part.second(self.r), out=out)
         a, b = np.searchsorted(self.cross_state, [part.s_lo, part.s_hi])
         d[self.cross_rows[a:b] - part.lo] -= self.cross[a:b]
         d *= part.per_year(self.scale)
         np.clip(d, 0.0, 1.0, out=d)
+        if s_score:
+            d *= -2.0
+            d += 1.0
         return d
 
 
@@ -390,10 +396,19 @@ def portfolio_terms(blocks: Blocks, weighted: Sequence[bool]) -> list[PortfolioT
     else:  # both weightings in one product: real part weights 1, imaginary part weights CINC
         w_e = w_one + 1j * w_cinc
     e = sparse.csr_matrix((w_e[sk], sk * top + (lev - 1), indptr), shape=shape)
-    cross = (z @ e.T.tocsr()).tocoo()  # rows in order
-    crow = blocks.rows_of_pairs(cross.row.astype(np.int64), cross.col.astype(np.int64))
-    ok = crow >= 0
-    crow, cstate, cdata = crow[ok], cross.row[ok].astype(np.int64), cross.data[ok]
+    cross = sparse.csr_matrix(z @ e.T.tocsr())
+    # the row of the pair (j, i) of one year: j's first row plus i's place among j's partners
+    # (directed: i's rank, less one past the diagonal; non-directed: i − j − 1, for i > j)
+    cstate = np.repeat(np.arange(n_states, dtype=np.int64), np.diff(cross.indptr))
+    other = cross.indices.astype(np.int64)
+    ahead = other > cstate
+    ok = other != cstate if blocks.directed else ahead
+    crow = other - cstate
+    crow += states.first_row[cstate]
+    crow -= ahead
+    if blocks.directed:
+        crow += states.rank[cstate]
+    crow, cstate, cdata = crow[ok], cstate[ok], cross.data[ok]
     pres = panel.present & sel[:, None]
     out: list[PortfolioTerms] = []
     for use_cinc in weighted:
@@ -548,12 +563,12 @@ def dyad_columns(
 
     def compute(part: RowPart) -> None:
         slot = cols.slot
-        np.take(codes, part.sj, out=slot("ccode2", part, np.int64))
+        part.second(codes, out=slot("ccode2", part, np.int64))
         c1 = cinc1[part.rows]
         miles = expo = p2 = np.zeros(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             if "power" in want:
-                c2 = np.take(cinc, part.sj, out=slot("cinc2", part, np.float64))
+                c2 = part.second(cinc, out=slot("cinc2", part, np.float64))
                 share = np.add(c1, c2, out=slot("power_share", part, np.float64))
                 np.divide(c1, share, out=share)
                 np.divide(c1, c2, out=slot("power_ratio", part, np.float64))
@@ -582,10 +597,7 @@ def dyad_columns(
                 cols.put("cinc2_linear", part, np.maximum(c2 - drop, 0.0))
         got: dict[str, FloatArray] = {}
         for name, term in zip(plain, terms or (), strict=False):
-            d = term.rows(part, out=slot(name, part, np.float64))
-            d *= -2.0
-            d += 1.0
-            got[name] = d
+            got[name] = term.rows(part, out=slot(name, part, np.float64), s_score=True)
         if extra is not None:
             got.update(cinc2=c2, cinc2_projected=p2, miles=miles, lsg_exponent=expo)
             got.setdefault("s_unweighted", np.full(part.hi - part.lo, np.nan))

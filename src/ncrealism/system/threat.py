@@ -247,11 +247,12 @@ def _blend(
     wx: float,
     *,
     x_complete: bool = False,
+    y_complete: bool = False,
     out: FloatArray | None = None,
 ) -> FloatArray:
     """wx·x + (1 − wx)·y, using the available one alone where the other is nan
-    (``x_complete``: the caller knows that ``x`` has no nan), into ``out`` if given (an array
-    other than ``x`` and ``y``)."""
+    (``x_complete`` / ``y_complete``: the caller knows that ``x`` / ``y`` has no nan), into
+    ``out`` if given (an array other than ``x`` and ``y``)."""
     res: FloatArray = np.empty_like(y) if out is None else out
     if wx == 0.0:
         np.copyto(res, y)
@@ -266,8 +267,8 @@ def _blend(
     else:
         np.multiply(x, wx, out=res)
         res += (1.0 - wx) * y
-    for missing, other in ((x, y), (y, x)):
-        if x_complete and missing is x:
+    for missing, other, complete in ((x, y, x_complete), (y, x, y_complete)):
+        if complete:
             continue
         gap = np.isnan(missing)
         if gap.any():
@@ -305,7 +306,8 @@ def _power(x: FloatArray, e: float) -> FloatArray:
 @dataclass(frozen=True)
 class ThreatStates:
     """The state-year inputs of the threat index over :attr:`Blocks.states` (CINC, its log and
-    its power −x(0), military share, nuclear status, ideal point), read once per frame."""
+    its power −x(0), military share, nuclear status, ideal point), read once per frame, and
+    whether the nuclear status is complete and whether any CINC is 0."""
 
     cinc: FloatArray
     log_cinc: FloatArray
@@ -315,6 +317,7 @@ class ThreatStates:
     ideal: FloatArray
     ideal_range: float
     nuclear_complete: bool
+    cinc_has_zero: bool
 
     @classmethod
     def of(cls, index: RowIndex, inputs: ThreatInputs) -> ThreatStates:
@@ -332,6 +335,7 @@ class ThreatStates:
             index.of_states(inputs.ideal),
             inputs.ideal_range,
             not bool(np.isnan(nuclear).any()),
+            bool((cinc == 0).any()),
         )
 
 
@@ -349,10 +353,14 @@ def _threat_part(
     flags: NDArray[np.uint8] | None,
     known: NDArray[np.bool_] | None,
     out: Slot,
+    ap_has_zero: bool = True,
+    s_complete: bool = False,
 ) -> None:
     """Write the threat components of the rows of ``part`` (see :func:`threat_columns`) that
     are in ``want`` to ``out``; the arguments are that part's rows and are not modified.
-    ``aggregate_power`` is ``ap`` itself: the caller keeps it."""
+    ``aggregate_power`` is ``ap`` itself: the caller keeps it. ``ap_has_zero`` False: the
+    caller knows that ``ap`` holds no 0; ``s_complete``: that ``s_unweighted`` holds no NaN
+    (so neither is looked for)."""
 
     def slot(name: str, dtype: DTypeLike = np.float64) -> NDArray[Any]:
         # a wanted column is computed in place in the output; the others in scratch arrays
@@ -369,9 +377,10 @@ def _threat_part(
                 np.exp(prox, out=prox)
             else:
                 np.multiply(source_projected, part.second(st.cinc_x0), out=prox)
-            zero = ap == 0
-            if zero.any():
-                prox[zero] = np.power(ap[zero], expo[zero] - _X0)
+            if ap_has_zero:
+                zero = ap == 0
+                if zero.any():
+                    prox[zero] = np.power(ap[zero], expo[zero] - _X0)
         else:
             if dist is None:
                 raise ValueError("Boulding's gradient needs the distances")
@@ -395,7 +404,9 @@ def _threat_part(
         udist /= st.ideal_range
         adis = np.subtract(1.0, s_unweighted, out=slot("alliance_dissimilarity"))
         adis /= 2.0  # NaN where alliances are unknown
-        intent = _blend(udist, adis, params.unga_weight, out=slot("intentions"))
+        intent = _blend(
+            udist, adis, params.unga_weight, y_complete=s_complete, out=slot("intentions")
+        )
         threat = np.multiply(_power(ap, params.power_exponent), prox, out=slot("threat"))
         threat *= _power(off, params.offensive_exponent)
         threat *= _power(intent, params.intentions_exponent)
@@ -405,14 +416,16 @@ def _threat_part(
         out("miles", np.float64)[...] = dist
     if want & {"support", "allied", "alliance_level"} and flags is not None:
         ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
-        f = flags & ally_bits
+        f = flags & ally_bits if "support" in want else flags
         if "support" in want:
             wts = params.alliance_weights.of_flags(f)
             if known is not None:
                 wts[~known] = np.nan
             np.multiply(wts, projected, out=out("support", np.float64))
         if "allied" in want:
-            allied = np.greater(f, 0, out=out("allied", np.bool_))
+            # allied: any of the ally types' bits, read from a table of the 16 combinations
+            table = (np.arange(16, dtype=np.uint8) & ally_bits) > 0
+            allied = np.take(table, flags, out=out("allied", np.bool_))
             if known is not None:
                 allied &= known
         if "alliance_level" in want:
@@ -491,9 +504,7 @@ def threat_columns(
         if s_unweighted is not None:
             s = s_unweighted[rows]
         elif terms is not None:
-            s = terms[0].rows(part)
-            s *= -2.0
-            s += 1.0
+            s = terms[0].rows(part, s_score=True)
         else:
             s = np.full(part.hi - part.lo, np.nan)
         ap = part.second(st.cinc) if source_cinc is None else source_cinc[rows]
@@ -512,6 +523,7 @@ def threat_columns(
             flags=None if flags is None else flags[rows],
             known=_known_rows(part),
             out=cols.writer(part),
+            ap_has_zero=st.cinc_has_zero or source_cinc is not None,
         )
     if "alliance_carried" in want:
         cols["alliance_carried"] = ix.per_year(panel.alliance_status == CARRIED)
@@ -617,6 +629,8 @@ def dyad_threat_frame(
     flags = blocks.alliance_flags
     # aggregate_power is the source's CINC: the frame's cinc2 column, not a copy of it
     want = set(_FRAME_THREAT) - {"aggregate_power"}
+    complete = set(complete_columns(blocks, opts))
+    s_complete = "s_unweighted" in complete
 
     def threat_part(part: RowPart, got: Mapping[str, FloatArray], out: Slot) -> None:
         _threat_part(
@@ -632,13 +646,14 @@ def dyad_threat_frame(
             flags=flags[part.rows],
             known=_known_rows(part),
             out=out,
+            ap_has_zero=states.cinc_has_zero,
+            s_complete=s_complete,
         )
 
     cols = dyad_columns(blocks, measures, opts, index, extra=threat_part)
     if "s_unweighted" not in variants:
         del cols["s_unweighted"]
     threat = {c: cols.pop(c) for c in _FRAME_THREAT if c in cols}
-    complete = set(complete_columns(blocks, opts))
     # OP: the nuclear status fills a missing military ratio; AI: the S part fills a missing
     # UNGA distance (the blend of _threat_part), so either is complete when its filler is
     if states.nuclear_complete and p.nuclear_weight > 0:
