@@ -246,13 +246,11 @@ def server(input: Any, shared: Shared) -> None:
     @reactive.event(input.solve, ignore_init=True)
     def _solve() -> None:
         q = question()
+        from ncrealism.errors import NcrError
+
         try:
             text = data.what_would_it_take(q[0], dict(q[1]), q[2]).describe()
-        except Exception as exc:  # shown in the card; an effect must not end the session
-            from ncrealism.errors import NcrError
-
-            if not isinstance(exc, NcrError):
-                raise
+        except NcrError as exc:  # shown in the card; an effect must not end the session
             text = f"error: {exc}"
         answer.set((q, text))
 
