@@ -4,11 +4,14 @@ paired bootstrap properties."""
 from __future__ import annotations
 
 import json
+import pickle
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from ncrealism.errors import InputError
 from ncrealism.panel import backtest as bt
 from ncrealism.panel.backtest import (
     Fold,
@@ -89,6 +92,103 @@ def test_cache_keeps_finished_tasks_for_a_later_run(
     monkeypatch.setenv("NCR_NO_CACHE", "1")  # the cache off: computed afresh
     with pytest.raises(AssertionError, match="run again"):
         run_backtest(synthetic_panel, **kw)  # type: ignore[arg-type]
+
+
+def test_a_cached_run_on_fewer_folds_gives_the_bytes_of_an_uncached_one(
+    synthetic_panel: PanelFrame, tmp_path: Path
+) -> None:
+    # A score task's bootstrap is seeded by the fold's position in ``folds``: the second fold
+    # of one grid is the first of the other, so a cached score of the one must not be read
+    # by the other. Output never depends on what the cache holds.
+    from ncrealism.data.fetch import DataSource
+
+    source = DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
+    kw = {"models": MODELS, "n_boot": 50, "source": source}
+    run_backtest(synthetic_panel, folds=TINY, cache=True, **kw)  # type: ignore[arg-type]
+    cached = run_backtest(synthetic_panel, folds=TINY[1:], cache=True, **kw)  # type: ignore[arg-type]
+    fresh = run_backtest(synthetic_panel, folds=TINY[1:], cache=False, **kw)  # type: ignore[arg-type]
+    assert _bytes(cached) == _bytes(fresh)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"workers": 0}, "workers 0"),
+        ({"workers": 0, "scheduler": None}, "workers 0"),
+        ({"n_boot": 0}, "n_boot"),
+        ({"seed": -1}, "seed -1"),
+        ({"models": ()}, "one or more distinct models"),
+        ({"models": ("base_rate", "base_rate")}, "one or more distinct models"),
+        ({"models": ("oracle",)}, "unknown model"),
+        ({"folds": ()}, "at least one fold"),
+        ({"folds": (TINY[0], TINY[0])}, "its own label"),
+        ({"folds": (Fold("late", 1975, 1970, 1979),)}, "fold late: needs train_last"),
+    ],
+)
+def test_arguments_are_checked_before_any_finished_task_is_read(
+    synthetic_panel: PanelFrame,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, object],
+    message: str,
+) -> None:
+    # A store or cache holding the whole grid must not hide a bad argument: the check comes
+    # before the panel is hashed or any task file is looked at.
+    def boom(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a task file was looked up before the arguments were checked")
+
+    monkeypatch.setattr(bt, "panel_digest", boom)
+    monkeypatch.setattr(bt, "_run_tasks", boom)
+    kw: dict[str, object] = {"folds": TINY, "models": MODELS, "scheduler": "local", **change}
+    with pytest.raises(InputError, match=message):
+        run_backtest(synthetic_panel, **kw)  # type: ignore[arg-type]
+
+
+def test_a_damaged_task_file_is_computed_again(
+    synthetic_panel: PanelFrame,
+    in_process: bt.BacktestResult,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ncrealism.data.fetch import DataSource
+
+    source = DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
+    kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "source": source}
+    store = tmp_path / "store"
+    run_backtest(synthetic_panel, cache=True, store=store, **kw)  # type: ignore[arg-type]
+    cached = sorted((tmp_path / "cache").rglob("*.pkl"))
+    stored = sorted(store.glob("*.pkl"))
+    assert len(cached) == len(stored) == len(TINY) * len(MODELS) + len(TINY) * len(bt.SCORED)
+    runs: list[str] = []
+
+    def counted(fn: Callable[..., object]) -> Callable[..., object]:
+        def run(*args: object) -> object:
+            runs.append(fn.__name__)
+            return fn(*args)
+
+        return run
+
+    monkeypatch.setattr(bt, "fit_task", counted(bt.fit_task))
+    monkeypatch.setattr(bt, "score_task", counted(bt.score_task))
+    # in the cache: garbage, half a pickle, and a pickle of something that is not a task
+    cached[0].write_bytes(b"not a pickle at all")
+    cached[1].write_bytes(cached[1].read_bytes()[: cached[1].stat().st_size // 2])
+    cached[2].write_bytes(pickle.dumps("a string, not a task"))
+    again = run_backtest(synthetic_panel, cache=True, **kw)  # type: ignore[arg-type]
+    assert _bytes(again) == _bytes(in_process)
+    assert len(runs) == 3  # the three damaged tasks, and only those
+    assert [p.read_bytes() for p in cached] == [
+        (store / p.name).read_bytes() for p in cached
+    ]  # written over, whole
+    # in the store, the cache off: computed again and written over too
+    monkeypatch.setenv("NCR_NO_CACHE", "1")
+    stored[-1].write_bytes(b"\x80\x05garbage")
+    whole = stored[0].read_bytes()
+    stored[0].write_bytes(whole[:10])
+    runs.clear()
+    again = run_backtest(synthetic_panel, cache=True, store=store, **kw)  # type: ignore[arg-type]
+    assert _bytes(again) == _bytes(in_process)
+    assert len(runs) == 2
+    assert stored[0].read_bytes() == whole
 
 
 def test_results_cover_the_grid(in_process: bt.BacktestResult) -> None:

@@ -64,6 +64,32 @@ def test_missing_or_bad_results_exit_2(tmp_path: Path, ncr_main: NcrMain) -> Non
     assert code == 2 and "bad.json" in err
 
 
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--workers", "0"], "--workers 0"),
+        (["--n-boot", "0"], "--n-boot 0"),
+        (["--seed", "-1"], "--seed -1"),
+    ],
+)
+def test_backtest_bad_option_exits_2_before_any_cache_read(
+    option: list[str],
+    message: str,
+    tmp_path: Path,
+    ncr_main: NcrMain,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import ncrealism.cli.panel as cli_panel
+
+    def boom(*args: object) -> bool:
+        raise AssertionError("the cache was read before the options were checked")
+
+    monkeypatch.setattr(cli_panel, "_restore_backtest", boom)
+    code, _, err = ncr_main(["panel", "backtest", "--out", str(tmp_path / "out"), *option])
+    assert code == 2 and message in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_backtest_output_is_restored_from_the_derived_cache(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

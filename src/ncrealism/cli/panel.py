@@ -156,6 +156,13 @@ def backtest(
 
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out} exists and is not a folder")
+    # checked before the cache is read: a cached output must not hide a bad option
+    if workers < 1:
+        raise InputError(f"--workers {workers}: give at least 1")
+    if n_boot < 1:
+        raise InputError(f"--n-boot {n_boot}: give at least 1")
+    if seed < 0:
+        raise InputError(f"--seed {seed}: give a whole number >= 0")
     t0 = time.perf_counter()
     version = nmc(version)
     source = DataSource.from_env()

@@ -26,6 +26,11 @@ finished task is written there under its key and read back on the next run (resu
 the mirror, so other code never reads them): a later run of the same grid on the same panel, in
 this process or another (``ncr panel backtest`` passes its ``--cache``), reads them instead of
 computing them.
+A task's key holds everything its result depends on: the panel's digest, the fold, the models,
+and for a score task its outcome, ``seed``, ``n_boot`` and the fold's position in ``folds`` (the
+bootstrap's seed), so what the cache or the store holds never changes a run's bytes. A task file
+that cannot be read back (damaged, truncated, or not a task), in ``store`` or in the cache, is
+computed again and written over, whole (a temporary file renamed into place).
 ``scheduler=None`` runs the grid in this process; ``"local"`` starts a Dask ``LocalCluster`` of
 ``workers`` single-threaded worker processes; any other value is the address of a running
 Dask scheduler (``tcp://host:8786``), so the same call runs on a cluster. Linear algebra runs
@@ -39,6 +44,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -77,7 +83,7 @@ __all__ = [
 FloatArray = NDArray[np.float64]
 
 #: Version of the task definitions: part of every task key (bump when a task's result changes).
-TASK_VERSION = "panel-1"
+TASK_VERSION = "panel-2"
 
 
 @dataclass(frozen=True)
@@ -360,6 +366,38 @@ def _write_task(folder: Path, key: str, data: bytes) -> None:
         raise
 
 
+#: What reading back a damaged task file raises: :func:`pickle.loads`'s own errors on a
+#: truncated or altered stream, what the objects it rebuilds raise on bad arguments, and
+#: :class:`OSError` from reading the file.
+_DAMAGED = (
+    pickle.UnpicklingError,
+    EOFError,
+    OSError,
+    ValueError,
+    OverflowError,
+    AttributeError,
+    ImportError,
+    IndexError,
+    TypeError,
+)
+
+
+def _read_task(folder: Path | None, key: str, expect: type) -> tuple[bytes, Any] | None:
+    """The bytes and the result of the finished task ``key`` in ``folder``; ``None`` when it is
+    not there or cannot be read back as an ``expect`` (the caller computes it again)."""
+    if folder is None:
+        return None
+    path = folder / f"{key}.pkl"
+    if not path.is_file():
+        return None
+    try:
+        data = path.read_bytes()
+        value = pickle.loads(data)
+    except _DAMAGED:
+        return None
+    return (data, value) if isinstance(value, expect) else None
+
+
 def _task_cache(source: DataSource | None) -> Path | None:
     """The derived-data cache's folder of finished tasks (module docstring), or ``None`` when
     the cache is off (``NCR_NO_CACHE``)."""
@@ -380,10 +418,11 @@ def _run_tasks(
     progress: Progress | None,
     processes: bool = True,
     cache: Path | None = None,
+    expect: type = object,
 ) -> dict[str, Any]:
     """Run ``fn(shared, *args)`` for each (key, fn, args), reading/writing ``store`` and the
-    ``cache`` folder of finished tasks (a task read from the cache is copied into ``store``)."""
-    import pickle
+    ``cache`` folder of finished tasks (a task read from the cache is copied into ``store``;
+    one that cannot be read back as an ``expect`` is computed again and written over)."""
 
     def keep(key: str, data: bytes, in_cache: bool = True) -> None:
         if store is not None:
@@ -396,12 +435,11 @@ def _run_tasks(
     done: dict[str, Any] = {}
     todo = []
     for key, fn, args in calls:
-        if store is not None and (store / f"{key}.pkl").is_file():
-            done[key] = pickle.loads((store / f"{key}.pkl").read_bytes())
-        elif cache is not None and (cache / f"{key}.pkl").is_file():
-            data = (cache / f"{key}.pkl").read_bytes()
-            done[key] = pickle.loads(data)
-            keep(key, data, in_cache=False)
+        if (stored := _read_task(store, key, expect)) is not None:
+            done[key] = stored[1]
+        elif (cached := _read_task(cache, key, expect)) is not None:
+            done[key] = cached[1]
+            keep(key, cached[0], in_cache=False)
         else:
             todo.append((key, fn, args))
     total = len(calls)
@@ -431,8 +469,6 @@ def _run_tasks(
 
     cluster = None
     if scheduler == "local":
-        if workers < 1:
-            raise InputError("workers must be at least 1")
         from ncrealism.scenario.sweep import local_cluster
 
         cluster = local_cluster(workers, processes=processes)
@@ -470,6 +506,39 @@ def _score_call(
     return score_task(test, probs, fold_index, outcome, seed, n_boot)
 
 
+def _check_arguments(
+    folds: Sequence[Fold],
+    models: Sequence[str],
+    seed: int,
+    n_boot: int,
+    workers: int,
+) -> None:
+    """Raise :class:`InputError` on an argument :func:`run_backtest` cannot run with, before it
+    reads any finished task (a stored or cached grid must not hide a bad argument)."""
+    bad = [m for m in models if m not in MODELS]
+    if bad:
+        raise InputError(f"unknown model(s) {bad}; choose from {list(MODELS)}")
+    if not models or len(set(models)) < len(models):
+        raise InputError(f"models {list(models)}: give one or more distinct models")
+    if not folds:
+        raise InputError("folds: give at least one fold")
+    labels = [f.label for f in folds]
+    if len(set(labels)) < len(labels):
+        raise InputError(f"folds {labels}: every fold needs its own label")
+    for f in folds:
+        if not f.train_last < f.test_first <= f.test_last:
+            raise InputError(
+                f"fold {f.label}: needs train_last < test_first <= test_last, got "
+                f"{f.train_last}, {f.test_first}, {f.test_last}"
+            )
+    if n_boot < 1:
+        raise InputError("n_boot must be at least 1")
+    if seed < 0:
+        raise InputError(f"seed {seed}: give a whole number >= 0")
+    if workers < 1:
+        raise InputError(f"workers {workers}: give at least 1")
+
+
 def run_backtest(
     panel: PanelFrame,
     *,
@@ -493,11 +562,7 @@ def run_backtest(
     (default :meth:`DataSource.from_env`; module docstring). ``progress(done, total)`` is
     called as tasks finish.
     """
-    bad = [m for m in models if m not in MODELS]
-    if bad:
-        raise InputError(f"unknown model(s) {bad}; choose from {list(MODELS)}")
-    if n_boot < 1:
-        raise InputError("n_boot must be at least 1")
+    _check_arguments(folds, models, seed, n_boot, workers)
     frame = _rows(panel.data)
     digest = panel_digest(frame)
     task_cache = _task_cache(source) if cache else None
@@ -521,6 +586,7 @@ def run_backtest(
         progress=fit_progress,
         processes=processes,
         cache=task_cache,
+        expect=np.ndarray,
     )
     tests = {
         f.label: frame.filter(pl.col("year").is_between(f.test_first, f.test_last)).select(_COLUMNS)
@@ -533,6 +599,7 @@ def run_backtest(
                 kind="score",
                 digest=digest,
                 fold=f.__dict__,
+                fold_index=i,
                 models=list(models),
                 outcome=o,
                 seed=seed,
@@ -558,6 +625,7 @@ def run_backtest(
         progress=score_progress,
         processes=processes,
         cache=task_cache,
+        expect=dict,
     )
     score_rows_: list[dict[str, Any]] = []
     diff_rows: list[dict[str, Any]] = []
