@@ -11,7 +11,10 @@ everything the result depends on:
   sha256 of every dataset file, and files are verified against it when read, so the registry
   stands for the data files themselves) and the mirror in use;
 * the package version and a digest of the package's own source files, so a change of code
-  never serves a result computed by older code.
+  never serves a result computed by older code;
+* the installed versions of the libraries the package requires (:func:`library_versions`:
+  NumPy, SciPy, Polars, scikit-learn, the workbook and R-data parsers, ...), so an upgrade
+  never serves a result computed or parsed by the libraries it replaced.
 
 A result whose inputs changed in any way is therefore simply not found, never stale. Nothing
 is kept in memory between calls (no module-level state). ``NCR_NO_CACHE=1`` turns the cache
@@ -23,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -40,6 +44,7 @@ __all__ = [
     "derived_key",
     "enabled",
     "fetch_derived",
+    "library_versions",
     "package_digest",
     "restore_derived",
     "store_derived",
@@ -69,6 +74,25 @@ def package_digest() -> str:
     return h.hexdigest()
 
 
+def library_versions() -> dict[str, str | None]:
+    """The installed version of every distribution the package requires, extras included
+    (``None`` for one that is not installed), by lower-case name."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("ncrealism") or []
+    except metadata.PackageNotFoundError:
+        return {}
+    names = sorted({re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0].lower() for r in requires})
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def _file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -88,6 +112,7 @@ def derived_key(
     payload = {
         "kind": kind,
         "package": package_digest(),  # includes data/registry.toml and its pinned sha256s
+        "libraries": library_versions(),
         "registry": source.registry.version,
         "mirror": str(source.mirror) if source.mirror else None,
         "files": {
