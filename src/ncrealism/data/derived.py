@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_CACHE_ENV",
     "cached_frame",
+    "clear_derived",
     "derived_key",
+    "derived_usage",
     "enabled",
     "fetch_derived",
     "library_versions",
@@ -226,6 +228,40 @@ def cached_frame(
                 return frame
             store_derived(kind, key, source, Path(tmp), [stored], {"rows": frame.height})
     return frame
+
+
+def derived_usage(source: DataSource) -> list[dict[str, Any]]:
+    """What the derived-data cache holds, one row per kind of result: ``kind``, ``results``
+    (stored results or task folders), ``files`` and ``bytes``. Every code change, library
+    upgrade or new input adds results under new keys and none is removed by itself:
+    :func:`clear_derived` empties the cache."""
+    root = _root(source)
+    rows: list[dict[str, Any]] = []
+    if not root.is_dir():
+        return rows
+    for kind in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = [f for f in kind.rglob("*") if f.is_file()]
+        rows.append(
+            {
+                "kind": kind.name,
+                "results": sum(1 for p in kind.iterdir() if p.is_dir()),
+                "files": len(files),
+                "bytes": sum(f.stat().st_size for f in files),
+            }
+        )
+    return rows
+
+
+def clear_derived(source: DataSource) -> tuple[int, int]:
+    """Remove every derived result of the cache (downloaded data files are kept); returns
+    the number of files and bytes removed. A run writing at the same time loses nothing but
+    the chance to reuse its result: results are renamed into place whole, and a missing one is
+    computed again."""
+    usage = derived_usage(source)
+    root = _root(source)
+    if root.is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+    return sum(r["files"] for r in usage), sum(r["bytes"] for r in usage)
 
 
 def restore_derived(folder: Path, out: Path) -> list[Path]:
