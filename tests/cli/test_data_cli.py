@@ -68,3 +68,31 @@ def test_verify_fails_with_exit_1_on_a_bad_mirror_file(
     code, out, _ = ncr_main(["data", "verify", "nmc6", "--format", "csv"])
     assert code == 1
     assert "0 of 1 datasets verified" in out and "sha256 mismatch" in out
+
+
+def test_clean_empties_the_derived_cache_and_keeps_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ncr_main: NcrMain
+) -> None:
+    from ncrealism.data.derived import store_derived
+    from ncrealism.data.fetch import DataSource
+
+    monkeypatch.setenv("NCR_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("NCR_NO_CACHE", raising=False)
+    source = DataSource.from_env()
+    made = tmp_path / "made"
+    made.mkdir()
+    (made / "a.json").write_text("x" * 1000, encoding="utf-8")
+    assert store_derived("report", "k1", source, made, [made / "a.json"], {}) is not None
+    download = source.cache_dir / "kept.csv"
+    download.parent.mkdir(parents=True, exist_ok=True)
+    download.write_text("year\n1994\n", encoding="utf-8")
+    code, out, _ = ncr_main(["data", "clean", "--dry-run", "-f", "csv"])
+    rows = out.strip().splitlines()
+    assert code == 0 and rows[0] == "kind,results,files,bytes"
+    kind, results, files, size = rows[1].split(",")
+    # One result: the file and the completion marker beside it.
+    assert (kind, results, files) == ("report", "1", "2") and int(size) > 1000
+    assert (tmp_path / "cache" / "derived").is_dir()
+    code, _, err = ncr_main(["data", "clean"])
+    assert code == 0 and "removed 2 files" in err
+    assert not (tmp_path / "cache" / "derived").exists() and download.is_file()

@@ -85,3 +85,19 @@ def test_cached_frame_parses_a_file_once_and_gives_it_back_unchanged(
     monkeypatch.setenv("NCR_NO_CACHE", "1")  # the cache off: parsed every time
     cached_frame("book", book, src, read)
     assert len(parsed) == 3
+
+
+def test_key_follows_the_installed_libraries(
+    src: DataSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ncrealism.data.derived as derived
+
+    installed = derived.library_versions()
+    # Every requirement of the package is listed, with its installed version.
+    assert installed["numpy"] is not None and installed["polars"] is not None
+    before = derived_key("k", src)
+    upgraded = {**installed, "numpy": "0.0.1"}
+    monkeypatch.setattr(derived, "library_versions", lambda: upgraded)
+    assert derived_key("k", src) != before
+    monkeypatch.setattr(derived, "library_versions", lambda: dict(installed))
+    assert derived_key("k", src) == before

@@ -460,6 +460,10 @@ def test_cli_prints_probability_zone_durability_and_levers(
     # its prior 1, the time ratio is within 2% of 1.
     assert got[("agreement", "n_parties")]["value"] == 2.0
     assert abs(math.log(got[("durability", "time_ratio")]["value"])) < 0.02
+    # The commitment index of two parties lies between half a year (each party's slack 0.125
+    # against shocks of at most 0.1 a sqrt-year) and the 20-year horizon.
+    index = got[("durability", "commitment_index")]
+    assert index["unit"] == "days" and 182.6 < index["value"] <= 20 * 365.25
     bad = runner.invoke(app, ["agreed_framework_1994", "--lever", "bribes"])
     assert bad.exit_code != 0
 

@@ -176,3 +176,6 @@ def test_log_time_weibull_without_data_is_the_commitment_model() -> None:
     flat = fit_weibull([100.0, 300.0, 900.0], [False, False, True], [6.0, 6.0, 6.0], log_time=True)
     assert flat.beta == pytest.approx(1.0, abs=1e-4)
     assert flat.time_ratio(6.0 + math.log(2.0)) == pytest.approx(2.0, rel=1e-4)
+    # A covariate in log days has no other scale.
+    with pytest.raises(InputError):
+        fit_weibull([100.0], [False], [6.0], scale=2.0, log_time=True)

@@ -133,7 +133,7 @@ def test_commitment_index_shrinks_with_every_party_that_must_keep_its_word(
     history_dir: Path, source: DataSource
 ) -> None:
     from ncrealism.negotiation.commitment import DAYS_PER_YEAR
-    from ncrealism.negotiation.forecast import REFERENCE_SLACK, commitment_index
+    from ncrealism.negotiation.forecast import commitment_index
 
     ctx = read_context(history_dir / CONTEXT_FILE)
     status = nuclear_status(source)
@@ -146,9 +146,9 @@ def test_commitment_index_shrinks_with_every_party_that_must_keep_its_word(
     # The agreement holds while every party's slack does (a product of survival curves): each
     # added party can only shorten it.
     assert index[6] < index[4] < index[2]
-    # Each party's slack 0.125, volatility sigma <= 0.1 and a drift of capability trends under
-    # 0.02 a year: without drift P(T > 1 year) = 2·Phi(0.125/0.1) - 1 = 0.789 (reflection
-    # principle), so two parties hold past a year with probability about 0.789**2 = 0.62 and
-    # the expected days exceed 0.5 year; the index is truncated at the 20-year horizon.
-    assert REFERENCE_SLACK == 0.125
+    # Each party's slack 0.125 (REFERENCE_SLACK), volatility sigma <= 0.1 and a drift of
+    # capability trends under 0.02 a year: without drift P(T > 1 year) = 2·Phi(0.125/0.1) - 1
+    # = 0.789 (reflection principle), so two parties hold past a year with probability about
+    # 0.789**2 = 0.62 and the expected days exceed 0.5 year; the index is truncated at the
+    # 20-year horizon.
     assert 0.5 * DAYS_PER_YEAR < index[2] <= 20.0 * DAYS_PER_YEAR

@@ -145,3 +145,22 @@ def test_plots_are_written(source: DataSource, tmp_path: Path) -> None:
     one = plot_threat(threat_faced(731, [1994], source=source), tmp_path / "one.png")
     for p in (many, one):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(("nuclear", "unga"), [(0.0, 0.0), (0.5, 0.5), (1.0, 1.0)])
+def test_columns_taken_without_a_nan_scan_hold_none(
+    source: DataSource, monkeypatch: pytest.MonkeyPatch, nuclear: float, unga: float
+) -> None:
+    """The threat frame's columns said complete (taken without a pass that turns NaN into null)
+    give the same frame as one built with every float column scanned, in years with and
+    without UNGA ideal points (before and after 1946) and with the 2012 alliances carried."""
+    import ncrealism.system.dyads as dyads
+    from ncrealism.system.threat import dyad_threat_frame
+
+    params = ThreatParams(nuclear_weight=nuclear, unga_weight=unga)
+    years = [1944, 1947, 2014]
+    fast = dyad_threat_frame(years, params=params, source=source)
+    scan_all = dyads.to_frame
+    monkeypatch.setattr(dyads, "to_frame", lambda blocks, cols, complete=(): scan_all(blocks, cols))
+    scanned = dyad_threat_frame(years, params=params, source=source)
+    assert fast.height > 0 and fast.equals(scanned)

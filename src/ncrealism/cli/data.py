@@ -205,3 +205,47 @@ def cite(
         if style in {"bibtex", "both"}:
             typer.echo(ds.bibtex)
         typer.echo("")
+
+
+@app.command()
+def clean(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what the cache holds; remove nothing.")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
+) -> None:
+    """Empty the cache of derived results (reports, backtests, parsed workbooks).
+
+    Results are kept under keys of everything they depend on (inputs, code, libraries), so
+    each upgrade or new input adds results and none is removed by itself. Downloaded data
+    files are kept.
+
+    Example: ncr data clean --dry-run
+    """
+    import polars as pl
+
+    from ncrealism.cli._common import is_quiet
+    from ncrealism.data.derived import clear_derived, derived_usage
+    from ncrealism.data.fetch import DataSource
+
+    source = DataSource.from_env()
+    usage = derived_usage(source)
+    frame = pl.DataFrame(
+        usage,
+        schema={"kind": pl.Utf8, "results": pl.Int64, "files": pl.Int64, "bytes": pl.Int64},
+    )
+    where = Path(source.cache_root) / "derived"
+    total = sum(int(r["bytes"]) for r in usage)
+    emit(
+        frame,
+        fmt,
+        out=out,
+        title="derived-data cache",
+        caption=f"{where}: {total / 1e6:.1f} MB",
+    )
+    if dry_run:
+        return
+    files, size = clear_derived(source)
+    if not is_quiet():
+        typer.echo(f"removed {files} files ({size / 1e6:.1f} MB) from {where}", err=True)

@@ -11,7 +11,10 @@ everything the result depends on:
   sha256 of every dataset file, and files are verified against it when read, so the registry
   stands for the data files themselves) and the mirror in use;
 * the package version and a digest of the package's own source files, so a change of code
-  never serves a result computed by older code.
+  never serves a result computed by older code;
+* the installed versions of the libraries the package requires (:func:`library_versions`:
+  NumPy, SciPy, Polars, scikit-learn, the workbook and R-data parsers, ...), so an upgrade
+  never serves a result computed or parsed by the libraries it replaced.
 
 A result whose inputs changed in any way is therefore simply not found, never stale. Nothing
 is kept in memory between calls (no module-level state). ``NCR_NO_CACHE=1`` turns the cache
@@ -23,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
@@ -37,9 +41,12 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_CACHE_ENV",
     "cached_frame",
+    "clear_derived",
     "derived_key",
+    "derived_usage",
     "enabled",
     "fetch_derived",
+    "library_versions",
     "package_digest",
     "restore_derived",
     "store_derived",
@@ -69,6 +76,25 @@ def package_digest() -> str:
     return h.hexdigest()
 
 
+def library_versions() -> dict[str, str | None]:
+    """The installed version of every distribution the package requires, extras included
+    (``None`` for one that is not installed), by lower-case name."""
+    from importlib import metadata
+
+    try:
+        requires = metadata.requires("ncrealism") or []
+    except metadata.PackageNotFoundError:
+        return {}
+    names = sorted({re.split(r"[\s;<>=!~\[(]", r, maxsplit=1)[0].lower() for r in requires})
+    out: dict[str, str | None] = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
 def _file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
@@ -88,6 +114,7 @@ def derived_key(
     payload = {
         "kind": kind,
         "package": package_digest(),  # includes data/registry.toml and its pinned sha256s
+        "libraries": library_versions(),
         "registry": source.registry.version,
         "mirror": str(source.mirror) if source.mirror else None,
         "files": {
@@ -201,6 +228,40 @@ def cached_frame(
                 return frame
             store_derived(kind, key, source, Path(tmp), [stored], {"rows": frame.height})
     return frame
+
+
+def derived_usage(source: DataSource) -> list[dict[str, Any]]:
+    """What the derived-data cache holds, one row per kind of result: ``kind``, ``results``
+    (stored results or task folders), ``files`` and ``bytes``. Every code change, library
+    upgrade or new input adds results under new keys and none is removed by itself:
+    :func:`clear_derived` empties the cache."""
+    root = _root(source)
+    rows: list[dict[str, Any]] = []
+    if not root.is_dir():
+        return rows
+    for kind in sorted(p for p in root.iterdir() if p.is_dir()):
+        files = [f for f in kind.rglob("*") if f.is_file()]
+        rows.append(
+            {
+                "kind": kind.name,
+                "results": sum(1 for p in kind.iterdir() if p.is_dir()),
+                "files": len(files),
+                "bytes": sum(f.stat().st_size for f in files),
+            }
+        )
+    return rows
+
+
+def clear_derived(source: DataSource) -> tuple[int, int]:
+    """Remove every derived result of the cache (downloaded data files are kept); returns
+    the number of files and bytes removed. A run writing at the same time loses nothing but
+    the chance to reuse its result: results are renamed into place whole, and a missing one is
+    computed again."""
+    usage = derived_usage(source)
+    root = _root(source)
+    if root.is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+    return sum(r["files"] for r in usage), sum(r["bytes"] for r in usage)
 
 
 def restore_derived(folder: Path, out: Path) -> list[Path]:

@@ -399,10 +399,11 @@ def read_negotiation_record(path: Path | str) -> pl.DataFrame:
             low = (h - _last_day(a, agreed_form[i])).days
             high = (_last_day(h, held_form[i]) - a).days
             if not low <= k <= high:
+                span = f"{low} to {high} days" if low != high else f"{low} days"
                 raise r.error(
                     i,
                     "held_days",
-                    f"{k} days, but {a} to {h} is {(h - a).days} days",
+                    f"{k} days, but {a} to {h} is {span}",
                 )
     parties_raw = r.text("parties", required=True)
     parties = [[p.strip() for p in (v or "").split(";") if p.strip()] for v in parties_raw]

@@ -660,7 +660,6 @@ class BargainingModel:
     def fit(self, history: pl.DataFrame) -> NegotiationForecaster:
         """Fit the agreement logit and the durability model on ``history`` (earlier episodes)."""
         from ncrealism.negotiation.forecast import (
-            DURABILITY_SCALE,
             FEATURE_SCALES,
             FEATURES,
             fit_agreement_logit,
@@ -682,7 +681,6 @@ class BargainingModel:
             [h[0] for h in held],
             [h[1] for h in held],
             [h[2] for h in held],
-            scale=DURABILITY_SCALE,
             log_time=True,
         )
         return _BargainingForecaster(self, logit, surv, history.height)

@@ -101,7 +101,6 @@ if TYPE_CHECKING:
     from ncrealism.negotiation.cases import CaseModel
 
 __all__ = [
-    "DURABILITY_SCALE",
     "FEATURES",
     "FEATURE_SCALES",
     "REFERENCE_SLACK",
@@ -123,8 +122,6 @@ FEATURES: tuple[str, ...] = ("margin", "log_parties")
 #: Fixed scale of each feature (module docstring): one step between the issue scales' anchors
 #: (0.25) for ``margin``; bilateral to six-party talks (``ln 3``) for ``log_parties``.
 FEATURE_SCALES: tuple[float, ...] = (0.25, math.log(3.0))
-#: Scale of the durability covariate (the log commitment index, in log days: natural units).
-DURABILITY_SCALE: float = 1.0
 #: Slack left to every party by the reference agreement of the commitment index.
 REFERENCE_SLACK: float = 0.125
 #: Two-sided 90% normal quantile for the reported intervals.
@@ -480,6 +477,8 @@ def fit_weibull(
         # Without spread the data say nothing of the slope: its posterior is its prior.
         free_beta = sd > 1e-9 or log_time
         if log_time:
+            if scale not in (None, 1.0):
+                raise InputError(f"a log-time covariate is read in log days: scale {scale} != 1")
             scale = 1.0
         elif scale is None:
             scale = sd if sd > 1e-9 else 1.0

@@ -694,8 +694,10 @@ def _build_panel(
     code_pos = np.full(int(codes.max(initial=0)) + 2, -1, dtype=np.int64)
     code_pos[codes] = np.arange(nk, dtype=np.int64)
 
-    def positions(c: NDArray[np.integer]) -> IntArray:
-        out: IntArray = np.take(code_pos, np.clip(c, -1, code_pos.size - 1))
+    def positions(c: NDArray[Any]) -> IntArray:
+        # A code column with nulls arrives as floats with NaN: no state (−1).
+        whole = np.nan_to_num(c, nan=-1.0).astype(np.int64) if c.dtype.kind == "f" else c
+        out: IntArray = np.take(code_pos, np.clip(whole, -1, code_pos.size - 1))
         return out
 
     ti = caps["year"].to_numpy() - years[0]
