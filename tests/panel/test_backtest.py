@@ -3,6 +3,7 @@ paired bootstrap properties."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 from collections.abc import Callable
@@ -169,13 +170,21 @@ def test_a_damaged_task_file_is_computed_again(
 
     monkeypatch.setattr(bt, "fit_task", counted(bt.fit_task))
     monkeypatch.setattr(bt, "score_task", counted(bt.score_task))
-    # in the cache: garbage, half a pickle, and a pickle of something that is not a task
+    # in the cache: garbage, half a file, a pickle of something that is not a task (with its
+    # checksum), and one byte changed in a fit's forecasts (still a valid pickle: it would
+    # load as other numbers)
     cached[0].write_bytes(b"not a pickle at all")
     cached[1].write_bytes(cached[1].read_bytes()[: cached[1].stat().st_size // 2])
-    cached[2].write_bytes(pickle.dumps("a string, not a task"))
+    bad_task = pickle.dumps("a string, not a task")
+    cached[2].write_bytes(hashlib.sha256(bad_task).digest() + bad_task)
+    fit = next(p for p in cached[3:] if isinstance(pickle.loads(p.read_bytes()[32:]), np.ndarray))
+    flipped = bytearray(fit.read_bytes())
+    flipped[len(flipped) // 2] ^= 0x01
+    assert isinstance(pickle.loads(bytes(flipped[32:])), np.ndarray)
+    fit.write_bytes(bytes(flipped))
     again = run_backtest(synthetic_panel, cache=True, **kw)  # type: ignore[arg-type]
     assert _bytes(again) == _bytes(in_process)
-    assert len(runs) == 3  # the three damaged tasks, and only those
+    assert len(runs) == 4  # the four damaged tasks, and only those
     assert [p.read_bytes() for p in cached] == [
         (store / p.name).read_bytes() for p in cached
     ]  # written over, whole

@@ -20,7 +20,8 @@ outcome), so the same seed gives the same bytes whatever runs the tasks.
 The grid. One *fit* task per fold × model (the forecasts of the test era) and one *score*
 task per fold × outcome (every model's scores and every paired difference); the tasks are
 pure functions of the panel, their key a hash of their inputs. With a ``store`` folder each
-finished task is written there under its key and read back on the next run (resumable). With
+finished task is written there under its key (the sha256 of its pickle, then the pickle) and
+read back on the next run (resumable). With
 ``cache=True`` the finished tasks are also kept in the derived-data cache
 (:mod:`ncrealism.data.derived`, in a folder keyed by the package source, the data registry and
 the mirror, so other code never reads them): a later run of the same grid on the same panel, in
@@ -29,8 +30,10 @@ computing them.
 A task's key holds everything its result depends on: the panel's digest, the fold, the models,
 and for a score task its outcome, ``seed``, ``n_boot`` and the fold's position in ``folds`` (the
 bootstrap's seed), so what the cache or the store holds never changes a run's bytes. A task file
-that cannot be read back (damaged, truncated, or not a task), in ``store`` or in the cache, is
-computed again and written over, whole (a temporary file renamed into place).
+that cannot be read back (damaged, truncated, its checksum wrong, or not a task), in ``store``
+or in the cache, is computed again and written over, whole (a temporary file renamed into
+place); the checksum is verified before the pickle is loaded, since an altered pickle may load
+as a wrong number or crash the interpreter.
 ``scheduler=None`` runs the grid in this process; ``"local"`` starts a Dask ``LocalCluster`` of
 ``workers`` single-threaded worker processes; any other value is the address of a running
 Dask scheduler (``tcp://host:8786``), so the same call runs on a cluster. Linear algebra runs
@@ -353,12 +356,14 @@ Progress = Callable[[int, int], None]
 
 
 def _write_task(folder: Path, key: str, data: bytes) -> None:
-    """Write a finished task under a temporary name and rename it into place, so that a run
-    reading the folder at the same time sees the whole file or none."""
+    """Write a finished task's pickle ``data``, after its sha256, under a temporary name and
+    rename it into place, so that a run reading the folder at the same time sees the whole
+    file or none."""
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{key[:12]}-", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:
+            fh.write(hashlib.sha256(data).digest())
             fh.write(data)
         Path(tmp).replace(folder / f"{key}.pkl")
     except BaseException:
@@ -383,15 +388,18 @@ _DAMAGED = (
 
 
 def _read_task(folder: Path | None, key: str, expect: type) -> tuple[bytes, Any] | None:
-    """The bytes and the result of the finished task ``key`` in ``folder``; ``None`` when it is
-    not there or cannot be read back as an ``expect`` (the caller computes it again)."""
+    """The pickle and the result of the finished task ``key`` in ``folder``; ``None`` when it
+    is not there or cannot be read back as an ``expect`` (the caller computes it again)."""
     if folder is None:
         return None
     path = folder / f"{key}.pkl"
     if not path.is_file():
         return None
     try:
-        data = path.read_bytes()
+        raw = path.read_bytes()
+        digest, data = raw[:32], raw[32:]
+        if hashlib.sha256(data).digest() != digest:
+            return None
         value = pickle.loads(data)
     except _DAMAGED:
         return None
