@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ncrealism.data.fetch import DataSource
 from ncrealism.errors import InputError
 from ncrealism.panel import backtest as bt
 from ncrealism.panel.backtest import (
@@ -37,12 +38,17 @@ def in_process(synthetic_panel: PanelFrame) -> bt.BacktestResult:
     return run_backtest(synthetic_panel, folds=TINY, models=MODELS, n_boot=50)
 
 
+@pytest.fixture
+def cache_source(tmp_path: Path) -> DataSource:
+    """A data source whose cache (derived results included) is ``tmp_path/cache``."""
+    return DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
+
+
 def test_same_bytes_with_one_and_two_dask_workers(
     synthetic_panel: PanelFrame, in_process: bt.BacktestResult
 ) -> None:
     # Thread workers keep the test quick (no process start-up); the tasks and their
     # scheduling are the same as with worker processes (benchmarks/bench_panel.py runs those).
-    pytest.importorskip("distributed")
     kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "scheduler": "local", "processes": False}
     one = run_backtest(synthetic_panel, workers=1, **kw)  # type: ignore[arg-type]
     two = run_backtest(synthetic_panel, workers=2, **kw)  # type: ignore[arg-type]
@@ -72,11 +78,10 @@ def test_cache_keeps_finished_tasks_for_a_later_run(
     in_process: bt.BacktestResult,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    cache_source: DataSource,
 ) -> None:
-    from ncrealism.data.fetch import DataSource
 
-    source = DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
-    kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "cache": True, "source": source}
+    kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "cache": True, "source": cache_source}
     first = run_backtest(synthetic_panel, **kw)  # type: ignore[arg-type]
     kept = sorted(p.name for p in (tmp_path / "cache").rglob("*.pkl"))
     assert len(kept) == len(TINY) * len(MODELS) + len(TINY) * len(bt.SCORED)
@@ -96,15 +101,15 @@ def test_cache_keeps_finished_tasks_for_a_later_run(
 
 
 def test_a_cached_run_on_fewer_folds_gives_the_bytes_of_an_uncached_one(
-    synthetic_panel: PanelFrame, tmp_path: Path
+    synthetic_panel: PanelFrame,
+    tmp_path: Path,
+    cache_source: DataSource,
 ) -> None:
     # A score task's bootstrap is seeded by the fold's position in ``folds``: the second fold
     # of one grid is the first of the other, so a cached score of the one must not be read
     # by the other. Output never depends on what the cache holds.
-    from ncrealism.data.fetch import DataSource
 
-    source = DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
-    kw = {"models": MODELS, "n_boot": 50, "source": source}
+    kw = {"models": MODELS, "n_boot": 50, "source": cache_source}
     run_backtest(synthetic_panel, folds=TINY, cache=True, **kw)  # type: ignore[arg-type]
     cached = run_backtest(synthetic_panel, folds=TINY[1:], cache=True, **kw)  # type: ignore[arg-type]
     fresh = run_backtest(synthetic_panel, folds=TINY[1:], cache=False, **kw)  # type: ignore[arg-type]
@@ -149,11 +154,10 @@ def test_a_damaged_task_file_is_computed_again(
     in_process: bt.BacktestResult,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    cache_source: DataSource,
 ) -> None:
-    from ncrealism.data.fetch import DataSource
 
-    source = DataSource(mirror=None, cache_root=tmp_path / "cache", allow_download=False)
-    kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "source": source}
+    kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "source": cache_source}
     store = tmp_path / "store"
     run_backtest(synthetic_panel, cache=True, store=store, **kw)  # type: ignore[arg-type]
     cached = sorted((tmp_path / "cache").rglob("*.pkl"))
