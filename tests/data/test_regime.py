@@ -200,7 +200,8 @@ def test_add_regime_keeps_rows(
 
 
 def test_add_polity_on_a_unit_frame(source: DataSource, polity: pl.DataFrame) -> None:
-    frames = pytest.importorskip("ncrealism.data.frames")
+    from ncrealism.data import frames
+
     data = pl.DataFrame({"ccode": [731, 2], "year": [2000, 2000]})
     uf = frames.UnitFrame(data=data, unit="state-year", system="cow")
     out = add_polity(uf, source=source, table=polity)

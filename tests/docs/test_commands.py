@@ -175,15 +175,25 @@ def test_extraction_finds_the_readme_commands() -> None:
     assert any("--train 1990:2004 --test 2005:2009 --out bt" in c for c in cmds)  # joined
 
 
+@pytest.fixture
+def shared_history() -> Path:
+    """``../shared/history`` beside the repository, which the commands read (else a skip)."""
+    if not (SHARED / "history").is_dir():
+        pytest.skip("the shared history folder (../shared/history) is not there")
+    return SHARED / "history"
+
+
 @pytest.mark.parametrize("page", _pages(), ids=lambda p: p.name)
 def test_documented_commands_run(
-    page: Path, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    page: Path,
+    mirror: Path,
+    shared_history: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     cmds = extract(page)
     if not cmds:
         return
-    if not (SHARED / "history").is_dir():
-        pytest.skip("the shared history folder (../shared/history) is not there")
     cwd = tmp_path / "work"
     cwd.mkdir()
     (tmp_path / "shared").symlink_to(SHARED, target_is_directory=True)

@@ -79,7 +79,8 @@ def test_each_figure_has_title_and_source_note(dprk_report: ReportResult) -> Non
 def test_summary_against_the_raw_files(
     dprk_report: ReportResult, mirror: Path, history_dir: Path
 ) -> None:
-    pyreadr = pytest.importorskip("pyreadr")
+    import pyreadr
+
     s = dprk_report.summary
     # DPRK share of the six states' CINC in 1990, from COW's published cinc column (v7.0)
     nmc = pyreadr.read_r(str(mirror / "cow-nmc" / "cow_nmc.rda"))["cow_nmc"]
@@ -173,15 +174,23 @@ def test_citations_cover_what_the_run_read(dprk_report: ReportResult) -> None:
     assert len(keys) == len(set(keys)) == len({c.key for c in cites})
 
 
-def test_screenshot_of_the_report(dprk_report: ReportResult, tmp_path: Path) -> None:
+@pytest.fixture
+def chromium() -> Path:
+    """Debian's headless Chromium, which renders the report (else a skip)."""
     if not CHROMIUM.is_file():
         pytest.skip("no headless Chromium at /usr/bin/chromium to render the report")
+    return CHROMIUM
+
+
+def test_screenshot_of_the_report(
+    dprk_report: ReportResult, tmp_path: Path, chromium: Path
+) -> None:
     from PIL import Image
 
     shot = tmp_path / "report.png"
     subprocess.run(
         [
-            str(CHROMIUM),
+            str(chromium),
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
