@@ -74,7 +74,6 @@ model *inputs* (outside shocks), never behaviour.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable, Sequence
@@ -84,7 +83,7 @@ from typing import Any
 import polars as pl
 
 from ncrealism.data._read import INT64_MAX, INT64_MIN, read_rows
-from ncrealism.data.dates import parse_partial_date
+from ncrealism.data.dates import PartialDate, parse_partial_date
 from ncrealism.errors import DataFileError
 
 __all__ = [
@@ -286,6 +285,14 @@ class _Rows:
             times.append(t)
         return days, forms, times
 
+    def periods(self, col: str) -> list[PartialDate | None]:
+        """The periods the dates of ``col`` stand for (first and last possible day), ``None``
+        for an empty cell."""
+        return [
+            parse_partial_date(v, where=col, path=self.path, row=self.rowno(i)) if v else None
+            for i, v in ((i, self.cell(i, col)) for i in range(len(self.body)))
+        ]
+
     def check_year(self, years: Sequence[int | None], days: Sequence[dt.date | None]) -> None:
         for i, (y, d) in enumerate(zip(years, days, strict=True)):
             if y is not None and d is not None and y != d.year:
@@ -361,15 +368,6 @@ def read_event_record(
     return pl.DataFrame(cols)
 
 
-def _last_day(d: dt.date, form: str | None) -> dt.date:
-    """The last day of the period a date stands for (its month or year when coarse)."""
-    if form == "year":
-        return dt.date(d.year, 12, 31)
-    if form == "month":
-        return dt.date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
-    return d
-
-
 def read_negotiation_record(path: Path | str) -> pl.DataFrame:
     """Read a negotiation record (columns in this module's docstring), validated row by row."""
     r = _Rows(path, ("episode_id", "start_date", "end_date", "parties", "outcome"))
@@ -381,30 +379,32 @@ def read_negotiation_record(path: Path | str) -> pl.DataFrame:
     for i, (a, b) in enumerate(zip(start, end, strict=True)):
         if a is not None and b is not None and b < a:
             raise r.error(i, "end_date", f"end date {b} is before the start date {a}")
-    agreed, agreed_form = (
-        r.dates("agreement_date")[:2] if r.has("agreement_date") else ([None] * n, [None] * n)
-    )
-    held, held_form = r.dates("held_until")[:2] if r.has("held_until") else ([None] * n, [None] * n)
+    empty: list[PartialDate | None] = [None] * n
+    agreed_p = r.periods("agreement_date") if r.has("agreement_date") else empty
+    held_p = r.periods("held_until") if r.has("held_until") else empty
     held_days = r.integer("held_days", lo=0) if r.has("held_days") else [None] * n
     for i in range(n):
-        a, h, k = agreed[i], held[i], held_days[i]
-        if h is not None and a is None:
+        signed, until, k = agreed_p[i], held_p[i], held_days[i]
+        if until is not None and signed is None:
             raise r.error(i, "held_until", "a held_until date needs an agreement_date")
-        if h is not None and a is not None and _last_day(h, held_form[i]) < a:
-            raise r.error(i, "held_until", f"held_until {h} is before the agreement date {a}")
-        if k is not None and a is None:
+        if until is not None and signed is not None and until.last < signed.first:
+            raise r.error(
+                i,
+                "held_until",
+                f"held_until {until.first} is before the agreement date {signed.first}",
+            )
+        if k is not None and signed is None:
             raise r.error(i, "held_days", "held_days needs an agreement_date")
-        if k is not None and a is not None and h is not None:
+        if k is not None and signed is not None and until is not None:
             # A month- or year-precision date stands for any day of its period.
-            low = (h - _last_day(a, agreed_form[i])).days
-            high = (_last_day(h, held_form[i]) - a).days
+            low, high = (until.first - signed.last).days, (until.last - signed.first).days
             if not low <= k <= high:
                 span = f"{low} to {high} days" if low != high else f"{low} days"
                 raise r.error(
-                    i,
-                    "held_days",
-                    f"{k} days, but {a} to {h} is {span}",
+                    i, "held_days", f"{k} days, but {signed.first} to {until.first} is {span}"
                 )
+    agreed = [None if p is None else p.first for p in agreed_p]
+    held = [None if p is None else p.first for p in held_p]
     parties_raw = r.text("parties", required=True)
     parties = [[p.strip() for p in (v or "").split(";") if p.strip()] for v in parties_raw]
     text: Callable[[str], list[str | None]] = lambda c: r.text(c) if r.has(c) else [None] * n  # noqa: E731
