@@ -80,8 +80,8 @@ def test_weibull_fit_recovers_known_parameters_with_censoring() -> None:
     days, cens = np.minimum(t, c), t > c
     fit = fit_weibull(days, cens, z)
     assert fit.sigma == pytest.approx(sigma, rel=0.1)
-    assert fit.beta * 1.0 / fit.scale == pytest.approx(beta, rel=0.15)
-    # The linear predictor at z = 0 (the fit standardises z internally) is the true mu.
+    assert fit.beta == pytest.approx(beta, rel=0.15)
+    # The linear predictor at z = 0 (the fit centres z internally) is the true mu.
     assert fit.eta(0.0) == pytest.approx(mu, abs=0.1)
     # Median of the fitted model at z = 0 near the true exp(mu)·(ln 2)^sigma.
     true_median = math.exp(mu) * math.log(2.0) ** sigma
@@ -128,18 +128,15 @@ def test_time_ratio_is_one_at_the_mean_and_stretches_every_quantile() -> None:
     w = np.log(rng.exponential(size=n))
     # Group 1 holds exp(-0.8) as long as group 0 (time ratio 0.449 between the groups).
     t = np.exp(math.log(600.0) - 0.8 * z + 0.7 * w)
-    fit = fit_weibull(t, np.zeros(n, dtype=bool), z, scale=1.0)
-    assert fit.scale == 1.0
+    fit = fit_weibull(t, np.zeros(n, dtype=bool), z)
     assert fit.time_ratio(fit.center) == pytest.approx(1.0)
     # The ratio between the groups is exp(beta): the model's medians differ by it.
     ratio = fit.time_ratio(1.0) / fit.time_ratio(0.0)
     assert ratio == pytest.approx(fit.median_days(1.0) / fit.median_days(0.0), rel=1e-12)
     assert ratio == pytest.approx(math.exp(-0.8), rel=0.2)
-    # Without variation in the covariate there is nothing to rank: ratio 1 everywhere.
-    flat = fit_weibull([100.0, 300.0, 900.0], [False, False, True], [1.0, 1.0, 1.0], scale=1.0)
-    assert flat.beta == 0.0 and flat.time_ratio(5.0) == 1.0
-    with pytest.raises(InputError):
-        fit_weibull([100.0], [False], [1.0], scale=-1.0)
+    # Without a covariate there is nothing to rank: ratio 1 everywhere.
+    plain = fit_weibull([100.0, 300.0, 900.0], [False, False, True])
+    assert plain.beta == 0.0 and plain.time_ratio(5.0) == 1.0
 
 
 def test_features_read_the_number_of_parties_on_the_log_scale() -> None:
@@ -160,11 +157,11 @@ def test_features_read_the_number_of_parties_on_the_log_scale() -> None:
     assert f.durability_covariate == pytest.approx(math.log(1000.0))
 
 
-def test_log_time_weibull_without_data_is_the_commitment_model() -> None:
+def test_weibull_without_earlier_agreements_is_the_commitment_model() -> None:
     # No earlier agreement: the prior modes mu = 0 (the mean of no covariate), beta = 1,
     # sigma = 1 make eta = z, and a Weibull with sigma = 1 (exponential) has mean exp(eta)
     # and median exp(eta)·ln 2: the commitment index itself, in days.
-    fit = fit_weibull([], [], [], log_time=True)
+    fit = fit_weibull([], [], [])
     z = math.log(1383.0)
     assert fit.beta == pytest.approx(1.0, abs=1e-6)
     assert fit.sigma == pytest.approx(1.0, abs=1e-6)
@@ -173,9 +170,6 @@ def test_log_time_weibull_without_data_is_the_commitment_model() -> None:
     assert fit.time_ratio(z) == 1.0
     # Earlier agreements that share one covariate say nothing of the slope: it stays at its
     # prior 1, and an agreement with twice the index is expected to hold about twice as long.
-    flat = fit_weibull([100.0, 300.0, 900.0], [False, False, True], [6.0, 6.0, 6.0], log_time=True)
+    flat = fit_weibull([100.0, 300.0, 900.0], [False, False, True], [6.0, 6.0, 6.0])
     assert flat.beta == pytest.approx(1.0, abs=1e-4)
     assert flat.time_ratio(6.0 + math.log(2.0)) == pytest.approx(2.0, rel=1e-4)
-    # A covariate in log days has no other scale.
-    with pytest.raises(InputError):
-        fit_weibull([100.0], [False], [6.0], scale=2.0, log_time=True)

@@ -681,7 +681,6 @@ class BargainingModel:
             [h[0] for h in held],
             [h[1] for h in held],
             [h[2] for h in held],
-            log_time=True,
         )
         return _BargainingForecaster(self, logit, surv, history.height)
 

@@ -409,26 +409,25 @@ def weibull_logpdf(days: FloatArray, censored: FloatArray, eta: FloatArray, sigm
 
 @dataclass(frozen=True)
 class WeibullFit:
-    """A fitted durability model: ``η = μ + β·(z − center)/scale``, shape ``σ``."""
+    """A fitted durability model: ``η = μ + β·(z − center)``, shape ``σ``."""
 
     mu: float
     beta: float
     sigma: float
     center: float
-    scale: float
     n: int
     n_events: int
 
     def eta(self, z: float) -> float:
-        return self.mu + self.beta * (z - self.center) / self.scale
+        return self.mu + self.beta * (z - self.center)
 
     def time_ratio(self, z: float) -> float:
-        """``exp(β·(z − center)/scale)``: the factor by which covariate ``z`` stretches every
-        quantile of the days held, relative to the fit's mean covariate (1 without one, or
-        without earlier agreements to compare with)."""
+        """``exp(β·(z − center))``: the factor by which covariate ``z`` stretches every
+        quantile of the days held, relative to the fit's mean covariate (1 without a
+        covariate, or without earlier agreements to compare with)."""
         if self.n == 0:
             return 1.0
-        return float(math.exp(self.beta * (z - self.center) / self.scale))
+        return float(math.exp(self.beta * (z - self.center)))
 
     def median_days(self, z: float) -> float:
         """Median days held for covariate ``z`` (days)."""
@@ -447,62 +446,44 @@ def fit_weibull(
     days: Sequence[float] | FloatArray,
     censored: Sequence[bool] | FloatArray,
     z: Sequence[float] | FloatArray | None = None,
-    *,
-    scale: float | None = None,
-    log_time: bool = False,
 ) -> WeibullFit:
-    """Posterior mode of the Weibull AFT model (module docstring); ``z=None``: no covariate.
+    """Posterior mode of the Weibull AFT model (module docstring).
 
-    The covariate is centred on its mean and divided by ``scale`` (``None``: its standard
-    deviation); the slope is fitted only when the covariate varies. ``log_time``: ``z`` is a
-    forecast of ``log`` days (the commitment index), taken at its word a priori: scale 1,
-    ``μ ~ N(mean z, 1)``, ``β ~ N(1, 1)``, so that without data ``η = z`` (module docstring).
+    ``z=None``: no covariate, ``μ ~ N(log 365.25, 2²)`` (a year, give or take a factor of 50).
+    Otherwise ``z`` is a forecast of ``log`` days (the commitment index), taken at its word a
+    priori: ``μ ~ N(mean z, 1)``, ``β ~ N(1, 1)``, so that without data ``η = z``; where the
+    earlier ``z`` do not vary, the data say nothing of the slope and it stays at its prior.
     """
     from scipy.optimize import minimize
 
     t = np.asarray(days, dtype=float)
     c = np.asarray(censored, dtype=bool)
     n = len(t)
-    beta0, mu_sd = (1.0, 1.0) if log_time else (0.0, 2.0)
-    if z is None:
-        zz = np.zeros(n)
-        center, scale, free_beta = 0.0, 1.0, False
-    elif n == 0:
-        zz = np.zeros(0)
-        center, scale, free_beta = 0.0, 1.0, log_time
-    else:
-        zz = np.asarray(z, dtype=float)
-        center = float(zz.mean())
-        sd = float(zz.std())
-        # Without spread the data say nothing of the slope: its posterior is its prior.
-        free_beta = sd > 1e-9 or log_time
-        if log_time:
-            if scale not in (None, 1.0):
-                raise InputError(f"a log-time covariate is read in log days: scale {scale} != 1")
-            scale = 1.0
-        elif scale is None:
-            scale = sd if sd > 1e-9 else 1.0
-        elif not (math.isfinite(scale) and scale > 0):
-            raise InputError(f"scale must be a positive number, got {scale}")
-    zs = (zz - center) / scale
-    mu0 = center if log_time else math.log(365.25)
+    covariate = z is not None
+    zz = np.asarray(z, dtype=float) if covariate and n else np.zeros(n)
+    center = float(zz.mean()) if covariate and n else 0.0
+    zs = zz - center
+    mu0, mu_sd, beta0 = (center, 1.0, 1.0) if covariate else (math.log(365.25), 2.0, 0.0)
 
     def objective(theta: FloatArray) -> float:
         mu, beta, log_sigma = theta
-        b = beta if free_beta else 0.0
         sigma = math.exp(log_sigma)
-        ll = float(np.sum(weibull_logpdf(t, c, mu + b * zs, sigma))) if n else 0.0
+        ll = float(np.sum(weibull_logpdf(t, c, mu + beta * zs, sigma))) if n else 0.0
         prior = ((mu - mu0) / mu_sd) ** 2 / 2.0 + (beta - beta0) ** 2 / 2.0 + log_sigma**2 / 2.0
         return float(-ll + prior)
 
-    res = minimize(objective, np.array([mu0, beta0, 0.0]), method="L-BFGS-B")
+    # From the prior's centre, and from the data's where there are data: the log-likelihood
+    # is steep where exp(w) is large, so a start far from the data can stop short of the mode.
+    starts = [np.array([mu0, beta0, 0.0])]
+    if n:
+        starts.append(np.array([float(np.mean(np.log(np.maximum(t, 1.0)))), beta0, 0.0]))
+    res = min((minimize(objective, x0, method="L-BFGS-B") for x0 in starts), key=lambda r: r.fun)
     mu, beta, log_sigma = (float(v) for v in res.x)
     return WeibullFit(
         mu=mu,
-        beta=beta if free_beta else 0.0,
+        beta=beta if covariate else 0.0,
         sigma=math.exp(log_sigma),
         center=center,
-        scale=scale,
         n=n,
         n_events=int(np.sum(~c)) if n else 0,
     )
