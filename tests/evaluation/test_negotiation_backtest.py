@@ -306,6 +306,8 @@ def test_the_docs_quote_the_agreed_framework_forecast(source: Any) -> None:
     assert [float(g) for g in m.groups()] == [
         round(fc[k], 3) for k in ("p_agreement", "p_low", "p_high")
     ]
+    # The last column: the durability model's median days.
+    assert row.rstrip(" |").rsplit("|", 1)[-1].strip() == f"{fc['median_days']:.0f}"
 
 
 def test_agreements_still_holding_are_not_ranked() -> None:

@@ -24,6 +24,7 @@ from ncrealism.negotiation.cases import (
     load_case,
     structural_threat,
 )
+from ncrealism.negotiation.forecast import PRIOR_STRENGTHS
 
 SHIPPED = ["agreed_framework_1994", "four_party_1997", "six_party_2005", "six_party_2007"]
 
@@ -456,14 +457,19 @@ def test_cli_prints_probability_zone_durability_and_levers(
     assert ("mode", "forecast") in got and ("eum", "not_run") in got
     # Two parties; the 1993-94 agreements before it were bilateral under the same template, so
     # their commitment indices differ from the AF's by well under 1% (the same credibility,
-    # reversibility and parties; only five-year capability trends move): with the slope near
-    # its prior 1, the time ratio is within 2% of 1.
+    # reversibility and parties; only five-year capability trends move): the data say nothing
+    # of the slope, it stays near its prior 1, and the time ratio against an index of one
+    # year is the index in years, (index / 365.25)^beta, within 2%.
     assert got[("agreement", "n_parties")]["value"] == 2.0
-    assert abs(math.log(got[("durability", "time_ratio")]["value"])) < 0.02
     # The commitment index of two parties lies between half a year (each party's slack 0.125
     # against shocks of at most 0.1 a sqrt-year) and the 20-year horizon.
     index = got[("durability", "commitment_index")]
     assert index["unit"] == "days" and 182.6 < index["value"] <= 20 * 365.25
+    ratio = got[("durability", "time_ratio")]["value"]
+    assert abs(math.log(ratio) - math.log(index["value"] / 365.25)) < 0.02
+    # The prior strength the evidence chose is one of the strengths tried.
+    strength = got[("durability", "prior_strength")]
+    assert strength["value"] in PRIOR_STRENGTHS and "3 earlier agreement(s)" in strength["detail"]
     bad = runner.invoke(app, ["agreed_framework_1994", "--lever", "bribes"])
     assert bad.exit_code != 0
 

@@ -12,10 +12,12 @@ from ncrealism.errors import InputError
 from ncrealism.negotiation.forecast import (
     FEATURE_SCALES,
     FEATURES,
+    REFERENCE_DAYS,
     EpisodeFeatures,
     InputUncertainty,
     fit_agreement_logit,
     fit_weibull,
+    weibull_derivatives,
     weibull_logpdf,
 )
 
@@ -121,7 +123,7 @@ def test_fixed_scales_keep_a_tight_history_from_blowing_up_the_interval() -> Non
         fit_agreement_logit(x, y, scales=(0.25, 0.0))
 
 
-def test_time_ratio_is_one_at_the_mean_and_stretches_every_quantile() -> None:
+def test_time_ratio_is_one_at_the_reference_and_stretches_every_quantile() -> None:
     rng = np.random.default_rng(5)
     n = 300
     z = rng.integers(0, 2, size=n).astype(float)  # two groups
@@ -129,7 +131,8 @@ def test_time_ratio_is_one_at_the_mean_and_stretches_every_quantile() -> None:
     # Group 1 holds exp(-0.8) as long as group 0 (time ratio 0.449 between the groups).
     t = np.exp(math.log(600.0) - 0.8 * z + 0.7 * w)
     fit = fit_weibull(t, np.zeros(n, dtype=bool), z)
-    assert fit.time_ratio(fit.center) == pytest.approx(1.0)
+    # The reference is fixed, whatever the origin: an index of one year.
+    assert fit.time_ratio(math.log(REFERENCE_DAYS)) == 1.0
     # The ratio between the groups is exp(beta): the model's medians differ by it.
     ratio = fit.time_ratio(1.0) / fit.time_ratio(0.0)
     assert ratio == pytest.approx(fit.median_days(1.0) / fit.median_days(0.0), rel=1e-12)
@@ -166,10 +169,67 @@ def test_weibull_without_earlier_agreements_is_the_commitment_model() -> None:
     assert fit.beta == pytest.approx(1.0, abs=1e-6)
     assert fit.sigma == pytest.approx(1.0, abs=1e-6)
     assert fit.median_days(z) == pytest.approx(1383.0 * math.log(2.0), rel=1e-5)
-    # Nothing to compare with: the time ratio is 1.
-    assert fit.time_ratio(z) == 1.0
+    # The time ratio against an index of one year: the index in years.
+    assert fit.time_ratio(z) == pytest.approx(1383.0 / 365.25, rel=1e-6)
     # Earlier agreements that share one covariate say nothing of the slope: it stays at its
     # prior 1, and an agreement with twice the index is expected to hold about twice as long.
     flat = fit_weibull([100.0, 300.0, 900.0], [False, False, True], [6.0, 6.0, 6.0])
     assert flat.beta == pytest.approx(1.0, abs=1e-4)
-    assert flat.time_ratio(6.0 + math.log(2.0)) == pytest.approx(2.0, rel=1e-4)
+    ratio = flat.time_ratio(6.0 + math.log(2.0)) / flat.time_ratio(6.0)
+    assert ratio == pytest.approx(2.0, rel=1e-4)
+
+
+def test_weibull_derivatives_match_finite_differences() -> None:
+    rng = np.random.default_rng(3)
+    t = rng.exponential(500.0, size=25)
+    c = rng.uniform(size=25) < 0.3
+    zs = rng.normal(size=25)
+    theta = np.array([6.0, 0.7, 0.2])
+    value, grad, hess = weibull_derivatives(theta, t, c, zs)
+    # The value is the log density written once (weibull_logpdf), summed and negated.
+    eta = theta[0] + theta[1] * zs
+    assert value == pytest.approx(-np.sum(weibull_logpdf(t, c, eta, math.exp(theta[2]))))
+    h = 1e-6
+    steps = np.eye(3) * h
+    num_grad = [
+        (weibull_derivatives(theta + e, t, c, zs)[0] - weibull_derivatives(theta - e, t, c, zs)[0])
+        / (2 * h)
+        for e in steps
+    ]
+    num_hess = [
+        (weibull_derivatives(theta + e, t, c, zs)[1] - weibull_derivatives(theta - e, t, c, zs)[1])
+        / (2 * h)
+        for e in steps
+    ]
+    assert grad == pytest.approx(num_grad, rel=1e-6, abs=1e-6)
+    assert hess == pytest.approx(np.array(num_hess), rel=1e-6, abs=1e-6)
+
+
+def test_the_evidence_keeps_the_commitment_model_where_the_data_agree_with_it() -> None:
+    # Days held drawn from the commitment model itself (exponential about the index, days
+    # proportional to it): the earlier agreements are most probable under a strong prior on
+    # those two claims, and the forecast keeps them: slope 1, shape 1, and an agreement with
+    # exp(1.1) times the index is expected to hold exp(1.1) times as long.
+    rng = np.random.default_rng(8)
+    z = rng.choice([6.1, 6.5, 7.2], size=15)
+    days = np.exp(z + np.log(rng.exponential(size=15)))
+    fit = fit_weibull(days, np.zeros(15, dtype=bool), z)
+    assert fit.prior_sd is not None and fit.prior_sd <= 0.3
+    assert fit.beta == pytest.approx(1.0, abs=0.1)
+    assert fit.sigma == pytest.approx(1.0, abs=0.1)
+    assert fit.median_days(7.2) / fit.median_days(6.1) == pytest.approx(math.exp(1.1), rel=0.12)
+
+
+def test_the_evidence_lets_the_data_overrule_a_wrong_commitment_model() -> None:
+    # Days held unrelated to the index and far less dispersed than an exponential (true slope
+    # 0, shape 0.5): a strong prior on the commitment model's claims makes them improbable, so
+    # the evidence weakens it and the fit moves to the data.
+    rng = np.random.default_rng(9)
+    z = rng.choice([6.1, 6.5, 7.2], size=40)
+    days = np.exp(6.5 + 0.5 * np.log(rng.exponential(size=40)))
+    fit = fit_weibull(days, np.zeros(40, dtype=bool), z)
+    assert fit.prior_sd is not None and fit.prior_sd >= 0.5
+    assert abs(fit.beta) < 0.4
+    assert 0.3 < fit.sigma < 0.7
+    # Without a covariate there is no prior to weigh: none is chosen.
+    assert fit_weibull([100.0, 300.0], [False, True]).prior_sd is None

@@ -264,9 +264,16 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, 
         typer.echo("Commitment model: no agreement inside the coded zone, so nothing to hold.")
     f = fc.get("features")
     index = "n/a" if f is None else f"{f.commitment_days:,.0f} days"
+    surv = fc["durability"]
+    strength = (
+        ""
+        if surv.prior_sd is None
+        else f"; prior strength tau = {surv.prior_sd:.2g}, chosen by the evidence of "
+        f"{surv.n} earlier agreement(s)"
+    )
     typer.echo(
         f"Durability forecast (Weibull model fitted on earlier agreements, on the commitment "
-        f"index of {index}): median {fc['median_days']:.0f} days."
+        f"index of {index}{strength}): median {fc['median_days']:.0f} days."
     )
     if answers:
         typer.echo("")
@@ -340,7 +347,7 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, An
         "time_ratio",
         "",
         fc["durability_ratio"],
-        "days held relative to the average earlier agreement (covariate: commitment index)",
+        "days held relative to an agreement whose commitment index is one year",
         "ratio",
     )
     if f is not None:
@@ -351,6 +358,17 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, An
             f.commitment_days,
             "commitment model's expected days at the reference slack; Weibull covariate (log)",
             "days",
+        )
+    surv = fc["durability"]
+    if surv.prior_sd is not None:
+        add(
+            "durability",
+            "prior_strength",
+            "",
+            surv.prior_sd,
+            f"sd of the prior on slope 1 and shape 1, chosen by the evidence of {surv.n} "
+            "earlier agreement(s)",
+            "standard deviation",
         )
     eum = analysis.forecast
     if eum is None:

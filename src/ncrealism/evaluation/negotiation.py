@@ -27,9 +27,9 @@ Scores per model:
   was coded (an agreement still holding, ``held_censored``, enters only the censored log score;
   scipy; NaN when undefined). The rank is the
   forecast's **time ratio** (``durability_ratio``): how much longer (> 1) or shorter an
-  agreement is expected to hold than one with the mean covariate of the model fitted at its
-  origin (:meth:`ncrealism.negotiation.forecast.WeibullFit.time_ratio`). A model without a
-  covariate gives every episode ratio 1 and has no rank (NaN); a model that gives no ratio
+  agreement is expected to hold than one whose commitment index is one year, a reference fixed
+  across origins (:meth:`ncrealism.negotiation.forecast.WeibullFit.time_ratio`). A model without
+  a covariate gives every episode ratio 1 and has no rank (NaN); a model that gives no ratio
   (only the protocol's days) is ranked by its days. Forecasts made at different
   origins rest on different baselines (each origin refits the baseline on more, and
   longer-observed, agreements), so ranking their medians mixes the drift of the baseline with
@@ -42,11 +42,11 @@ y), ``p_agreement`` (Float64, forecast probability), ``p_low``/``p_high`` (Float
 interval; null if the model gives none), ``held_days`` (Float64, observed days an agreement held;
 null if none), ``held_censored`` (Boolean, the agreement was still holding when the record was
 coded: no ``held_until``), ``predicted_held_days`` (Float64, median days; null when the model makes
-no durability forecast), ``durability_ratio`` (Float64, the forecast's time ratio, 1 without a
-covariate), ``durability_log_score`` (Float64, nats), ``n_history`` (Int64, earlier episodes the
-model was fitted on), ``note`` (Utf8). The naive yardsticks are :class:`NegotiationBaseRate` and
-:class:`NegotiationPersistence`. A theory-driven model plugs in through the
-:class:`NegotiationModel` protocol.
+no durability forecast), ``durability_ratio`` (Float64, the forecast's time ratio against an
+index of one year, 1 without a covariate), ``durability_log_score`` (Float64, nats),
+``n_history`` (Int64, earlier episodes the model was fitted on), ``note`` (Utf8). The naive
+yardsticks are :class:`NegotiationBaseRate` and :class:`NegotiationPersistence`. A
+theory-driven model plugs in through the :class:`NegotiationModel` protocol.
 """
 
 from __future__ import annotations
@@ -398,9 +398,10 @@ class NegotiationBacktest:
             "binary ([0, 1]); log loss in nats (a forecast of exactly 0 or 1 that misses costs "
             f"ln(1/{M.LOG_LOSS_EPS:g}) = {-math.log(M.LOG_LOSS_EPS):.1f} nats, so a deterministic "
             "model's log loss mostly counts its misses); durability_rho is Spearman's rho of "
-            "the forecast's time ratio (how much longer or shorter than an agreement with the "
-            "mean covariate at the same origin the model expects it to hold; 1 for a model "
-            "without covariate, which then has no rank) against observed days an agreement "
+            "the forecast's time ratio (how much longer or shorter than an agreement whose "
+            "commitment index is one year the model expects it to hold, a reference fixed "
+            "across origins; 1 for a model without covariate, which then has no rank) against "
+            "observed days an agreement "
             "held; durability_rho_days the same for the forecast median days, whose baseline "
             "each origin refits.",
             self.scores(),

@@ -308,7 +308,8 @@ def backtest_files(
                 "P(agreement) by a Bayesian logit fitted on earlier episodes (prior at the "
                 "base rate); days held by a Weibull model on the commitment index (the "
                 "commitment model's expected days at a reference slack), fitted on earlier "
-                "agreements (ranked by its time ratio)"
+                "agreements with a prior centred on the commitment model whose strength their "
+                "evidence chooses (ranked by its time ratio against an index of one year)"
             )
         elif theory:
             notes.append(

@@ -71,17 +71,22 @@ Durability (:func:`fit_weibull`, :func:`weibull_logpdf`)
     Prentice 2002, ch. 2): ``log T = μ + β·(z − z̄) + σ·W``, W the standard minimum extreme-value
     variable, ``z`` the log of the commitment index (days), ``z̄`` its mean over the earlier
     agreements. Agreements still holding at the forecast's origin enter as right-censored. The
-    index is a forecast in days, taken at its word a priori: ``μ ~ N(z̄, 1)``, ``β ~ N(1, 1)``,
-    ``log σ ~ N(0, 1)``, so that with no earlier agreement the forecast is the commitment model's
-    own (σ = 1: an exponential whose mean is the index); posterior mode by L-BFGS. The forecast
-    is the median ``exp(μ + β (z − z̄))·(ln 2)^σ``; the proper score is the negative censored
-    log-likelihood of the observed days (:func:`weibull_logpdf`, written once here). Its rank is
-    the **time ratio** ``exp(β (z − z̄))`` (:meth:`WeibullFit.time_ratio`): how much longer
-    (> 1) or shorter than an agreement with the origin's mean covariate this one is expected to
-    hold (1 at an origin with no earlier agreement). Medians forecast at different origins also
-    move with the baseline ``μ``, which each origin refits on more (and longer-observed)
-    agreements; the time ratio compares agreements by what the model says about them, not by
-    when they were forecast.
+    index is a forecast in days and the prior is centred on it: at the centre (``μ = z̄``,
+    ``β = 1``, ``σ = 1``) the forecast is the commitment model's own, an exponential whose mean
+    is the index. Its level rests on a convention (:data:`REFERENCE_SLACK`), so the data set
+    it, ``μ ~ N(z̄, 1)``; its two claims, days held proportional to the index and exponential
+    about it, are weighed by the evidence, ``β − 1``, ``log σ ~ N(0, τ²)`` with ``τ`` the one of
+    :data:`PRIOR_STRENGTHS` under which the earlier agreements are most probable (MacKay 1992;
+    :func:`fit_weibull`). Posterior mode by Newton's method with the exact Hessian
+    (:func:`weibull_derivatives`). The forecast is the median ``exp(μ + β (z − z̄))·(ln 2)^σ``;
+    the proper score is the negative censored log-likelihood of the observed days
+    (:func:`weibull_logpdf`, written once here). Its rank is the **time ratio**
+    ``exp(β (z − ln 365.25))`` (:meth:`WeibullFit.time_ratio`): how much longer (> 1) or
+    shorter than an agreement whose commitment index is one year this one is expected to hold,
+    a reference fixed across origins. Medians forecast at different origins also move with the
+    baseline ``μ``, which each origin refits on more (and longer-observed) agreements; the time
+    ratio compares agreements by what the model says about them, not by when they were
+    forecast.
 """
 
 from __future__ import annotations
@@ -103,6 +108,9 @@ if TYPE_CHECKING:
 __all__ = [
     "FEATURES",
     "FEATURE_SCALES",
+    "LEVEL_PRIOR_SD",
+    "PRIOR_STRENGTHS",
+    "REFERENCE_DAYS",
     "REFERENCE_SLACK",
     "AgreementLogit",
     "EpisodeFeatures",
@@ -112,6 +120,7 @@ __all__ = [
     "episode_features",
     "fit_agreement_logit",
     "fit_weibull",
+    "weibull_derivatives",
     "weibull_logpdf",
 ]
 
@@ -124,6 +133,16 @@ FEATURES: tuple[str, ...] = ("margin", "log_parties")
 FEATURE_SCALES: tuple[float, ...] = (0.25, math.log(3.0))
 #: Slack left to every party by the reference agreement of the commitment index.
 REFERENCE_SLACK: float = 0.125
+#: Reference of the durability time ratio: an agreement whose commitment index is one year.
+REFERENCE_DAYS: float = 365.25
+#: Prior standard deviation of the durability model's level ``μ − z̄`` (log days): the index's
+#: level rests on a convention (:data:`REFERENCE_SLACK`), so the data set it.
+LEVEL_PRIOR_SD: float = 1.0
+#: Strengths ``τ`` of the durability model's prior on the commitment model's claims (prior
+#: standard deviation of ``β − 1`` and ``log σ``), from nearly the claims as they stand (0.01)
+#: to a weak prior (3), 25 steps evenly spaced in ``log τ``; the evidence of the earlier
+#: agreements chooses among them (:func:`fit_weibull`).
+PRIOR_STRENGTHS: tuple[float, ...] = tuple(float(v) for v in np.geomspace(0.01, 3.0, 25))
 #: Two-sided 90% normal quantile for the reported intervals.
 Z90 = 1.6448536269514722
 
@@ -409,7 +428,11 @@ def weibull_logpdf(days: FloatArray, censored: FloatArray, eta: FloatArray, sigm
 
 @dataclass(frozen=True)
 class WeibullFit:
-    """A fitted durability model: ``η = μ + β·(z − center)``, shape ``σ``."""
+    """A fitted durability model: ``η = μ + β·(z − center)``, shape ``σ``.
+
+    ``prior_sd``: the strength of the prior centred on the commitment model, chosen by the
+    evidence of the earlier agreements (:func:`fit_weibull`); ``None`` without a covariate.
+    """
 
     mu: float
     beta: float
@@ -417,17 +440,16 @@ class WeibullFit:
     center: float
     n: int
     n_events: int
+    prior_sd: float | None = None
 
     def eta(self, z: float) -> float:
         return self.mu + self.beta * (z - self.center)
 
     def time_ratio(self, z: float) -> float:
-        """``exp(β·(z − center))``: the factor by which covariate ``z`` stretches every
-        quantile of the days held, relative to the fit's mean covariate (1 without a
-        covariate, or without earlier agreements to compare with)."""
-        if self.n == 0:
-            return 1.0
-        return float(math.exp(self.beta * (z - self.center)))
+        """``exp(β·(z − ln 365.25))``: the factor by which covariate ``z`` stretches every
+        quantile of the days held, relative to an agreement whose commitment index is one year
+        (:data:`REFERENCE_DAYS`), a reference fixed across origins; 1 without a covariate."""
+        return float(math.exp(self.beta * (z - math.log(REFERENCE_DAYS))))
 
     def median_days(self, z: float) -> float:
         """Median days held for covariate ``z`` (days)."""
@@ -442,6 +464,111 @@ class WeibullFit:
         )
 
 
+def weibull_derivatives(
+    theta: FloatArray, days: FloatArray, censored: FloatArray, zs: FloatArray
+) -> tuple[float, FloatArray, FloatArray]:
+    """Negative log-likelihood of ``θ = (μ, β, log σ)`` with its gradient and Hessian.
+
+    The value is :func:`weibull_logpdf` summed; with ``w = (log t − η)/σ``, ``η = μ + β·zs``
+    and ``δ`` = 1 for an observed breakdown, ``∂ℓ/∂w = δ − e^w``, ``∂w/∂η = −1/σ``,
+    ``∂w/∂log σ = −w``, and ``∂ℓ/∂log σ`` carries the ``−δ`` of ``−log σ``.
+    """
+    mu, beta, log_sigma = (float(v) for v in theta)
+    sigma = math.exp(log_sigma)
+    t = np.maximum(np.asarray(days, dtype=float), 1.0)
+    d = (~np.asarray(censored, dtype=bool)).astype(float)
+    eta = mu + beta * zs
+    value = -float(np.sum(weibull_logpdf(t, ~d.astype(bool), eta, sigma)))
+    w = (np.log(t) - eta) / sigma
+    ew = np.exp(np.minimum(w, 50.0))
+    g = d - ew  # ∂ℓ/∂w
+    a = ew / sigma**2  # −∂²ℓ/∂η²
+    b = (d - ew - w * ew) / sigma  # ∂²ℓ/∂η ∂log σ
+    c = w * w * ew - w * (d - ew)  # −∂²ℓ/∂(log σ)²
+    (
+        s_g,
+        s_gz,
+        s_gw,
+        s_a,
+        s_az,
+        s_azz,
+        s_b,
+        s_bz,
+        s_c,
+    ) = np.stack([g, g * zs, g * w + d, a, a * zs, a * zs * zs, b, b * zs, c]).sum(axis=1)
+    # of the negative log-likelihood
+    grad = np.array([s_g / sigma, s_gz / sigma, s_gw])
+    hess = np.array([[s_a, s_az, -s_b], [s_az, s_azz, -s_bz], [-s_b, -s_bz, s_c]])
+    return value, grad, hess
+
+
+def _weibull_mode(
+    t: FloatArray,
+    c: FloatArray,
+    zs: FloatArray,
+    prior_mean: FloatArray,
+    prior_sd: FloatArray,
+    starts: Sequence[FloatArray],
+) -> tuple[FloatArray, float, FloatArray]:
+    """Posterior mode of ``θ = (μ, β, log σ)`` under independent normal priors: the mode, the
+    negative log posterior there (without constants) and its Hessian.
+
+    Newton's method with the exact Hessian (:func:`weibull_derivatives`), shifted towards the
+    gradient where it is not positive definite (Levenberg 1944) and with a backtracking line
+    search (Nocedal & Wright 2006, ch. 3), stopped when the Newton decrement vanishes (Boyd &
+    Vandenberghe 2004, §9.5); from each of ``starts``, keeping the best mode.
+    """
+    prec = 1.0 / prior_sd**2
+    eye = np.eye(3)
+
+    def value_at(theta: FloatArray) -> float:
+        dev = theta - prior_mean
+        eta = theta[0] + theta[1] * zs
+        ll = float(np.sum(weibull_logpdf(t, c, eta, math.exp(theta[2])))) if len(t) else 0.0
+        return -ll + 0.5 * float(dev @ (prec * dev))
+
+    def newton(theta: FloatArray) -> tuple[FloatArray, float, FloatArray]:
+        value = value_at(theta)
+        for _ in range(100):
+            _, grad, hess = weibull_derivatives(theta, t, c, zs)
+            grad = grad + prec * (theta - prior_mean)
+            hess = hess + np.diag(prec)
+            shift = 0.0
+            while True:
+                try:
+                    chol = np.linalg.cholesky(hess + shift * eye)
+                    break
+                except np.linalg.LinAlgError:
+                    shift = max(2.0 * shift, 1e-6 * float(np.max(np.abs(np.diag(hess)))) + 1e-9)
+            step = -np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
+            slope = float(grad @ step)
+            if -slope < 1e-14:
+                break  # the Newton decrement vanishes: at the mode
+            size = 1.0
+            while size > 1e-12:
+                trial = theta + size * step
+                tv = value_at(trial)
+                if math.isfinite(tv) and tv <= value + 1e-4 * size * slope:
+                    break
+                size /= 2.0
+            else:
+                break  # no decrease along the step: at the mode to machine precision
+            theta, value = trial, tv
+        _, _, hess = weibull_derivatives(theta, t, c, zs)
+        return theta, value, hess + np.diag(prec)
+
+    return min((newton(np.asarray(x0, dtype=float)) for x0 in starts), key=lambda r: r[1])
+
+
+def _starts(t: FloatArray, centre: FloatArray) -> list[FloatArray]:
+    """The prior's centre, and the data's where there are data: the log-likelihood is steep
+    where ``e^w`` is large, so a start far from the data can stop short of the mode."""
+    out = [centre.copy()]
+    if len(t):
+        out.append(np.array([float(np.mean(np.log(np.maximum(t, 1.0)))), centre[1], centre[2]]))
+    return out
+
+
 def fit_weibull(
     days: Sequence[float] | FloatArray,
     censored: Sequence[bool] | FloatArray,
@@ -449,41 +576,63 @@ def fit_weibull(
 ) -> WeibullFit:
     """Posterior mode of the Weibull AFT model (module docstring).
 
-    ``z=None``: no covariate, ``μ ~ N(log 365.25, 2²)`` (a year, give or take a factor of 50).
-    Otherwise ``z`` is a forecast of ``log`` days (the commitment index), taken at its word a
-    priori: ``μ ~ N(mean z, 1)``, ``β ~ N(1, 1)``, so that without data ``η = z``; where the
-    earlier ``z`` do not vary, the data say nothing of the slope and it stays at its prior.
+    ``z=None``: no covariate, ``μ ~ N(log 365.25, 2²)`` (a year, give or take a factor of 50),
+    ``log σ ~ N(0, 1)``. Otherwise ``z`` is a forecast of ``log`` days (the commitment index)
+    and the prior is centred on it: the level ``μ − mean z ~ N(0, 1)`` (:data:`LEVEL_PRIOR_SD`;
+    the index's level rests on a convention), and the commitment model's two claims, that days
+    held are proportional to the index and exponential about it, ``β − 1`` and ``log σ`` each
+    ``~ N(0, τ²)``. At the centre ``η = z`` and σ = 1. The strength ``τ`` is the one of
+    :data:`PRIOR_STRENGTHS` under which the earlier agreements are most probable: the largest
+    Laplace approximation of the marginal likelihood, ``−U(θ̂) − ½ log det H − 2 log τ`` up to
+    a constant, with ``U`` the negative log posterior and ``H`` its Hessian at the mode (MacKay
+    1992, "Bayesian interpolation", the evidence framework). Ties (as without data, where every
+    ``τ`` gives the prior) go to the strongest prior. Where the earlier ``z`` do not vary, the
+    data say nothing of the slope and it stays at its prior 1.
     """
-    from scipy.optimize import minimize
-
     t = np.asarray(days, dtype=float)
     c = np.asarray(censored, dtype=bool)
     n = len(t)
-    covariate = z is not None
-    zz = np.asarray(z, dtype=float) if covariate and n else np.zeros(n)
-    center = float(zz.mean()) if covariate and n else 0.0
+    n_events = int(np.sum(~c)) if n else 0
+    if z is None:
+        zs = np.zeros(n)
+        centre = np.array([math.log(REFERENCE_DAYS), 0.0, 0.0])
+        mode, _, _ = _weibull_mode(t, c, zs, centre, np.array([2.0, 1.0, 1.0]), _starts(t, centre))
+        return WeibullFit(
+            mu=float(mode[0]),
+            beta=0.0,
+            sigma=math.exp(float(mode[2])),
+            center=0.0,
+            n=n,
+            n_events=n_events,
+        )
+    zz = np.asarray(z, dtype=float) if n else np.zeros(0)
+    center = float(zz.mean()) if n else 0.0
     zs = zz - center
-    mu0, mu_sd, beta0 = (center, 1.0, 1.0) if covariate else (math.log(365.25), 2.0, 0.0)
-
-    def objective(theta: FloatArray) -> float:
-        mu, beta, log_sigma = theta
-        sigma = math.exp(log_sigma)
-        ll = float(np.sum(weibull_logpdf(t, c, mu + beta * zs, sigma))) if n else 0.0
-        prior = ((mu - mu0) / mu_sd) ** 2 / 2.0 + (beta - beta0) ** 2 / 2.0 + log_sigma**2 / 2.0
-        return float(-ll + prior)
-
-    # From the prior's centre, and from the data's where there are data: the log-likelihood
-    # is steep where exp(w) is large, so a start far from the data can stop short of the mode.
-    starts = [np.array([mu0, beta0, 0.0])]
-    if n:
-        starts.append(np.array([float(np.mean(np.log(np.maximum(t, 1.0)))), beta0, 0.0]))
-    res = min((minimize(objective, x0, method="L-BFGS-B") for x0 in starts), key=lambda r: r.fun)
-    mu, beta, log_sigma = (float(v) for v in res.x)
+    prior_mean = np.array([center, 1.0, 0.0])
+    best: tuple[float, FloatArray, float] | None = None
+    # The strongest prior from the prior's centre and the data's; each weaker one from the
+    # mode of the one before (the mode moves continuously with τ: a continuation).
+    starts = _starts(t, prior_mean)
+    for tau in PRIOR_STRENGTHS:
+        mode, value, hess = _weibull_mode(
+            t, c, zs, prior_mean, np.array([LEVEL_PRIOR_SD, tau, tau]), starts
+        )
+        starts = [mode]
+        sign, logdet = np.linalg.slogdet(hess)
+        if sign <= 0:
+            continue  # not a maximum: no Laplace approximation there
+        log_evidence = -value - 0.5 * logdet - 2.0 * math.log(tau)
+        if best is None or log_evidence > best[0] + 1e-9:
+            best = (log_evidence, mode, tau)
+    if best is None:
+        raise InputError(f"no durability fit on {n} agreements: no posterior mode found")
+    _, mode, tau = best
     return WeibullFit(
-        mu=mu,
-        beta=beta if covariate else 0.0,
-        sigma=math.exp(log_sigma),
+        mu=float(mode[0]),
+        beta=float(mode[1]),
+        sigma=math.exp(float(mode[2])),
         center=center,
         n=n,
-        n_events=int(np.sum(~c)) if n else 0,
+        n_events=n_events,
+        prior_sd=tau,
     )
