@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,6 +264,33 @@ def test_a_record_running_to_2024_backtests(source: Any) -> None:
     note = got.filter(pl.col("episode_id") == "S4")["note"][0]
     assert "no coded template" in note
     assert got.filter(pl.col("episode_id") == "S5")["n_history"][0] == 4
+    # With one earlier agreement (S2) that held 261 days, the episode without a model gets the
+    # forecast of an agreement with the earlier mean index: within a factor of 20 of those days
+    # (not the 0.7-day median of a zero log index).
+    s4 = got.filter(pl.col("episode_id") == "S4").row(0, named=True)
+    assert 261.0 / 20 < s4["predicted_held_days"] < 261.0 * 20
+
+
+def test_an_episode_without_model_or_history_gets_the_one_year_index() -> None:
+    from ncrealism.evaluation.negotiation import BargainingModel
+
+    record = pl.DataFrame(
+        {
+            "episode_id": ["A1"],
+            "start_date": ["2020-01-01"],
+            "end_date": ["2020-01-02"],
+            "parties": ["DPRK;Atlantis"],
+            "outcome": ["agreement"],
+            "agreement_date": ["2020-01-02"],
+            "held_until": ["2020-06-01"],
+            "held_days": ["151"],
+        }
+    )
+    got = run_negotiation_backtest([BargainingModel()], record).predictions.row(0, named=True)
+    # No coded template and no earlier agreement: the commitment model's own forecast for an
+    # index of one year, an exponential with mean 365.25 days: median 365.25 ln 2.
+    assert got["predicted_held_days"] == pytest.approx(365.25 * math.log(2.0), rel=1e-6)
+    assert got["durability_ratio"] == pytest.approx(1.0)
 
 
 SIX = "China;DPRK;Japan;ROK;Russia;US"

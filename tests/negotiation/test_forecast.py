@@ -12,12 +12,13 @@ from ncrealism.errors import InputError
 from ncrealism.negotiation.forecast import (
     FEATURE_SCALES,
     FEATURES,
-    REFERENCE_DAYS,
+    PRIOR_STRENGTHS,
     EpisodeFeatures,
     InputUncertainty,
     fit_agreement_logit,
     fit_weibull,
     weibull_derivatives,
+    weibull_log_evidence,
     weibull_logpdf,
 )
 
@@ -131,8 +132,10 @@ def test_time_ratio_is_one_at_the_reference_and_stretches_every_quantile() -> No
     # Group 1 holds exp(-0.8) as long as group 0 (time ratio 0.449 between the groups).
     t = np.exp(math.log(600.0) - 0.8 * z + 0.7 * w)
     fit = fit_weibull(t, np.zeros(n, dtype=bool), z)
-    # The reference is fixed, whatever the origin: an index of one year.
-    assert fit.time_ratio(math.log(REFERENCE_DAYS)) == 1.0
+    # The reference is fixed, whatever the origin: an index of one year (365.25 days), with
+    # the same ratio whatever the fit's own mean covariate.
+    assert fit.time_ratio(math.log(365.25)) == pytest.approx(1.0, abs=1e-12)
+    assert fit.time_ratio(math.log(365.25) + 1.0) == pytest.approx(math.exp(fit.beta))
     # The ratio between the groups is exp(beta): the model's medians differ by it.
     ratio = fit.time_ratio(1.0) / fit.time_ratio(0.0)
     assert ratio == pytest.approx(fit.median_days(1.0) / fit.median_days(0.0), rel=1e-12)
@@ -233,3 +236,75 @@ def test_the_evidence_lets_the_data_overrule_a_wrong_commitment_model() -> None:
     assert 0.3 < fit.sigma < 0.7
     # Without a covariate there is no prior to weigh: none is chosen.
     assert fit_weibull([100.0, 300.0], [False, True]).prior_sd is None
+
+
+@pytest.mark.parametrize(
+    ("days", "censored", "z"),
+    [
+        ([400.0], [True], [7.0]),  # one agreement, still holding
+        ([5000.0, 8000.0, 7000.0], [True, True, True], [6.0, 7.0, 8.0]),  # none has ended
+        ([1.0, 1.0, 1.0], [False, False, False], [9.0, 9.0, 9.0]),  # a day, against years
+        ([0.2, 3.0e6], [False, False], [5.0, 5.1]),  # below the 1-day floor; 8,000 years
+    ],
+)
+def test_the_durability_fit_is_finite_on_extreme_records(
+    days: list[float], censored: list[bool], z: list[float]
+) -> None:
+    fit = fit_weibull(days, censored, z)
+    assert all(math.isfinite(v) for v in (fit.mu, fit.beta, fit.sigma))
+    assert fit.prior_sd in PRIOR_STRENGTHS
+    median = fit.median_days(z[0])
+    if not any(censored):
+        # Ended agreements: the median lies between the shortest and the index's own median
+        # when the index is longer than every one of them, and never below the 1-day floor.
+        floor = max(1.0, min(days))
+        assert floor * 0.5 < median
+        if math.exp(min(z)) > max(days):
+            assert median < math.exp(z[0]) * math.log(2.0)
+    else:
+        # Agreements still holding past 5,000 days: the forecast median is not shorter than
+        # the commitment model's would be with no data at all (the data only lengthen it).
+        assert median >= fit_weibull([], [], []).median_days(z[0]) * 0.99
+
+
+def test_without_data_the_strongest_prior_is_kept() -> None:
+    fit = fit_weibull([], [], [])
+    assert fit.prior_sd == PRIOR_STRENGTHS[0] == min(PRIOR_STRENGTHS)
+
+
+def test_the_laplace_evidence_matches_quadrature() -> None:
+    # Eight agreements, two censored. The marginal likelihood of the agreements under each prior
+    # strength, computed by brute-force quadrature over (mu, beta, log sigma), against the
+    # Laplace approximation the fit uses to choose the strength.
+    days = np.array([60.0, 300.0, 70.0, 2900.0, 560.0, 330.0, 1500.0, 800.0])
+    cens = np.array([False, False, False, False, False, False, True, True])
+    z = np.array([7.2, 7.2, 7.2, 7.2, 6.1, 6.1, 7.25, 6.5])
+    zs = z - z.mean()
+    found: dict[float, tuple[float, float]] = {}
+    for tau in (0.3, 1.0):
+        sd = np.array([1.0, tau, tau])
+        centre = np.array([z.mean(), 1.0, 0.0])
+        axes = [np.linspace(m - 6 * s, m + 6 * s, 61) for m, s in zip(centre, sd, strict=True)]
+        mu, beta, log_sigma = np.meshgrid(*axes, indexing="ij")
+        eta = mu[..., None] + beta[..., None] * zs
+        ll = weibull_logpdf(
+            np.broadcast_to(days, eta.shape),
+            np.broadcast_to(cens, eta.shape),
+            eta,
+            np.exp(log_sigma)[..., None],
+        ).sum(axis=-1)
+        log_prior = stats.norm.logpdf(mu, centre[0], sd[0])
+        log_prior = (
+            log_prior + stats.norm.logpdf(beta, 1.0, tau) + stats.norm.logpdf(log_sigma, 0.0, tau)
+        )
+        cell = np.prod([a[1] - a[0] for a in axes])
+        joint = ll + log_prior
+        log_quad = float(np.log(np.sum(np.exp(joint - joint.max())) * cell) + joint.max())
+        laplace = weibull_log_evidence(days, cens, z, tau)
+        assert laplace is not None
+        # An approximation (the posterior is skewed with eight agreements): within 0.2 nats,
+        # the error growing as the prior weakens.
+        assert laplace == pytest.approx(log_quad, abs=0.2)
+        found[tau] = (laplace, log_quad)
+    # Both rank the two strengths alike, which is what the choice of strength needs.
+    assert (found[0.3][0] > found[1.0][0]) == (found[0.3][1] > found[1.0][1])

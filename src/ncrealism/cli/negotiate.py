@@ -265,12 +265,15 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, 
     f = fc.get("features")
     index = "n/a" if f is None else f"{f.commitment_days:,.0f} days"
     surv = fc["durability"]
-    strength = (
-        ""
-        if surv.prior_sd is None
-        else f"; prior strength tau = {surv.prior_sd:.2g}, chosen by the evidence of "
-        f"{surv.n} earlier agreement(s)"
-    )
+    if surv.prior_sd is None:
+        strength = ""
+    elif surv.n == 0:
+        strength = "; no earlier agreement: the commitment model's own forecast"
+    else:
+        strength = (
+            f"; prior strength tau = {surv.prior_sd:.2g}, chosen by the evidence of "
+            f"{surv.n} earlier agreement(s)"
+        )
     typer.echo(
         f"Durability forecast (Weibull model fitted on earlier agreements, on the commitment "
         f"index of {index}{strength}): median {fc['median_days']:.0f} days."
@@ -366,8 +369,13 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, An
             "prior_strength",
             "",
             surv.prior_sd,
-            f"sd of the prior on slope 1 and shape 1, chosen by the evidence of {surv.n} "
-            "earlier agreement(s)",
+            (
+                f"sd of the prior on slope 1 and shape 1, chosen by the evidence of {surv.n} "
+                "earlier agreement(s)"
+                if surv.n
+                else "sd of the prior on slope 1 and shape 1: the strongest tried (no earlier "
+                "agreement)"
+            ),
             "standard deviation",
         )
     eum = analysis.forecast

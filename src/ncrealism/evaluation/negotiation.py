@@ -549,7 +549,11 @@ class _BargainingForecaster:
         f = self.model.features(episode)
         if f is None:
             p, lo, hi = self.logit.predict(self.logit.center)
-            z = self.durability.center
+            from ncrealism.negotiation.forecast import REFERENCE_DAYS
+
+            # No index: an agreement with the earlier agreements' mean index (an index of
+            # one year where there is none).
+            z = self.durability.center if self.durability.n else math.log(REFERENCE_DAYS)
             note: str | None = "no coded template covers this episode's parties or date: base rate"
         else:
             p, lo, hi = self.logit.predict(f.vector())

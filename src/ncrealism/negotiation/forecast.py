@@ -106,12 +106,14 @@ if TYPE_CHECKING:
     from ncrealism.negotiation.cases import CaseModel
 
 __all__ = [
+    "DAY_FLOOR",
     "FEATURES",
     "FEATURE_SCALES",
     "LEVEL_PRIOR_SD",
     "PRIOR_STRENGTHS",
     "REFERENCE_DAYS",
     "REFERENCE_SLACK",
+    "W_CAP",
     "AgreementLogit",
     "EpisodeFeatures",
     "InputUncertainty",
@@ -121,6 +123,7 @@ __all__ = [
     "fit_agreement_logit",
     "fit_weibull",
     "weibull_derivatives",
+    "weibull_log_evidence",
     "weibull_logpdf",
 ]
 
@@ -135,6 +138,11 @@ FEATURE_SCALES: tuple[float, ...] = (0.25, math.log(3.0))
 REFERENCE_SLACK: float = 0.125
 #: Reference of the durability time ratio: an agreement whose commitment index is one year.
 REFERENCE_DAYS: float = 365.25
+#: Days held are floored at one day (a breakdown on the day of signature counts as one day).
+DAY_FLOOR: float = 1.0
+#: ``e^w`` of the Weibull likelihood is capped at ``e^50`` (a survival probability of
+#: ``exp(−5·10²¹)``, zero for any purpose), so that an absurd fit stays finite.
+W_CAP: float = 50.0
 #: Prior standard deviation of the durability model's level ``μ − z̄`` (log days): the index's
 #: level rests on a convention (:data:`REFERENCE_SLACK`), so the data set it.
 LEVEL_PRIOR_SD: float = 1.0
@@ -417,12 +425,13 @@ def weibull_logpdf(days: FloatArray, censored: FloatArray, eta: FloatArray, sigm
     """Log-likelihood of each duration under the Weibull AFT model (module docstring).
 
     ``log f(t) = w − e^w − log(σ t)`` for an observed breakdown, ``log S(t) = −e^w`` for a
-    censored one, with ``w = (log t − η)/σ`` (t in days, floored at 1 day).
+    censored one, with ``w = (log t − η)/σ`` (t in days, floored at :data:`DAY_FLOOR`;
+    ``e^w`` capped at ``e^``:data:`W_CAP`).
     """
-    t = np.maximum(np.asarray(days, dtype=float), 1.0)
+    t = np.maximum(np.asarray(days, dtype=float), DAY_FLOOR)
     c = np.asarray(censored, dtype=bool)
     w = (np.log(t) - np.asarray(eta, dtype=float)) / sigma
-    ew = np.exp(np.minimum(w, 50.0))
+    ew = np.exp(np.minimum(w, W_CAP))
     return np.where(c, -ew, w - ew - np.log(sigma * t))
 
 
@@ -471,16 +480,17 @@ def weibull_derivatives(
 
     The value is :func:`weibull_logpdf` summed; with ``w = (log t − η)/σ``, ``η = μ + β·zs``
     and ``δ`` = 1 for an observed breakdown, ``∂ℓ/∂w = δ − e^w``, ``∂w/∂η = −1/σ``,
-    ``∂w/∂log σ = −w``, and ``∂ℓ/∂log σ`` carries the ``−δ`` of ``−log σ``.
+    ``∂w/∂log σ = −w``, and ``∂ℓ/∂log σ`` carries the ``−δ`` of ``−log σ``. Beyond the cap
+    :data:`W_CAP` the value is flat in ``w``, and so are its derivatives.
     """
     mu, beta, log_sigma = (float(v) for v in theta)
     sigma = math.exp(log_sigma)
-    t = np.maximum(np.asarray(days, dtype=float), 1.0)
+    t = np.maximum(np.asarray(days, dtype=float), DAY_FLOOR)
     d = (~np.asarray(censored, dtype=bool)).astype(float)
     eta = mu + beta * zs
     value = -float(np.sum(weibull_logpdf(t, ~d.astype(bool), eta, sigma)))
     w = (np.log(t) - eta) / sigma
-    ew = np.exp(np.minimum(w, 50.0))
+    ew = np.where(w < W_CAP, np.exp(np.minimum(w, W_CAP)), 0.0)  # d(e^w)/dw, 0 past the cap
     g = d - ew  # ∂ℓ/∂w
     a = ew / sigma**2  # −∂²ℓ/∂η²
     b = (d - ew - w * ew) / sigma  # ∂²ℓ/∂η ∂log σ
@@ -502,6 +512,27 @@ def weibull_derivatives(
     return value, grad, hess
 
 
+@dataclass(frozen=True)
+class _Mode:
+    """A posterior mode: ``theta``, the negative log posterior there without constants
+    (``value``), the Cholesky factor of its Hessian (``None`` where it is not positive
+    definite) and whether Newton's method converged."""
+
+    theta: FloatArray
+    value: float
+    chol: FloatArray | None
+    converged: bool
+
+
+def _cholesky(matrix: FloatArray) -> FloatArray | None:
+    if not np.all(np.isfinite(matrix)):
+        return None
+    try:
+        return np.asarray(np.linalg.cholesky(matrix), dtype=float)
+    except np.linalg.LinAlgError:
+        return None
+
+
 def _weibull_mode(
     t: FloatArray,
     c: FloatArray,
@@ -509,14 +540,14 @@ def _weibull_mode(
     prior_mean: FloatArray,
     prior_sd: FloatArray,
     starts: Sequence[FloatArray],
-) -> tuple[FloatArray, float, FloatArray]:
-    """Posterior mode of ``θ = (μ, β, log σ)`` under independent normal priors: the mode, the
-    negative log posterior there (without constants) and its Hessian.
+) -> _Mode:
+    """Posterior mode of ``θ = (μ, β, log σ)`` under independent normal priors.
 
     Newton's method with the exact Hessian (:func:`weibull_derivatives`), shifted towards the
     gradient where it is not positive definite (Levenberg 1944) and with a backtracking line
     search (Nocedal & Wright 2006, ch. 3), stopped when the Newton decrement vanishes (Boyd &
-    Vandenberghe 2004, §9.5); from each of ``starts``, keeping the best mode.
+    Vandenberghe 2004, §9.5); from each of ``starts``, keeping the best converged mode (the
+    best mode if none converged).
     """
     prec = 1.0 / prior_sd**2
     eye = np.eye(3)
@@ -527,37 +558,53 @@ def _weibull_mode(
         ll = float(np.sum(weibull_logpdf(t, c, eta, math.exp(theta[2])))) if len(t) else 0.0
         return -ll + 0.5 * float(dev @ (prec * dev))
 
-    def newton(theta: FloatArray) -> tuple[FloatArray, float, FloatArray]:
+    def derivatives(theta: FloatArray) -> tuple[FloatArray, FloatArray]:
+        _, grad, hess = weibull_derivatives(theta, t, c, zs)
+        return grad + prec * (theta - prior_mean), hess + np.diag(prec)
+
+    def newton(theta: FloatArray) -> _Mode:
+        # Trial steps may overflow (σ → 0 or ∞): such values are non-finite and rejected below.
+        with np.errstate(all="ignore"):
+            return _newton(theta)
+
+    def _newton(theta: FloatArray) -> _Mode:
         value = value_at(theta)
+        converged = False
         for _ in range(100):
-            _, grad, hess = weibull_derivatives(theta, t, c, zs)
-            grad = grad + prec * (theta - prior_mean)
-            hess = hess + np.diag(prec)
+            grad, hess = derivatives(theta)
+            chol = None
             shift = 0.0
-            while True:
-                try:
-                    chol = np.linalg.cholesky(hess + shift * eye)
+            for _ in range(200):  # the shift doubles: positive definite long before 200
+                chol = _cholesky(hess + shift * eye)
+                if chol is not None or not np.all(np.isfinite(hess)):
                     break
-                except np.linalg.LinAlgError:
-                    shift = max(2.0 * shift, 1e-6 * float(np.max(np.abs(np.diag(hess)))) + 1e-9)
+                shift = max(2.0 * shift, 1e-6 * float(np.max(np.abs(np.diag(hess)))) + 1e-9)
+            if chol is None or not np.all(np.isfinite(grad)):
+                break
             step = -np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
-            slope = float(grad @ step)
-            if -slope < 1e-14:
-                break  # the Newton decrement vanishes: at the mode
+            decrement = -float(grad @ step)
+            if decrement < 1e-14:
+                converged = True  # the Newton decrement vanishes: at the mode
+                break
             size = 1.0
             while size > 1e-12:
                 trial = theta + size * step
                 tv = value_at(trial)
-                if math.isfinite(tv) and tv <= value + 1e-4 * size * slope:
+                if math.isfinite(tv) and tv <= value - 1e-4 * size * decrement:
                     break
                 size /= 2.0
             else:
-                break  # no decrease along the step: at the mode to machine precision
+                # No decrease along the step: at the mode to rounding, if the decrement is
+                # already tiny against the value.
+                converged = decrement < 1e-9 * max(1.0, abs(value))
+                break
             theta, value = trial, tv
-        _, _, hess = weibull_derivatives(theta, t, c, zs)
-        return theta, value, hess + np.diag(prec)
+        _, hess = derivatives(theta)
+        return _Mode(theta, value, _cholesky(hess), converged)
 
-    return min((newton(np.asarray(x0, dtype=float)) for x0 in starts), key=lambda r: r[1])
+    modes = [newton(np.asarray(x0, dtype=float)) for x0 in starts]
+    converged = [m for m in modes if m.converged]
+    return min(converged or modes, key=lambda m: m.value)
 
 
 def _starts(t: FloatArray, centre: FloatArray) -> list[FloatArray]:
@@ -565,8 +612,50 @@ def _starts(t: FloatArray, centre: FloatArray) -> list[FloatArray]:
     where ``e^w`` is large, so a start far from the data can stop short of the mode."""
     out = [centre.copy()]
     if len(t):
-        out.append(np.array([float(np.mean(np.log(np.maximum(t, 1.0)))), centre[1], centre[2]]))
+        out.append(
+            np.array([float(np.mean(np.log(np.maximum(t, DAY_FLOOR)))), centre[1], centre[2]])
+        )
     return out
+
+
+def _log_evidence(mode: _Mode, tau: float) -> float | None:
+    """Laplace approximation of the log marginal likelihood (see :func:`fit_weibull`), ``None``
+    where the mode is not a converged maximum."""
+    if not mode.converged or mode.chol is None:
+        return None
+    log_det = 2.0 * float(np.sum(np.log(np.diag(mode.chol))))
+    out = -mode.value - 0.5 * log_det - 2.0 * math.log(tau)
+    return out if math.isfinite(out) else None
+
+
+def weibull_log_evidence(
+    days: Sequence[float] | FloatArray,
+    censored: Sequence[bool] | FloatArray,
+    z: Sequence[float] | FloatArray,
+    tau: float,
+) -> float | None:
+    """The Laplace-approximated log marginal likelihood of the agreements under the prior of
+    strength ``tau`` (:func:`fit_weibull`), ``log ∫ L(θ) N(θ; centre, diag(1, τ², τ²)) dθ``
+    (nats): ``−U(θ̂) − ½ log det H − 2 log τ``, the ``(2π)^{3/2}`` of the Gaussian integral
+    cancelling the prior's normaliser; ``None`` where no maximum was found."""
+    t, c, zs, prior_mean = _durability_data(days, censored, z)
+    mode = _weibull_mode(
+        t, c, zs, prior_mean, np.array([LEVEL_PRIOR_SD, tau, tau]), _starts(t, prior_mean)
+    )
+    return _log_evidence(mode, tau)
+
+
+def _durability_data(
+    days: Sequence[float] | FloatArray,
+    censored: Sequence[bool] | FloatArray,
+    z: Sequence[float] | FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Days, censoring flags, the covariate centred on its mean, and the prior's centre."""
+    t = np.asarray(days, dtype=float)
+    c = np.asarray(censored, dtype=bool)
+    zz = np.asarray(z, dtype=float) if len(t) else np.zeros(0)
+    center = float(zz.mean()) if len(t) else 0.0
+    return t, c, zz - center, np.array([center, 1.0, 0.0])
 
 
 def fit_weibull(
@@ -583,8 +672,9 @@ def fit_weibull(
     held are proportional to the index and exponential about it, ``β − 1`` and ``log σ`` each
     ``~ N(0, τ²)``. At the centre ``η = z`` and σ = 1. The strength ``τ`` is the one of
     :data:`PRIOR_STRENGTHS` under which the earlier agreements are most probable: the largest
-    Laplace approximation of the marginal likelihood, ``−U(θ̂) − ½ log det H − 2 log τ`` up to
-    a constant, with ``U`` the negative log posterior and ``H`` its Hessian at the mode (MacKay
+    Laplace approximation of the marginal likelihood, ``−U(θ̂) − ½ log det H − 2 log τ``
+    (:func:`weibull_log_evidence`), with ``U`` the negative log of likelihood × prior without
+    the prior's normaliser and ``H`` its Hessian at the mode (MacKay
     1992, "Bayesian interpolation", the evidence framework). Ties (as without data, where every
     ``τ`` gives the prior) go to the strongest prior. Where the earlier ``z`` do not vary, the
     data say nothing of the slope and it stays at its prior 1.
@@ -596,41 +686,37 @@ def fit_weibull(
     if z is None:
         zs = np.zeros(n)
         centre = np.array([math.log(REFERENCE_DAYS), 0.0, 0.0])
-        mode, _, _ = _weibull_mode(t, c, zs, centre, np.array([2.0, 1.0, 1.0]), _starts(t, centre))
+        base = _weibull_mode(t, c, zs, centre, np.array([2.0, 1.0, 1.0]), _starts(t, centre))
         return WeibullFit(
-            mu=float(mode[0]),
+            mu=float(base.theta[0]),
             beta=0.0,
-            sigma=math.exp(float(mode[2])),
+            sigma=math.exp(float(base.theta[2])),
             center=0.0,
             n=n,
             n_events=n_events,
         )
-    zz = np.asarray(z, dtype=float) if n else np.zeros(0)
-    center = float(zz.mean()) if n else 0.0
-    zs = zz - center
-    prior_mean = np.array([center, 1.0, 0.0])
+    t, c, zs, prior_mean = _durability_data(t, c, z)
+    center = float(prior_mean[0])
     best: tuple[float, FloatArray, float] | None = None
     # The strongest prior from the prior's centre and the data's; each weaker one from the
-    # mode of the one before (the mode moves continuously with τ: a continuation).
+    # data's and the mode of the one before (the mode moves continuously with τ).
     starts = _starts(t, prior_mean)
     for tau in PRIOR_STRENGTHS:
-        mode, value, hess = _weibull_mode(
-            t, c, zs, prior_mean, np.array([LEVEL_PRIOR_SD, tau, tau]), starts
-        )
-        starts = [mode]
-        sign, logdet = np.linalg.slogdet(hess)
-        if sign <= 0:
-            continue  # not a maximum: no Laplace approximation there
-        log_evidence = -value - 0.5 * logdet - 2.0 * math.log(tau)
-        if best is None or log_evidence > best[0] + 1e-9:
-            best = (log_evidence, mode, tau)
+        mode = _weibull_mode(t, c, zs, prior_mean, np.array([LEVEL_PRIOR_SD, tau, tau]), starts)
+        starts = [*_starts(t, prior_mean)[1:], mode.theta]
+        log_evidence = _log_evidence(mode, tau)
+        if log_evidence is not None and (best is None or log_evidence > best[0] + 1e-9):
+            best = (log_evidence, mode.theta, tau)
     if best is None:
-        raise InputError(f"no durability fit on {n} agreements: no posterior mode found")
-    _, mode, tau = best
+        raise InputError(
+            f"no durability fit on {n} agreement(s): no converged maximum of the posterior "
+            f"for any prior strength"
+        )
+    _, theta, tau = best
     return WeibullFit(
-        mu=float(mode[0]),
-        beta=float(mode[1]),
-        sigma=math.exp(float(mode[2])),
+        mu=float(theta[0]),
+        beta=float(theta[1]),
+        sigma=math.exp(float(theta[2])),
         center=center,
         n=n,
         n_events=n_events,
