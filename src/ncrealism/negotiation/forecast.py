@@ -540,14 +540,15 @@ def _weibull_mode(
     prior_mean: FloatArray,
     prior_sd: FloatArray,
     starts: Sequence[FloatArray],
+    fallbacks: Sequence[FloatArray] = (),
 ) -> _Mode:
     """Posterior mode of ``θ = (μ, β, log σ)`` under independent normal priors.
 
     Newton's method with the exact Hessian (:func:`weibull_derivatives`), shifted towards the
     gradient where it is not positive definite (Levenberg 1944) and with a backtracking line
     search (Nocedal & Wright 2006, ch. 3), stopped when the Newton decrement vanishes (Boyd &
-    Vandenberghe 2004, §9.5); from each of ``starts``, keeping the best converged mode (the
-    best mode if none converged).
+    Vandenberghe 2004, §9.5); from each of ``starts``, keeping the best converged mode, and
+    from each of ``fallbacks`` too if none converged (the best mode if none did).
     """
     prec = 1.0 / prior_sd**2
     eye = np.eye(3)
@@ -604,6 +605,9 @@ def _weibull_mode(
 
     modes = [newton(np.asarray(x0, dtype=float)) for x0 in starts]
     converged = [m for m in modes if m.converged]
+    if not converged and fallbacks:
+        modes += [newton(np.asarray(x0, dtype=float)) for x0 in fallbacks]
+        converged = [m for m in modes if m.converged]
     return min(converged or modes, key=lambda m: m.value)
 
 
@@ -699,11 +703,15 @@ def fit_weibull(
     center = float(prior_mean[0])
     best: tuple[float, FloatArray, float] | None = None
     # The strongest prior from the prior's centre and the data's; each weaker one from the
-    # data's and the mode of the one before (the mode moves continuously with τ).
-    starts = _starts(t, prior_mean)
+    # mode of the one before (the mode moves continuously with τ), and from the centres again
+    # should that not converge.
+    centres = _starts(t, prior_mean)
+    starts = centres
     for tau in PRIOR_STRENGTHS:
-        mode = _weibull_mode(t, c, zs, prior_mean, np.array([LEVEL_PRIOR_SD, tau, tau]), starts)
-        starts = [*_starts(t, prior_mean)[1:], mode.theta]
+        prior_sd = np.array([LEVEL_PRIOR_SD, tau, tau])
+        fallbacks = () if starts is centres else centres
+        mode = _weibull_mode(t, c, zs, prior_mean, prior_sd, starts, fallbacks)
+        starts = [mode.theta]
         log_evidence = _log_evidence(mode, tau)
         if log_evidence is not None and (best is None or log_evidence > best[0] + 1e-9):
             best = (log_evidence, mode.theta, tau)
