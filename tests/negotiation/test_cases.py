@@ -443,6 +443,7 @@ def test_cli_prints_probability_zone_durability_and_levers(
         "Expected-utility model not run: bilateral",
         "Zone of agreement",
         "Durability forecast",
+        "chosen by the evidence of 3 earlier agreement(s)",
         "What would it take",
     ):
         assert part in res.output, part
@@ -467,8 +468,9 @@ def test_cli_prints_probability_zone_durability_and_levers(
     assert index["unit"] == "days" and 182.6 < index["value"] <= 20 * 365.25
     ratio = got[("durability", "time_ratio")]["value"]
     assert abs(math.log(ratio) - math.log(index["value"] / 365.25)) < 0.02
-    # The prior strength the evidence chose is one of the strengths tried.
-    strength = got[("durability", "prior_strength")]
+    # The prior strength the evidence chose is one of the strengths tried, on the three
+    # earlier agreements (R1, R2, R3b; R3a ended without one).
+    strength = got[("durability", "prior_sd")]
     assert strength["value"] in PRIOR_STRENGTHS and "3 earlier agreement(s)" in strength["detail"]
     bad = runner.invoke(app, ["agreed_framework_1994", "--lever", "bribes"])
     assert bad.exit_code != 0

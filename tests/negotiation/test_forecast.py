@@ -206,6 +206,17 @@ def test_weibull_derivatives_match_finite_differences() -> None:
     ]
     assert grad == pytest.approx(num_grad, rel=1e-6, abs=1e-6)
     assert hess == pytest.approx(np.array(num_hess), rel=1e-6, abs=1e-6)
+    # Past the cap on e^w the value is some 5e21 nats and finite differences cannot resolve
+    # it; by hand instead. Scale e^13.8 days, σ = 0.2: a breakdown after e^25.8 days has
+    # w = 60, past the cap, so its e^w term is flat and only δ·(w − log σ) moves: −ℓ has
+    # ∂/∂μ = δ/σ = 5 and ∂/∂log σ = w + δ = 61. One after 500 days has w2 = −38.0 and e^w2 ≈ 0:
+    # ∂/∂μ = (1 − e^w2)/σ ≈ 5 and ∂/∂log σ = (1 − e^w2)·w2 + 1.
+    far = np.array([math.log(1.0e6), 0.0, math.log(0.2)])
+    t2 = np.array([1.0e6 * math.exp(12.0), 500.0])
+    _, g2, _ = weibull_derivatives(far, t2, np.array([False, False]), np.zeros(2))
+    w2 = (math.log(500.0) - math.log(1.0e6)) / 0.2
+    e2 = math.exp(w2)
+    assert g2 == pytest.approx([5.0 + (1 - e2) / 0.2, 0.0, 61.0 + (1 - e2) * w2 + 1.0])
 
 
 def test_the_evidence_keeps_the_commitment_model_where_the_data_agree_with_it() -> None:
@@ -252,8 +263,12 @@ def test_the_durability_fit_is_finite_on_extreme_records(
 ) -> None:
     fit = fit_weibull(days, censored, z)
     assert all(math.isfinite(v) for v in (fit.mu, fit.beta, fit.sigma))
-    assert fit.prior_sd in PRIOR_STRENGTHS
+    assert fit.prior_sd is not None
     median = fit.median_days(z[0])
+    # Never outside what was recorded and what the index says, by more than a factor of 10.
+    lo = min(max(1.0, min(days)), math.exp(min(z)))
+    hi = max(max(days), math.exp(max(z)))
+    assert lo / 10 < median < hi * 10
     if not any(censored):
         # Ended agreements: the median lies between the shortest and the index's own median
         # when the index is longer than every one of them, and never below the 1-day floor.
@@ -308,3 +323,30 @@ def test_the_laplace_evidence_matches_quadrature() -> None:
         found[tau] = (laplace, log_quad)
     # Both rank the two strengths alike, which is what the choice of strength needs.
     assert (found[0.3][0] > found[1.0][0]) == (found[0.3][1] > found[1.0][1])
+
+
+def test_the_continuation_finds_the_strength_a_fresh_search_finds() -> None:
+    # The fit reaches each weaker prior from the mode of the stronger one; maximising the
+    # evidence with a fresh search at every strength must pick the same strength.
+    rng = np.random.default_rng(21)
+    for n in (3, 8, 20):
+        z = rng.choice([6.1, 6.5, 7.2], size=n)
+        days = np.exp(z - 0.7 + 1.3 * np.log(rng.exponential(size=n)))
+        cens = rng.uniform(size=n) < 0.25
+        fit = fit_weibull(days, cens, z)
+        evidence = {tau: weibull_log_evidence(days, cens, z, tau) for tau in PRIOR_STRENGTHS}
+        best = max((v, tau) for tau, v in evidence.items() if v is not None)[1]
+        assert fit.prior_sd == pytest.approx(best)
+
+
+def test_bad_durations_are_refused_by_name() -> None:
+    with pytest.raises(InputError, match="2 duration"):
+        fit_weibull([100.0, 200.0], [False], [6.0, 6.0])
+    with pytest.raises(InputError, match="covariate"):
+        fit_weibull([100.0, 200.0], [False, False], [6.0])
+    with pytest.raises(InputError, match="finite and ≥ 0"):
+        fit_weibull([100.0, -5.0], [False, False], [6.0, 6.0])
+    with pytest.raises(InputError, match="finite and ≥ 0"):
+        fit_weibull([math.nan], [False])
+    with pytest.raises(InputError, match="not finite"):
+        fit_weibull([100.0], [False], [math.inf])

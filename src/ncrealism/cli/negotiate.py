@@ -271,8 +271,8 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, 
         strength = "; no earlier agreement: the commitment model's own forecast"
     else:
         strength = (
-            f"; prior strength tau = {surv.prior_sd:.2g}, chosen by the evidence of "
-            f"{surv.n} earlier agreement(s)"
+            f"; prior sd tau = {surv.prior_sd:.2g} on slope 1 and shape 1, chosen by the "
+            f"evidence of {surv.n} earlier agreement(s)"
         )
     typer.echo(
         f"Durability forecast (Weibull model fitted on earlier agreements, on the commitment "
@@ -366,15 +366,15 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, An
     if surv.prior_sd is not None:
         add(
             "durability",
-            "prior_strength",
+            "prior_sd",
             "",
             surv.prior_sd,
             (
-                f"sd of the prior on slope 1 and shape 1, chosen by the evidence of {surv.n} "
-                "earlier agreement(s)"
+                f"sd of the prior on slope 1 and shape 1 (smaller: stronger), chosen by the "
+                f"evidence of {surv.n} earlier agreement(s)"
                 if surv.n
-                else "sd of the prior on slope 1 and shape 1: the strongest tried (no earlier "
-                "agreement)"
+                else "sd of the prior on slope 1 and shape 1: the smallest (strongest) tried, no "
+                "earlier agreement"
             ),
             "standard deviation",
         )

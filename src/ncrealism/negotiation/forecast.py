@@ -106,6 +106,7 @@ if TYPE_CHECKING:
     from ncrealism.negotiation.cases import CaseModel
 
 __all__ = [
+    "BASELINE_PRIOR_DAYS",
     "DAY_FLOOR",
     "FEATURES",
     "FEATURE_SCALES",
@@ -128,6 +129,7 @@ __all__ = [
 ]
 
 FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
 
 #: Feature names of the agreement logit, in order.
 FEATURES: tuple[str, ...] = ("margin", "log_parties")
@@ -138,6 +140,8 @@ FEATURE_SCALES: tuple[float, ...] = (0.25, math.log(3.0))
 REFERENCE_SLACK: float = 0.125
 #: Reference of the durability time ratio: an agreement whose commitment index is one year.
 REFERENCE_DAYS: float = 365.25
+#: Centre of the no-covariate durability model's prior on its median scale: a year (days).
+BASELINE_PRIOR_DAYS: float = 365.25
 #: Days held are floored at one day (a breakdown on the day of signature counts as one day).
 DAY_FLOOR: float = 1.0
 #: ``e^w`` of the Weibull likelihood is capped at ``e^50`` (a survival probability of
@@ -421,7 +425,9 @@ def fit_agreement_logit(
 # --------------------------------------------------------------------------------------------
 
 
-def weibull_logpdf(days: FloatArray, censored: FloatArray, eta: FloatArray, sigma: float) -> Any:
+def weibull_logpdf(
+    days: FloatArray, censored: FloatArray | BoolArray, eta: FloatArray, sigma: float
+) -> Any:
     """Log-likelihood of each duration under the Weibull AFT model (module docstring).
 
     ``log f(t) = w − e^w − log(σ t)`` for an observed breakdown, ``log S(t) = −e^w`` for a
@@ -439,8 +445,12 @@ def weibull_logpdf(days: FloatArray, censored: FloatArray, eta: FloatArray, sigm
 class WeibullFit:
     """A fitted durability model: ``η = μ + β·(z − center)``, shape ``σ``.
 
-    ``prior_sd``: the strength of the prior centred on the commitment model, chosen by the
-    evidence of the earlier agreements (:func:`fit_weibull`); ``None`` without a covariate.
+    ``mu`` (log days), ``beta`` (log days per log day of the index; 0 without a covariate),
+    ``sigma`` (dimensionless: 1 is an exponential), ``center`` (the earlier agreements' mean
+    log index, log days), ``n``/``n_events`` (earlier agreements, and those that had ended),
+    ``prior_sd``: the standard deviation τ of the prior on the commitment model's claims (the
+    smaller, the stronger), chosen by the evidence of the earlier agreements
+    (:func:`fit_weibull`); ``None`` without a covariate.
     """
 
     mu: float
@@ -452,6 +462,7 @@ class WeibullFit:
     prior_sd: float | None = None
 
     def eta(self, z: float) -> float:
+        """The linear predictor (log days) for covariate ``z`` (log days)."""
         return self.mu + self.beta * (z - self.center)
 
     def time_ratio(self, z: float) -> float:
@@ -474,15 +485,17 @@ class WeibullFit:
 
 
 def weibull_derivatives(
-    theta: FloatArray, days: FloatArray, censored: FloatArray, zs: FloatArray
+    theta: FloatArray, days: FloatArray, censored: FloatArray | BoolArray, zs: FloatArray
 ) -> tuple[float, FloatArray, FloatArray]:
-    """Negative log-likelihood of ``θ = (μ, β, log σ)`` with its gradient and Hessian.
+    """Negative log-likelihood (nats) of ``θ = (μ, β, log σ)`` with its gradient and Hessian;
+    ``zs`` the covariate (log days), centred or not.
 
     The value is :func:`weibull_logpdf` summed; with ``w = (log t − η)/σ``, ``η = μ + β·zs``
     and ``δ`` = 1 for an observed breakdown, ``∂ℓ/∂w = δ − e^w``, ``∂w/∂η = −1/σ``,
     ``∂w/∂log σ = −w``, and ``∂ℓ/∂log σ`` carries the ``−δ`` of ``−log σ``. Beyond the cap
-    :data:`W_CAP` the value is flat in ``w``, and so are its derivatives.
+    :data:`W_CAP` the ``e^w`` term is flat in ``w``, and so are its derivatives.
     """
+    zs = np.asarray(zs, dtype=float)
     mu, beta, log_sigma = (float(v) for v in theta)
     sigma = math.exp(log_sigma)
     t = np.maximum(np.asarray(days, dtype=float), DAY_FLOOR)
@@ -535,7 +548,7 @@ def _cholesky(matrix: FloatArray) -> FloatArray | None:
 
 def _weibull_mode(
     t: FloatArray,
-    c: FloatArray,
+    c: BoolArray,
     zs: FloatArray,
     prior_mean: FloatArray,
     prior_sd: FloatArray,
@@ -585,7 +598,9 @@ def _weibull_mode(
             step = -np.linalg.solve(chol.T, np.linalg.solve(chol, grad))
             decrement = -float(grad @ step)
             if decrement < 1e-14:
-                converged = True  # the Newton decrement vanishes: at the mode
+                # The Newton decrement vanishes: at the mode, if the Hessian needed no shift
+                # (a shifted one shrinks the step and the decrement with it).
+                converged = shift == 0.0
                 break
             size = 1.0
             while size > 1e-12:
@@ -597,7 +612,7 @@ def _weibull_mode(
             else:
                 # No decrease along the step: at the mode to rounding, if the decrement is
                 # already tiny against the value.
-                converged = decrement < 1e-9 * max(1.0, abs(value))
+                converged = shift == 0.0 and decrement < 1e-9 * max(1.0, abs(value))
                 break
             theta, value = trial, tv
         _, hess = derivatives(theta)
@@ -628,7 +643,7 @@ def _log_evidence(mode: _Mode, tau: float) -> float | None:
     if not mode.converged or mode.chol is None:
         return None
     log_det = 2.0 * float(np.sum(np.log(np.diag(mode.chol))))
-    out = -mode.value - 0.5 * log_det - 2.0 * math.log(tau)
+    out = -mode.value - 0.5 * log_det - math.log(LEVEL_PRIOR_SD) - 2.0 * math.log(tau)
     return out if math.isfinite(out) else None
 
 
@@ -640,7 +655,8 @@ def weibull_log_evidence(
 ) -> float | None:
     """The Laplace-approximated log marginal likelihood of the agreements under the prior of
     strength ``tau`` (:func:`fit_weibull`), ``log ∫ L(θ) N(θ; centre, diag(1, τ², τ²)) dθ``
-    (nats): ``−U(θ̂) − ½ log det H − 2 log τ``, the ``(2π)^{3/2}`` of the Gaussian integral
+    (nats): ``−U(θ̂) − ½ log det H − log s_μ − 2 log τ`` (``s_μ`` =
+    :data:`LEVEL_PRIOR_SD`), the ``(2π)^{3/2}`` of the Gaussian integral
     cancelling the prior's normaliser; ``None`` where no maximum was found."""
     t, c, zs, prior_mean = _durability_data(days, censored, z)
     mode = _weibull_mode(
@@ -649,15 +665,36 @@ def weibull_log_evidence(
     return _log_evidence(mode, tau)
 
 
+def _durations(
+    days: Sequence[float] | FloatArray, censored: Sequence[bool] | FloatArray | BoolArray
+) -> tuple[FloatArray, BoolArray]:
+    """Days held and censoring flags, checked: as many flags as durations, every duration a
+    finite number of days ≥ 0."""
+    t = np.asarray(days, dtype=float).reshape(-1)
+    c = np.asarray(censored, dtype=bool).reshape(-1)
+    if len(c) != len(t):
+        raise InputError(f"durability: {len(t)} duration(s) but {len(c)} censoring flag(s)")
+    bad = ~np.isfinite(t) | (t < 0)
+    if np.any(bad):
+        raise InputError(
+            f"durability: days held must be finite and ≥ 0, got {t[bad].tolist()} "
+            f"(agreement(s) {np.flatnonzero(bad).tolist()})"
+        )
+    return t, c
+
+
 def _durability_data(
     days: Sequence[float] | FloatArray,
-    censored: Sequence[bool] | FloatArray,
+    censored: Sequence[bool] | FloatArray | BoolArray,
     z: Sequence[float] | FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+) -> tuple[FloatArray, BoolArray, FloatArray, FloatArray]:
     """Days, censoring flags, the covariate centred on its mean, and the prior's centre."""
-    t = np.asarray(days, dtype=float)
-    c = np.asarray(censored, dtype=bool)
-    zz = np.asarray(z, dtype=float) if len(t) else np.zeros(0)
+    t, c = _durations(days, censored)
+    zz = np.asarray(z, dtype=float).reshape(-1)
+    if len(zz) != len(t):
+        raise InputError(f"durability: {len(t)} agreement(s) but {len(zz)} covariate value(s)")
+    if not np.all(np.isfinite(zz)):
+        raise InputError(f"durability: a covariate (log commitment index) is not finite: {zz}")
     center = float(zz.mean()) if len(t) else 0.0
     return t, c, zz - center, np.array([center, 1.0, 0.0])
 
@@ -676,21 +713,22 @@ def fit_weibull(
     held are proportional to the index and exponential about it, ``β − 1`` and ``log σ`` each
     ``~ N(0, τ²)``. At the centre ``η = z`` and σ = 1. The strength ``τ`` is the one of
     :data:`PRIOR_STRENGTHS` under which the earlier agreements are most probable: the largest
-    Laplace approximation of the marginal likelihood, ``−U(θ̂) − ½ log det H − 2 log τ``
-    (:func:`weibull_log_evidence`), with ``U`` the negative log of likelihood × prior without
-    the prior's normaliser and ``H`` its Hessian at the mode (MacKay
+    Laplace approximation of the marginal likelihood, ``−U(θ̂) − ½ log det H − 2 log τ`` up to
+    a constant (:func:`weibull_log_evidence`), with ``U`` the negative log of likelihood ×
+    prior without the prior's normaliser and ``H`` its Hessian at the mode (MacKay
     1992, "Bayesian interpolation", the evidence framework). Ties (as without data, where every
     ``τ`` gives the prior) go to the strongest prior. Where the earlier ``z`` do not vary, the
     data say nothing of the slope and it stays at its prior 1.
     """
-    t = np.asarray(days, dtype=float)
-    c = np.asarray(censored, dtype=bool)
+    t, c = _durations(days, censored)
     n = len(t)
     n_events = int(np.sum(~c)) if n else 0
     if z is None:
         zs = np.zeros(n)
-        centre = np.array([math.log(REFERENCE_DAYS), 0.0, 0.0])
+        centre = np.array([math.log(BASELINE_PRIOR_DAYS), 0.0, 0.0])
         base = _weibull_mode(t, c, zs, centre, np.array([2.0, 1.0, 1.0]), _starts(t, centre))
+        if not base.converged:
+            raise InputError(f"no durability fit on {n} agreement(s): Newton did not converge")
         return WeibullFit(
             mu=float(base.theta[0]),
             beta=0.0,

@@ -1362,8 +1362,9 @@ def _backtest_section(
                 caption="Negotiation backtest: every episode of the negotiation record forecast "
                 "from information dated before its start (accuracy: share of episodes; log loss "
                 "in nats; durability_rho: Spearman's rho of each forecast's time ratio, how much "
-                "longer or shorter than the average agreement at its origin it is expected to "
-                "hold, against the recorded days held, NaN for a model without covariate; "
+                "longer or shorter than an agreement whose commitment index is one year it is "
+                "expected to hold, against the recorded days held, NaN for a model without "
+                "covariate; "
                 "durability_rho_days: the same for the forecast median days).",
             )
         )
