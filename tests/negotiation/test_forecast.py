@@ -164,8 +164,8 @@ def test_features_read_the_number_of_parties_on_the_log_scale() -> None:
 
 
 def test_weibull_without_earlier_agreements_is_the_commitment_model() -> None:
-    # No earlier agreement: the prior modes mu = 0 (the mean of no covariate), beta = 1,
-    # sigma = 1 make eta = z, and a Weibull with sigma = 1 (exponential) has mean exp(eta)
+    # No earlier agreement: the prior modes (mu at the centre, beta = 1, sigma = 1) make
+    # eta = z whatever the centre, and a Weibull with sigma = 1 (exponential) has mean exp(eta)
     # and median exp(eta)·ln 2: the commitment index itself, in days.
     fit = fit_weibull([], [], [])
     z = math.log(1383.0)

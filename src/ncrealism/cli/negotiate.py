@@ -165,6 +165,16 @@ def _source_line(analysis: Analysis) -> str:
     return f"Sources: {cinc} (Singer, Bremer & Stuckey 1972); case file {case.id}."
 
 
+def _prior_text(surv: Any) -> str | None:
+    """What the durability model's prior strength is and where it came from (None without)."""
+    if surv.prior_sd is None:
+        return None
+    head = f"prior sd tau = {surv.prior_sd:.2g} on slope 1 and shape 1 (smaller: stronger)"
+    if surv.n == 0:
+        return f"{head}, the strongest tried: no earlier agreement"
+    return f"{head}, chosen by the evidence of {surv.n} earlier agreement(s)"
+
+
 def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, Any]) -> None:
     import polars as pl
 
@@ -264,16 +274,8 @@ def _print_tables(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, 
         typer.echo("Commitment model: no agreement inside the coded zone, so nothing to hold.")
     f = fc.get("features")
     index = "n/a" if f is None else f"{f.commitment_days:,.0f} days"
-    surv = fc["durability"]
-    if surv.prior_sd is None:
-        strength = ""
-    elif surv.n == 0:
-        strength = "; no earlier agreement: the commitment model's own forecast"
-    else:
-        strength = (
-            f"; prior sd tau = {surv.prior_sd:.2g} on slope 1 and shape 1, chosen by the "
-            f"evidence of {surv.n} earlier agreement(s)"
-        )
+    prior = _prior_text(fc["durability"])
+    strength = "" if prior is None else f"; {prior}"
     typer.echo(
         f"Durability forecast (Weibull model fitted on earlier agreements, on the commitment "
         f"index of {index}{strength}): median {fc['median_days']:.0f} days."
@@ -362,22 +364,9 @@ def _long_frame(analysis: Analysis, answers: list[LeverAnswer], fc: dict[str, An
             "commitment model's expected days at the reference slack; Weibull covariate (log)",
             "days",
         )
-    surv = fc["durability"]
-    if surv.prior_sd is not None:
-        add(
-            "durability",
-            "prior_sd",
-            "",
-            surv.prior_sd,
-            (
-                f"sd of the prior on slope 1 and shape 1 (smaller: stronger), chosen by the "
-                f"evidence of {surv.n} earlier agreement(s)"
-                if surv.n
-                else "sd of the prior on slope 1 and shape 1: the smallest (strongest) tried, no "
-                "earlier agreement"
-            ),
-            "standard deviation",
-        )
+    prior = _prior_text(fc["durability"])
+    if prior is not None:
+        add("durability", "prior_sd", "", fc["durability"].prior_sd, prior, "standard deviation")
     eum = analysis.forecast
     if eum is None:
         add("eum", "not_run", "", None, "bilateral talks: bargaining model used", "")

@@ -459,6 +459,8 @@ def run_negotiation_backtest(
             continue
         history = history_before(prepared, start)
         episode = {c: r[c] for c in EX_ANTE_COLUMNS if c in r}
+        # Coded with days held but no end: still holding when the record was coded.
+        still_holding = r["held_days"] is not None and r["held_until"] is None
         for model in models:
             fitted = model.fit(history)
             p, days = fitted.predict(episode)
@@ -474,7 +476,7 @@ def run_negotiation_backtest(
                 score = surv.log_score(
                     float(r["held_days"]),
                     float(info.get("durability_covariate", 0.0)),
-                    censored=r["held_until"] is None,
+                    censored=still_holding,
                 )
             rows.append(
                 {
@@ -487,7 +489,7 @@ def run_negotiation_backtest(
                     "p_low": info.get("p_low"),
                     "p_high": info.get("p_high"),
                     "held_days": r["held_days"],
-                    "held_censored": r["held_days"] is not None and r["held_until"] is None,
+                    "held_censored": still_holding,
                     "predicted_held_days": None if days is None else float(days),
                     "durability_ratio": info.get("durability_ratio"),
                     "durability_log_score": score,
@@ -549,11 +551,9 @@ class _BargainingForecaster:
         f = self.model.features(episode)
         if f is None:
             p, lo, hi = self.logit.predict(self.logit.center)
-            from ncrealism.negotiation.forecast import REFERENCE_DAYS
-
-            # No index: an agreement with the earlier agreements' mean index (an index of
-            # one year where there is none).
-            z = self.durability.center if self.durability.n else math.log(REFERENCE_DAYS)
+            # No index: an agreement with the earlier agreements' mean index (the fit's
+            # centre, an index of one year where there is none).
+            z = self.durability.center
             note: str | None = "no coded template covers this episode's parties or date: base rate"
         else:
             p, lo, hi = self.logit.predict(f.vector())

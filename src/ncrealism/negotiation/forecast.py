@@ -73,9 +73,10 @@ Durability (:func:`fit_weibull`, :func:`weibull_logpdf`)
     agreements. Agreements still holding at the forecast's origin enter as right-censored. The
     index is a forecast in days and the prior is centred on it: at the centre (``μ = z̄``,
     ``β = 1``, ``σ = 1``) the forecast is the commitment model's own, an exponential whose mean
-    is the index. Its level rests on a convention (:data:`REFERENCE_SLACK`), so the data set
-    it, ``μ ~ N(z̄, 1)``; its two claims, days held proportional to the index and exponential
-    about it, are weighed by the evidence, ``β − 1``, ``log σ ~ N(0, τ²)`` with ``τ`` the one of
+    is the index. Its level rests on a convention (:data:`REFERENCE_SLACK`), so it is only
+    weakly anchored, ``μ ~ N(z̄, 1)``; its two claims, days held proportional to the index and
+    exponential about it, are weighed by the evidence, ``β − 1``, ``log σ ~ N(0, τ²)`` with
+    ``τ`` the one of
     :data:`PRIOR_STRENGTHS` under which the earlier agreements are most probable (MacKay 1992;
     :func:`fit_weibull`). Posterior mode by Newton's method with the exact Hessian
     (:func:`weibull_derivatives`). The forecast is the median ``exp(μ + β (z − z̄))·(ln 2)^σ``;
@@ -148,7 +149,7 @@ DAY_FLOOR: float = 1.0
 #: ``exp(−5·10²¹)``, zero for any purpose), so that an absurd fit stays finite.
 W_CAP: float = 50.0
 #: Prior standard deviation of the durability model's level ``μ − z̄`` (log days): the index's
-#: level rests on a convention (:data:`REFERENCE_SLACK`), so the data set it.
+#: level rests on a convention (:data:`REFERENCE_SLACK`), so it is only weakly anchored.
 LEVEL_PRIOR_SD: float = 1.0
 #: Strengths ``τ`` of the durability model's prior on the commitment model's claims (prior
 #: standard deviation of ``β − 1`` and ``log σ``), from nearly the claims as they stand (0.01)
@@ -260,23 +261,30 @@ def _eum_distance(problem: Any, zone: Any) -> tuple[float, dict[str, str], dict[
     return float(dist), status, dict(fc.point)
 
 
-def commitment_index(model: CaseModel) -> float:
-    """The commitment index of ``model`` (days): the commitment model's expected days held by an
-    agreement that leaves every party :data:`REFERENCE_SLACK` (module docstring)."""
+def _expected_days(model: CaseModel, commitments: Any) -> float:
+    """The commitment model's expected days held (:func:`ncrealism.negotiation.commitment.
+    durability`) for ``commitments``, with the case's volatility and horizon."""
     from ncrealism.negotiation.commitment import durability
 
-    problem = model.problem()
+    c = model.case.commitment
+    return float(
+        durability(
+            commitments, volatility=c.volatility.value, horizon_years=c.horizon_years.value
+        ).expected_days
+    )
+
+
+def commitment_index(model: CaseModel, problem: Any = None) -> float:
+    """The commitment index of ``model`` (days): the commitment model's expected days held by an
+    agreement that leaves every party :data:`REFERENCE_SLACK` (module docstring); ``problem``:
+    ``model.problem()`` where the caller already has it."""
+    problem = model.problem() if problem is None else problem
     names = [p.name for p in problem.parties]
     dim = model.case.survival.assurance_dimension if model.case.survival is not None else ""
     ideals = [p.stances[dim].ideal for p in problem.parties if dim and dim in p.stances]
     assurance = float(np.mean(ideals)) if ideals else 0.0
-    c = model.case.commitment
-    return float(
-        durability(
-            model.commitments_at(names, {n: REFERENCE_SLACK for n in names}, assurance),
-            volatility=c.volatility.value,
-            horizon_years=c.horizon_years.value,
-        ).expected_days
+    return _expected_days(
+        model, model.commitments_at(names, {n: REFERENCE_SLACK for n in names}, assurance)
     )
 
 
@@ -289,7 +297,6 @@ def episode_features(
 ) -> EpisodeFeatures:
     """The model quantities of one episode, with inputs drawn as in the module docstring."""
     from ncrealism.negotiation.bargaining import find_zone, nash_solution
-    from ncrealism.negotiation.commitment import durability
 
     unc = uncertainty or InputUncertainty()
     name = episode or model.case.episodes[0]
@@ -300,15 +307,8 @@ def episode_features(
     days = 0.0
     if nash is not None:
         gain = float(np.mean(list(nash.gains.values())))
-        c = model.case.commitment
-        days = float(
-            durability(
-                model.commitments(nash),
-                volatility=c.volatility.value,
-                horizon_years=c.horizon_years.value,
-            ).expected_days
-        )
-    commitment_days = commitment_index(model)
+        days = _expected_days(model, model.commitments(nash))
+    commitment_days = commitment_index(model, problem)
     rng = np.random.default_rng(np.random.SeedSequence([seed, zlib.crc32(name.encode())]))
     margins = np.empty(unc.draws)
     for i in range(unc.draws):
@@ -499,15 +499,16 @@ def weibull_derivatives(
     mu, beta, log_sigma = (float(v) for v in theta)
     sigma = math.exp(log_sigma)
     t = np.maximum(np.asarray(days, dtype=float), DAY_FLOOR)
-    d = (~np.asarray(censored, dtype=bool)).astype(float)
+    c = np.asarray(censored, dtype=bool)
+    d = (~c).astype(float)
     eta = mu + beta * zs
-    value = -float(np.sum(weibull_logpdf(t, ~d.astype(bool), eta, sigma)))
+    value = -float(np.sum(weibull_logpdf(t, c, eta, sigma)))
     w = (np.log(t) - eta) / sigma
     ew = np.where(w < W_CAP, np.exp(np.minimum(w, W_CAP)), 0.0)  # d(e^w)/dw, 0 past the cap
     g = d - ew  # ∂ℓ/∂w
     a = ew / sigma**2  # −∂²ℓ/∂η²
     b = (d - ew - w * ew) / sigma  # ∂²ℓ/∂η ∂log σ
-    c = w * w * ew - w * (d - ew)  # −∂²ℓ/∂(log σ)²
+    q = w * w * ew - w * (d - ew)  # −∂²ℓ/∂(log σ)²
     (
         s_g,
         s_gz,
@@ -517,11 +518,11 @@ def weibull_derivatives(
         s_azz,
         s_b,
         s_bz,
-        s_c,
-    ) = np.stack([g, g * zs, g * w + d, a, a * zs, a * zs * zs, b, b * zs, c]).sum(axis=1)
+        s_q,
+    ) = np.stack([g, g * zs, g * w + d, a, a * zs, a * zs * zs, b, b * zs, q]).sum(axis=1)
     # of the negative log-likelihood
     grad = np.array([s_g / sigma, s_gz / sigma, s_gw])
-    hess = np.array([[s_a, s_az, -s_b], [s_az, s_azz, -s_bz], [-s_b, -s_bz, s_c]])
+    hess = np.array([[s_a, s_az, -s_b], [s_az, s_azz, -s_bz], [-s_b, -s_bz, s_q]])
     return value, grad, hess
 
 
@@ -577,11 +578,6 @@ def _weibull_mode(
         return grad + prec * (theta - prior_mean), hess + np.diag(prec)
 
     def newton(theta: FloatArray) -> _Mode:
-        # Trial steps may overflow (σ → 0 or ∞): such values are non-finite and rejected below.
-        with np.errstate(all="ignore"):
-            return _newton(theta)
-
-    def _newton(theta: FloatArray) -> _Mode:
         value = value_at(theta)
         converged = False
         for _ in range(100):
@@ -618,11 +614,12 @@ def _weibull_mode(
         _, hess = derivatives(theta)
         return _Mode(theta, value, _cholesky(hess), converged)
 
-    modes = [newton(np.asarray(x0, dtype=float)) for x0 in starts]
+    # Trial steps may overflow (σ → 0 or ∞): such values are non-finite and rejected.
+    with np.errstate(all="ignore"):
+        modes = [newton(np.asarray(x0, dtype=float)) for x0 in starts]
+        if fallbacks and not any(m.converged for m in modes):
+            modes += [newton(np.asarray(x0, dtype=float)) for x0 in fallbacks]
     converged = [m for m in modes if m.converged]
-    if not converged and fallbacks:
-        modes += [newton(np.asarray(x0, dtype=float)) for x0 in fallbacks]
-        converged = [m for m in modes if m.converged]
     return min(converged or modes, key=lambda m: m.value)
 
 
@@ -695,7 +692,8 @@ def _durability_data(
         raise InputError(f"durability: {len(t)} agreement(s) but {len(zz)} covariate value(s)")
     if not np.all(np.isfinite(zz)):
         raise InputError(f"durability: a covariate (log commitment index) is not finite: {zz}")
-    center = float(zz.mean()) if len(t) else 0.0
+    # Without earlier agreements their mean index is undefined: the reference, one year.
+    center = float(zz.mean()) if len(t) else math.log(REFERENCE_DAYS)
     return t, c, zz - center, np.array([center, 1.0, 0.0])
 
 
@@ -720,10 +718,9 @@ def fit_weibull(
     ``τ`` gives the prior) go to the strongest prior. Where the earlier ``z`` do not vary, the
     data say nothing of the slope and it stays at its prior 1.
     """
-    t, c = _durations(days, censored)
-    n = len(t)
-    n_events = int(np.sum(~c)) if n else 0
     if z is None:
+        t, c = _durations(days, censored)
+        n, n_events = len(t), int(np.sum(~c))
         zs = np.zeros(n)
         centre = np.array([math.log(BASELINE_PRIOR_DAYS), 0.0, 0.0])
         base = _weibull_mode(t, c, zs, centre, np.array([2.0, 1.0, 1.0]), _starts(t, centre))
@@ -737,8 +734,8 @@ def fit_weibull(
             n=n,
             n_events=n_events,
         )
-    t, c, zs, prior_mean = _durability_data(t, c, z)
-    center = float(prior_mean[0])
+    t, c, zs, prior_mean = _durability_data(days, censored, z)
+    n, n_events, center = len(t), int(np.sum(~c)), float(prior_mean[0])
     best: tuple[float, FloatArray, float] | None = None
     # The strongest prior from the prior's centre and the data's; each weaker one from the
     # mode of the one before (the mode moves continuously with τ), and from the centres again
