@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from ncrealism.cli.main import main
-
 REPO = Path(__file__).resolve().parents[2]
 SCENARIOS = REPO / "src" / "ncrealism" / "scenario" / "scenarios"
 CASES = REPO / "src" / "ncrealism" / "negotiation" / "cases"
@@ -52,31 +50,12 @@ class Result:
         return self.out + self.err
 
 
-@pytest.fixture(scope="session")
-def _command() -> object:
-    """The ``ncr`` app built once as a click command (building it takes ~0.1 s per run)."""
-    import typer
-
-    from ncrealism.cli.main import app
-
-    return typer.main.get_command(app)
-
-
 @pytest.fixture
-def ncr(
-    capsys: pytest.CaptureFixture[str], _command: Callable[..., object]
-) -> Callable[..., Result]:
-    """Run ``ncr ARGS`` in this process (through the console entry point ``main``)."""
+def ncr(ncr_main: Callable[[list[str]], tuple[int, str, str]]) -> Callable[..., Result]:
+    """Run ``ncr ARGS`` in this process (the suite's ``ncr_main``), as a :class:`Result`."""
 
     def run(*argv: str | Path) -> Result:
-        capsys.readouterr()
-        try:
-            main([str(a) for a in argv], command=_command)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-        cap = capsys.readouterr()
-        return Result(code, cap.out, cap.err)
+        return Result(*ncr_main([str(a) for a in argv]))
 
     return run
 

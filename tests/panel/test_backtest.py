@@ -27,6 +27,8 @@ from ncrealism.panel.models import outcome_matrix
 
 TINY = (Fold("1970-1979", 1969, 1970, 1979), Fold("1980-1989", 1979, 1980, 1989))
 MODELS = ("base_rate", "structural")
+#: Tasks of a run: one fit per fold and model, one score per fold and scored quantity.
+N_TASKS = len(TINY) * len(MODELS) + len(TINY) * len(bt.SCORED)
 
 
 def _bytes(result: bt.BacktestResult) -> str:
@@ -48,7 +50,7 @@ def test_same_bytes_with_one_and_two_dask_workers(
     synthetic_panel: PanelFrame, in_process: bt.BacktestResult
 ) -> None:
     # Thread workers keep the test quick (no process start-up); the tasks and their
-    # scheduling are the same as with worker processes (benchmarks/bench_panel.py runs those).
+    # scheduling are the same as with worker processes (test_backtest_processes.py runs those).
     kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "scheduler": "local", "processes": False}
     one = run_backtest(synthetic_panel, workers=1, **kw)  # type: ignore[arg-type]
     two = run_backtest(synthetic_panel, workers=2, **kw)  # type: ignore[arg-type]
@@ -62,7 +64,7 @@ def test_resumes_from_the_store(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     first = run_backtest(synthetic_panel, folds=TINY, models=MODELS, n_boot=50, store=tmp_path)
-    assert len(list(tmp_path.glob("*.pkl"))) == len(TINY) * len(MODELS) + len(TINY) * len(bt.SCORED)
+    assert len(list(tmp_path.glob("*.pkl"))) == N_TASKS
 
     def boom(*args: object) -> None:
         raise AssertionError("a stored task was run again")
@@ -80,11 +82,10 @@ def test_cache_keeps_finished_tasks_for_a_later_run(
     monkeypatch: pytest.MonkeyPatch,
     cache_source: DataSource,
 ) -> None:
-
     kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "cache": True, "source": cache_source}
     first = run_backtest(synthetic_panel, **kw)  # type: ignore[arg-type]
-    kept = sorted(p.name for p in (tmp_path / "cache").rglob("*.pkl"))
-    assert len(kept) == len(TINY) * len(MODELS) + len(TINY) * len(bt.SCORED)
+    kept = sorted(p.name for p in Path(cache_source.cache_root).rglob("*.pkl"))
+    assert len(kept) == N_TASKS
 
     def boom(*args: object) -> None:
         raise AssertionError("a cached task was run again")
@@ -156,13 +157,12 @@ def test_a_damaged_task_file_is_computed_again(
     monkeypatch: pytest.MonkeyPatch,
     cache_source: DataSource,
 ) -> None:
-
     kw = {"folds": TINY, "models": MODELS, "n_boot": 50, "source": cache_source}
     store = tmp_path / "store"
     run_backtest(synthetic_panel, cache=True, store=store, **kw)  # type: ignore[arg-type]
-    cached = sorted((tmp_path / "cache").rglob("*.pkl"))
+    cached = sorted(Path(cache_source.cache_root).rglob("*.pkl"))
     stored = sorted(store.glob("*.pkl"))
-    assert len(cached) == len(stored) == len(TINY) * len(MODELS) + len(TINY) * len(bt.SCORED)
+    assert len(cached) == len(stored) == N_TASKS
     runs: list[str] = []
 
     def counted(fn: Callable[..., object]) -> Callable[..., object]:

@@ -199,7 +199,12 @@ def task_folder(kind: str, key: str, source: DataSource) -> Path | None:
 
 
 def cached_frame(
-    kind: str, path: Path, source: DataSource, read: Callable[[Path], pl.DataFrame]
+    kind: str,
+    path: Path,
+    source: DataSource,
+    read: Callable[[Path], pl.DataFrame],
+    *,
+    sha256: str | None = None,
 ) -> pl.DataFrame:
     """``read(path)``, kept in the cache as Parquet and read back from there next time.
 
@@ -207,11 +212,17 @@ def cached_frame(
     every process that needs them; Parquet keeps every column's type, its nulls and the row
     order, so the frame read back equals the parsed one. The key (:func:`derived_key`) holds
     the sha256 of the file, so another file is parsed afresh (and its errors raised) and a
-    stored frame is never stale; a cache that cannot be written or read is no error.
+    stored frame is never stale; ``sha256``: the file's digest where the caller has just
+    verified it (a registry file), else the file is hashed here. A cache that cannot be written
+    or read is no error.
     """
     import polars as pl
 
-    key = derived_key(kind, source, files={"file": path})
+    key = (
+        derived_key(kind, source, files={"file": path})
+        if sha256 is None
+        else derived_key(kind, source, params={"file_sha256": sha256})
+    )
     hit = fetch_derived(kind, key, source)
     if hit is not None:
         try:

@@ -286,9 +286,10 @@ def load_maddison(
     from ncrealism.data.derived import cached_frame
 
     source = source or DataSource.from_env()
-    path = source.path("maddison")
+    resolved = source.resolve("maddison")
+    path = resolved.path
     # the workbook takes seconds to parse: read once, then from the derived-data cache
-    table = cached_frame("maddison-sheet", path, source, read_maddison)
+    table = cached_frame("maddison-sheet", path, source, read_maddison, sha256=resolved.sha256)
     return _keyed(table, ["gdppc", "pop", "gdp"], path, source, keep_unmatched, MADDISON_EXTRA)
 
 

@@ -115,6 +115,10 @@ def load_nmc(
 
         name = resolved.spec.rda_object or "cow_nmc"
         return cached_frame(
-            f"nmc-rda-{name}", resolved.path, source, lambda p: read_nmc_rda(p, name)
+            f"nmc-rda-{name}",
+            resolved.path,
+            source,
+            lambda p: read_nmc_rda(p, name),
+            sha256=resolved.sha256,
         )
     return read_nmc_csv(resolved.path)

@@ -23,9 +23,10 @@ pure functions of the panel, their key a hash of their inputs. With a ``store`` 
 finished task is written there under its key (the sha256 of its pickle, then the pickle) and
 read back on the next run (resumable). With
 ``cache=True`` the finished tasks are also kept in the derived-data cache
-(:mod:`ncrealism.data.derived`, in a folder keyed by the package source, the data registry and
-the mirror, so other code never reads them): a later run of the same grid on the same panel, in
-this process or another (``ncr panel backtest`` passes its ``--cache``), reads them instead of
+(:mod:`ncrealism.data.derived`, in a folder keyed by the package source, the installed library
+versions, the data registry and the mirror, so other code never reads them): a later run of
+the same grid on the same panel, in this process or another (``ncr panel backtest`` passes its
+``--cache``), reads them instead of
 computing them.
 A task's key holds everything its result depends on: the panel's digest, the fold, the models,
 and for a score task its outcome, ``seed``, ``n_boot`` and the fold's position in ``folds`` (the

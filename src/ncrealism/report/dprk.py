@@ -191,13 +191,6 @@ def _split(years: list[int]) -> tuple[tuple[int, int], tuple[int, int]]:
     return (ys[0], ys[-6]), (ys[-5], ys[-1])
 
 
-def _svg_settings() -> Any:
-    """Matplotlib settings of every SVG: text kept as text, ids the same from run to run."""
-    import matplotlib
-
-    return matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ncrealism"})
-
-
 class _Writer:
     """Saves figures (PNG + SVG) and tables (CSV) into the report folder."""
 
@@ -223,14 +216,15 @@ class _Writer:
     def figure(self, fig: Figure, name: str, title: str, note: str, caption: str) -> FigureRef:
         """Save a Matplotlib figure as PNG (150 dpi) and SVG (text kept as text); ``note`` is
         its source note (recorded in figures.json), ``caption`` what the HTML says under it."""
-        fig.savefig(self.figdir / f"{name}.png", dpi=150)
+        from ncrealism.report.figures_system import save_figure
+
+        save_figure(fig, self.figdir / f"{name}.png")
         # Saving the PNG laid the figure out (its layout engine); the SVG keeps that layout
         # instead of computing it a second time.
         engine = fig.get_layout_engine()
         fig.set_layout_engine(None)
         try:
-            with _svg_settings():
-                fig.savefig(self.figdir / f"{name}.svg", metadata={"Date": None})
+            save_figure(fig, self.figdir / f"{name}.svg")
         finally:
             fig.set_layout_engine(engine)
         return self._record(name, title, note, caption)
@@ -245,8 +239,7 @@ class _Writer:
     ) -> FigureRef:
         """Save a figure drawn by a function that writes it to each of several paths (format
         from the suffix): it is built once for the PNG and the SVG."""
-        with _svg_settings():
-            draw([self.figdir / f"{name}.png", self.figdir / f"{name}.svg"])
+        draw([self.figdir / f"{name}.png", self.figdir / f"{name}.svg"])
         return self._record(name, title, note, caption)
 
     def table(self, frame: pl.DataFrame, name: str) -> Path:

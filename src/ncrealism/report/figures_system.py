@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["plot_shares", "plot_structure", "plot_threat"]
+__all__ = ["plot_shares", "plot_structure", "plot_threat", "save_figure"]
 
 NMC_NOTE = "Source: COW National Material Capabilities (Singer, Bremer & Stuckey 1972), CINC"
 
@@ -32,14 +32,26 @@ def _pyplot() -> Any:
     return plt
 
 
+def save_figure(fig: Any, out: Path) -> None:
+    """Save ``fig`` to ``out`` in the format of its suffix: PNG at 150 dpi; SVG with text kept
+    as text, fixed ids (``svg.hashsalt``) and no creation date, so the same figure gives the
+    same bytes from run to run."""
+    if out.suffix != ".svg":
+        fig.savefig(out, dpi=150)
+        return
+    import matplotlib
+
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ncrealism"}):
+        fig.savefig(out, dpi=150, metadata={"Date": None})
+
+
 def _finish(fig: Any, path: FigurePaths, note: str) -> Path:
     fig.text(0.01, 0.01, note, fontsize=7, ha="left", va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.05, 1, 1))
     paths = [Path(path)] if isinstance(path, Path | str) else [Path(p) for p in path]
     for out in paths:
         out.parent.mkdir(parents=True, exist_ok=True)
-        # no creation date in an SVG: the same figure gives the same bytes
-        fig.savefig(out, dpi=150, **({"metadata": {"Date": None}} if out.suffix == ".svg" else {}))
+        save_figure(fig, out)
     import matplotlib.pyplot as plt
 
     plt.close(fig)

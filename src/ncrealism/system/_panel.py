@@ -389,33 +389,11 @@ class RowIndex:
         return start, np.ones_like(start), jump_at, 1
 
     @cached_property
-    def transpose_runs(self) -> tuple[IntArray, IntArray, IntArray, IntArray | int]:
-        """Start, step, jump position and jump of :attr:`transpose` along each state-year's
-        rows: row (a, b) of a year whose rows start at o, n states, is transposed to
-        o + b·(n − 1) + a − [a > b]; along the rows of a, a run of step n − 1 with one extra
-        step of n past the diagonal."""
-        if not self.blocks.directed:
-            raise ValueError("a non-directed frame has no transposed rows")
-        st = self.blocks.states
-        rho, n = st.rank, st.size
-        origin = st.first_row - rho * (n - 1)  # o, the first row of the year
-        start = np.where(rho == 0, origin + n - 1, origin + rho - 1)
-        jump_at = np.where((rho >= 1) & (rho < st.count), rho, -1)
-        return start, n - 1, jump_at, n
-
-    @cached_property
     def sj(self) -> IntArray:
         """Index into :attr:`Blocks.states` of every row's second state-year (built by one
         cumulative sum, :attr:`sj_runs`)."""
         st = self.blocks.states
         return _runs(self.blocks.n_rows, st.count, st.first_row, *self.sj_runs)
-
-    @cached_property
-    def transpose(self) -> IntArray:
-        """The row of (``ccode2``, ``ccode1``) for every row of a directed frame
-        (:attr:`transpose_runs`)."""
-        st = self.blocks.states
-        return _runs(self.blocks.n_rows, st.count, st.first_row, *self.transpose_runs)
 
     @cached_property
     def t(self) -> IntArray:
@@ -546,15 +524,11 @@ class RowPart:
         out += self.second(k)
         return out
 
-    def transpose(self) -> IntArray:
-        """The position within the part of the row (``ccode2``, ``ccode1``)."""
-        start, step, jump_at, jump = self.index.transpose_runs
-        return self._runs((start - self.lo, step, jump_at, jump))
-
     def transpose_into(self, values: NDArray[Any], out: NDArray[Any]) -> None:
-        """``out[r] = values[transpose[r]]`` for the rows r of the part (``values`` and ``out``
-        hold the part's rows): year by year, the off-diagonal cells of the n×n matrix are
-        placed in a full matrix, transposed, and read back (no index array)."""
+        """``out[r]`` = ``values`` at the row (b, a), for each row r = (a, b) of the part
+        (``values`` and ``out`` hold the part's rows): year by year, the off-diagonal cells of
+        the n×n matrix are placed in a full matrix, transposed, and read back (no index
+        array)."""
         if not self.index.blocks.directed:
             raise ValueError("a non-directed frame has no transposed rows")
         for lo, n, _ in self.year_blocks:

@@ -416,9 +416,8 @@ def _threat_part(
         out("miles", np.float64)[...] = dist
     if want & {"support", "allied", "alliance_level"} and flags is not None:
         ally_bits = np.uint8(sum(FLAG_BITS[name] for name in params.ally_types))
-        f = flags & ally_bits if "support" in want else flags
         if "support" in want:
-            wts = params.alliance_weights.of_flags(f)
+            wts = params.alliance_weights.of_flags(flags & ally_bits)
             if known is not None:
                 wts[~known] = np.nan
             np.multiply(wts, projected, out=out("support", np.float64))
